@@ -1,0 +1,167 @@
+// Hand-written declarations for the untyped Holepunch packages: only the surface this project uses.
+
+declare module 'sodium-universal' {
+  type Buf = Uint8Array
+  const sodium: {
+    crypto_sign_BYTES: number
+    crypto_sign_PUBLICKEYBYTES: number
+    crypto_sign_SECRETKEYBYTES: number
+    crypto_sign_SEEDBYTES: number
+    crypto_sign_detached (sig: Buf, msg: Buf, sk: Buf): void
+    crypto_sign_verify_detached (sig: Buf, msg: Buf, pk: Buf): boolean
+    crypto_sign_keypair (pk: Buf, sk: Buf): void
+    crypto_sign_seed_keypair (pk: Buf, sk: Buf, seed: Buf): void
+    crypto_hash_sha256 (out: Buf, input: Buf): void
+    crypto_hash_sha256_BYTES: number
+    crypto_hash_sha256_STATEBYTES: number
+    crypto_hash_sha256_init (state: Buf): void
+    crypto_hash_sha256_update (state: Buf, input: Buf): void
+    crypto_hash_sha256_final (state: Buf, out: Buf): void
+    crypto_generichash (out: Buf, input: Buf, key?: Buf): void
+    crypto_pwhash (out: Buf, passwd: Buf, salt: Buf, opslimit: number, memlimit: number, alg: number): void
+    crypto_pwhash_ALG_ARGON2I13: number
+    crypto_pwhash_SALTBYTES: number
+    crypto_pwhash_OPSLIMIT_MODERATE: number
+    crypto_pwhash_MEMLIMIT_MODERATE: number
+    crypto_secretbox_easy (c: Buf, m: Buf, n: Buf, k: Buf): void
+    crypto_secretbox_open_easy (m: Buf, c: Buf, n: Buf, k: Buf): boolean
+    crypto_secretbox_MACBYTES: number
+    crypto_secretbox_NONCEBYTES: number
+    crypto_secretbox_KEYBYTES: number
+    randombytes_buf (buf: Buf): void
+    sodium_memzero (buf: Buf): void
+  }
+  export = sodium
+}
+
+declare module 'hyperdht' {
+  import { EventEmitter } from 'events'
+  interface KeyPair { publicKey: Uint8Array, secretKey: Uint8Array }
+  interface DHTNodeAddr { host: string, port: number }
+  interface HyperDHTOptions {
+    bootstrap?: Array<string | DHTNodeAddr>
+    host?: string
+    port?: number
+    keyPair?: KeyPair
+    ephemeral?: boolean
+    firewalled?: boolean
+  }
+  class HyperDHT extends EventEmitter {
+    constructor (opts?: HyperDHTOptions)
+    static keyPair (seed?: Uint8Array): KeyPair
+    readonly bootstrapped: boolean
+    readonly destroyed: boolean
+    readonly firewalled: boolean
+    readonly host: string | null
+    readonly port: number
+    ready (): Promise<void>
+    fullyBootstrapped (): Promise<void>
+    address (): { host: string, port: number }
+    destroy (opts?: { force?: boolean }): Promise<void>
+  }
+  export = HyperDHT
+}
+
+declare module 'hyperdht/testnet.js' {
+  import HyperDHT from 'hyperdht'
+  interface Testnet {
+    nodes: HyperDHT[]
+    bootstrap: Array<{ host: string, port: number }>
+    createNode (opts?: object): HyperDHT
+    destroy (): Promise<void>
+  }
+  function createTestnet (size?: number, opts?: { host?: string, port?: number, teardown?: (fn: () => Promise<void>) => void }): Promise<Testnet>
+  export = createTestnet
+}
+
+declare module 'hyperswarm' {
+  import { EventEmitter } from 'events'
+  import HyperDHT from 'hyperdht'
+  interface KeyPair { publicKey: Uint8Array, secretKey: Uint8Array }
+  interface PeerInfo { publicKey: Uint8Array, topics: Uint8Array[], ban (b?: boolean): void }
+  interface Discovery { flushed (): Promise<void>, refresh (opts?: object): Promise<void>, destroy (): Promise<void> }
+  interface SwarmConnection extends EventEmitter {
+    remotePublicKey: Uint8Array
+    publicKey: Uint8Array
+    rawStream?: { remoteHost?: string, remotePort?: number }
+    userData: any
+    write (data: Uint8Array): boolean
+    end (): void
+    destroy (err?: Error): void
+    destroyed: boolean
+  }
+  interface HyperswarmOptions {
+    keyPair?: KeyPair
+    dht?: HyperDHT
+    bootstrap?: Array<string | { host: string, port: number }>
+    maxPeers?: number
+    firewall?: (remotePublicKey: Uint8Array, payload?: unknown) => boolean
+  }
+  class Hyperswarm extends EventEmitter {
+    constructor (opts?: HyperswarmOptions)
+    readonly dht: HyperDHT
+    readonly keyPair: KeyPair
+    readonly connections: Set<SwarmConnection>
+    readonly peers: Map<string, PeerInfo>
+    readonly destroyed: boolean
+    join (topic: Uint8Array, opts?: { server?: boolean, client?: boolean }): Discovery
+    leave (topic: Uint8Array): Promise<void>
+    flush (): Promise<boolean>
+    listen (): Promise<void>
+    destroy (opts?: { force?: boolean }): Promise<void>
+    on (event: 'connection', listener: (conn: SwarmConnection, info: PeerInfo) => void): this
+    on (event: string | symbol, listener: (...args: any[]) => void): this
+  }
+  namespace Hyperswarm { export { SwarmConnection, PeerInfo, KeyPair } }
+  export = Hyperswarm
+}
+
+declare module 'protomux' {
+  import type { Encoder } from 'compact-encoding'
+  interface ProtomuxMessage<T = any> {
+    type: number
+    send (m: T): boolean
+    onmessage: ((m: T, channel: ProtomuxChannel) => void) | null
+  }
+  interface ProtomuxChannel {
+    protocol: string
+    id: Uint8Array | null
+    opened: boolean
+    closed: boolean
+    destroyed: boolean
+    userData: any
+    open (handshake?: unknown): void
+    close (): void
+    fullyOpened (): Promise<boolean>
+    cork (): void
+    uncork (): void
+    addMessage<T = any> (opts: { encoding?: Encoder<T>, onmessage?: (m: T, channel: ProtomuxChannel) => void }): ProtomuxMessage<T>
+  }
+  interface CreateChannelOptions {
+    protocol: string
+    id?: Uint8Array | null
+    unique?: boolean
+    handshake?: Encoder<any> | null
+    userData?: unknown
+    onopen?: (handshake: unknown, channel: ProtomuxChannel) => void | Promise<void>
+    onclose?: (isRemote: boolean, channel: ProtomuxChannel) => void | Promise<void>
+    ondestroy?: (channel: ProtomuxChannel) => void | Promise<void>
+    ondrain?: (channel: ProtomuxChannel) => void
+  }
+  class Protomux {
+    static from (stream: unknown, opts?: object): Protomux
+    static isProtomux (m: unknown): boolean
+    readonly stream: any
+    isIdle (): boolean
+    drained: boolean
+    createChannel (opts: CreateChannelOptions): ProtomuxChannel | null
+    pair (opts: { protocol: string, id?: Uint8Array | null }, notify: (id: Uint8Array | null) => void): void
+    unpair (opts: { protocol: string, id?: Uint8Array | null }): void
+    opened (opts: { protocol: string, id?: Uint8Array | null }): boolean
+    cork (): void
+    uncork (): void
+    destroy (err?: Error): void
+  }
+  namespace Protomux { export { ProtomuxChannel, ProtomuxMessage } }
+  export = Protomux
+}
