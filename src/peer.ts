@@ -1,0 +1,183 @@
+// The peer: composes the planes around one wallet and one Hyperswarm. Resources open in order
+// (wallet → DHT → swarm → sidechannels) and close in reverse; nothing written is lost on close.
+import path from 'path'
+import fs from 'fs'
+import ReadyResource from 'ready-resource'
+import type Hyperswarm from 'hyperswarm'
+import type { Config } from './config/index.js'
+import { loadOrCreateWallet, type Wallet } from './wallet/index.js'
+import {
+  type DhtNode, type LocalDht, parseDhtNode, assertLocalOnly, startLocalDht, formatNode,
+  createPeerSwarm, waitForDht
+} from './net/index.js'
+import { SidechannelManager, type DeliveredMessage } from './sidechannel/manager.js'
+import { type ChannelPolicyConfig } from './sidechannel/policy.js'
+import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/codec/index.js'
+import { toHex } from './crypto/index.js'
+import type { TerminalPeer } from './terminal/index.js'
+
+export interface PeerOptions {
+  config: Config
+  env?: Record<string, string | undefined>
+  /** Base for relative store paths (default: the current directory). */
+  cwd?: string
+  log?: (line: string) => void
+  /** Refuse connections from these remote keys (tests shape topologies with it). */
+  firewall?: (remotePublicKey: Uint8Array) => boolean
+  /** Ask the host to end the process (used by /exit). */
+  onShutdownRequest?: () => Promise<void> | void
+}
+
+export class PeerStartupError extends Error {
+  override name = 'PeerStartupError'
+}
+
+export class IntercomPeer extends ReadyResource {
+  readonly config: Config
+  readonly peerDir: string
+  readonly keypairPath: string
+  wallet!: Wallet
+  walletCreated = false
+  swarm!: Hyperswarm
+  sidechannel!: SidechannelManager
+  dhtBootstrap: DhtNode[] = []
+  localDht: LocalDht | null = null
+  private readonly env: Record<string, string | undefined>
+  private readonly log: (line: string) => void
+  private readonly cwd: string
+
+  constructor (private readonly opts: PeerOptions) {
+    super()
+    this.config = opts.config
+    this.env = opts.env ?? {}
+    this.log = opts.log ?? ((l) => console.log(l))
+    this.cwd = opts.cwd ?? '.'
+    this.peerDir = path.resolve(this.cwd, this.config.peer.storesDirectory, this.config.peer.storeName)
+    this.keypairPath = path.join(this.peerDir, 'db', 'keypair.json')
+  }
+
+  protected override async _open (): Promise<void> {
+    const { config } = this
+    const configWelcomes = this.readConfigWelcomes()
+
+    const { wallet, created } = await loadOrCreateWallet(this.keypairPath, {
+      onCreated: ({ mnemonic }) => {
+        this.log(`New wallet created: ${this.keypairPath}`)
+        this.log(`Recovery phrase (write it down, it is shown only once): ${mnemonic}`)
+      }
+    })
+    this.wallet = wallet
+    this.walletCreated = created
+
+    if (config.peer.dhtBootstrap === 'local') {
+      this.localDht = await startLocalDht()
+      this.dhtBootstrap = this.localDht.bootstrap
+      const addr = this.dhtBootstrap.map(formatNode).join(',')
+      this.log(`Local DHT started on ${addr} (other peers: --dht-bootstrap ${addr})`)
+    } else {
+      this.dhtBootstrap = config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
+    }
+    assertLocalOnly(this.dhtBootstrap, '--peer-dht-bootstrap', this.env)
+
+    this.swarm = createPeerSwarm({
+      keyPair: wallet.keyPair,
+      bootstrap: this.dhtBootstrap,
+      ...(this.opts.firewall ? { firewall: this.opts.firewall } : {})
+    })
+    const dhtReady = await waitForDht(this.swarm.dht, {
+      timeoutMs: 30_000,
+      onProgress: (ms) => this.log(`[peer] waiting for DHT bootstrap... (${Math.round(ms / 1000)}s)`)
+    })
+    if (!dhtReady) this.log('[peer] DHT not bootstrapped after 30s; continuing, it keeps trying in the background.')
+
+    const sc = config.sidechannel
+    this.sidechannel = new SidechannelManager({
+      swarm: this.swarm,
+      identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
+      policy: this.policyConfig(),
+      extraChannels: sc.channels,
+      maxMessageBytes: sc.maxBytes,
+      rateBytesPerSecond: sc.rateBytes,
+      rateBurstBytes: sc.rateBurst,
+      maxStrikes: sc.maxStrikes,
+      rateBlockMs: sc.rateBlockSec * 1000,
+      allowRemoteOpen: sc.allowRemoteOpen,
+      autoJoin: sc.autoJoin,
+      maxAgeMs: sc.maxAgeSec * 1000,
+      relayTtl: sc.relayTtl,
+      configWelcomes,
+      statePath: path.join(this.peerDir, 'db', 'sidechannel-state.json'),
+      debug: sc.debug,
+      log: this.log
+    })
+    await this.sidechannel.ready()
+  }
+
+  protected override async _close (): Promise<void> {
+    if (this.sidechannel) await this.sidechannel.close()
+    if (this.swarm) await this.swarm.destroy()
+    if (this.localDht) await this.localDht.close()
+  }
+
+  policyConfig (): ChannelPolicyConfig {
+    const sc = this.config.sidechannel
+    return {
+      entryChannel: ENTRY_CHANNEL,
+      powEnabled: sc.pow,
+      powDifficulty: sc.powDifficulty,
+      powEntryOnly: sc.powEntry,
+      powChannels: sc.powChannels,
+      inviteRequired: sc.inviteRequired,
+      inviteChannels: sc.inviteChannels,
+      invitePrefixes: sc.invitePrefixes,
+      ownerWriteOnly: sc.ownerWriteOnly,
+      ownerWriteChannels: sc.ownerWriteChannels,
+      owners: sc.owners,
+      welcomeRequired: sc.welcomeRequired,
+      inviterKeys: sc.inviterKeys,
+      selfKey: this.wallet.publicKeyHex
+    }
+  }
+
+  /** --sidechannel-welcome values, decoded now so a bad one stops start-up with a clear message. */
+  private readConfigWelcomes (): Map<string, unknown> {
+    const out = new Map<string, unknown>()
+    for (const [ch, raw] of this.config.sidechannel.welcomes) {
+      const w = parseBlobArg(raw, {
+        mode: 'startup',
+        readFile: (p: string) => fs.readFileSync(p, 'utf8'),
+        resolvePath: (p: string) => path.resolve(this.cwd, p)
+      })
+      if (!w) throw new PeerStartupError(`Invalid --sidechannel-welcome for channel "${ch}": expected base64 JSON, b64:…, or @file with a welcome object.`)
+      out.set(ch, w)
+    }
+    return out
+  }
+
+  /** Prints received messages the way the reference does when no bridge is attached. */
+  attachConsolePrinter (print: (line: string) => void): void {
+    this.sidechannel.on('message', (m: DeliveredMessage) => {
+      const msg = m.payload.message
+      const body = msg === undefined ? JSON.stringify(m.payload) : typeof msg === 'string' ? msg : JSON.stringify(msg)
+      print(`[sidechannel:${m.channel}] ${m.payload.from ?? 'unknown'}: ${body}`)
+    })
+  }
+
+  terminalPeer (): TerminalPeer {
+    return {
+      sidechannel: this.sidechannel ?? null,
+      identity: {
+        publicKeyHex: this.wallet.publicKeyHex,
+        address: this.wallet.address,
+        secretKeyHex: toHex(this.wallet.keyPair.secretKey)
+      },
+      inviteTtlMs: Math.max(0, this.config.sidechannel.inviteTtlSec) * 1000,
+      entryChannel: ENTRY_CHANNEL,
+      extraStats: () => ({ 'Peer store': this.peerDir, 'DHT bootstrap': this.dhtBootstrap.map(formatNode).join(', ') }),
+      shutdown: async () => {
+        if (this.opts.onShutdownRequest) await this.opts.onShutdownRequest()
+        else await this.close()
+      }
+    }
+  }
+}

@@ -1,0 +1,378 @@
+// Receive- and send-pipeline decisions (spec §3, §4, §4.2) as pure functions. The manager owns the
+// state (rate limiter, seen cache, invites, welcomes) and calls these in pipeline order, logging and
+// counting drops by `reason`. Suggested inbound order, cheapest and crypto-free first (bug B7):
+//   checkFrameSize → rate-limiter blocked? → checkShape → checkChannelBinding → checkFreshness →
+//   rate-limiter charge → checkInviteGate → PoW → checkOwnerOnly → seen cache → checkWelcomeControl →
+//   checkWelcomeGate → decideOpenRequest → deliver (not for auth) → nextRelayTtl.
+// Dedupe stays after the signature/PoW checks: remembering an id before the message is proven would let
+// a forged copy that arrives first shadow the genuine one.
+
+import {
+  type ChannelPolicyConfig,
+  effectiveInviterKeys,
+  inviteRequired,
+  ownerKeyFor,
+  ownerWriteOnly,
+  selfIsInviter,
+  selfIsOwner,
+  welcomeRequired
+} from './policy.js'
+
+/** Freshness window and matching seen-cache TTL (bug B4): generous enough for unsynchronised clocks. */
+export const DEFAULT_MAX_AGE_MS = 10 * 60 * 1000
+/** Effective inbound maximum of a default reference receiver (its token bucket size, spec §2.7). */
+export const DEFAULT_MAX_INBOUND_BYTES = 256_000
+export const MAX_ID_LENGTH = 256
+
+export type DropReason =
+  | 'too-large'
+  | 'not-object'
+  | 'bad-id'
+  | 'bad-channel'
+  | 'bad-from'
+  | 'bad-origin'
+  | 'bad-ts'
+  | 'bad-ttl'
+  | 'bad-sig'
+  | 'bad-pow'
+  | 'bad-invite'
+  | 'channel-mismatch'
+  | 'stale'
+  | 'invite'
+  | 'owner-only'
+  | 'invalid-welcome'
+  | 'missing-welcome'
+  | 'awaiting-welcome'
+  | 'empty-channel'
+  | 'invite-required'
+
+export type GateResult = { ok: true } | { ok: false, reason: DropReason, detail?: string }
+
+const OK: GateResult = Object.freeze({ ok: true })
+
+function drop (reason: DropReason, detail?: string): GateResult {
+  return detail === undefined ? { ok: false, reason } : { ok: false, reason, detail }
+}
+
+export interface InboundContext {
+  /** Channel the frame arrived on (the record's name, already trimmed). */
+  channel: string
+  /** Lowercase hex transport key of the connection, or `unknown`. */
+  remoteKey: string
+  now: number
+  /** Size of the frame as received (or as re-measured when the decoder hides it). */
+  frameBytes: number
+}
+
+/** A payload that passed `checkShape`. The object is the decoded one, untouched: PoW and relays need it verbatim. */
+export interface InboundPayload {
+  [key: string]: unknown
+  id: string
+  channel: string
+  /** Raw as sent (any hex case); compare lowercased. Absent is treated like null. */
+  from?: string | null
+  origin?: string | null
+  message?: unknown
+  ts: number
+  ttl?: number | null
+  sig?: string | null
+  signature?: string | null
+  pow?: Record<string, unknown> | null
+  invite?: Record<string, unknown> | null
+}
+
+export type ControlKind = 'open_channel' | 'auth' | 'welcome'
+
+const KEY_HEX_RE = /^[0-9a-fA-F]{64}$/
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function isPlainObject (v: unknown): v is Record<string, unknown> {
+  if (!isRecord(v)) return false
+  const proto: unknown = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/** `obj[key]` when `obj` is an object, else undefined: the reference's property chains on remote data. */
+function field (obj: unknown, key: string): unknown {
+  return isRecord(obj) ? obj[key] : undefined
+}
+
+// `null` is accepted wherever a field may be absent: it carries nothing, and rejecting it would only risk
+// dropping traffic from a sender that spells "absent" that way.
+function absent (v: unknown): v is null | undefined {
+  return v === undefined || v === null
+}
+
+export function checkFrameSize (frameBytes: number, maxBytes: number): GateResult {
+  return Number.isFinite(frameBytes) && frameBytes >= 0 && frameBytes <= maxBytes ? OK : drop('too-large')
+}
+
+/**
+ * Structural validation of a decoded payload. `frameBytes` may be omitted when the decoder already
+ * enforced `maxBytes` on the raw frame (re-serializing here would only repeat that work).
+ */
+export function checkShape (
+  p: unknown,
+  maxBytes: number,
+  frameBytes?: number
+): { ok: true, payload: InboundPayload } | { ok: false, reason: DropReason, detail?: string } {
+  if (frameBytes !== undefined) {
+    const size = checkFrameSize(frameBytes, maxBytes)
+    if (!size.ok) return size
+  }
+  if (!isPlainObject(p)) return { ok: false, reason: 'not-object' }
+  const { id, channel, from, origin, ts, ttl, sig, signature, pow, invite } = p
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return { ok: false, reason: 'bad-id' }
+  if (typeof channel !== 'string') return { ok: false, reason: 'bad-channel' }
+  if (!absent(from) && !(typeof from === 'string' && KEY_HEX_RE.test(from))) return { ok: false, reason: 'bad-from' }
+  if (!absent(origin) && !(typeof origin === 'string' && KEY_HEX_RE.test(origin))) return { ok: false, reason: 'bad-origin' }
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return { ok: false, reason: 'bad-ts' }
+  if (!absent(ttl) && !(typeof ttl === 'number' && Number.isFinite(ttl))) return { ok: false, reason: 'bad-ttl' }
+  if (!absent(sig) && typeof sig !== 'string') return { ok: false, reason: 'bad-sig' }
+  if (!absent(signature) && typeof signature !== 'string') return { ok: false, reason: 'bad-sig' }
+  if (!absent(pow) && !isRecord(pow)) return { ok: false, reason: 'bad-pow' }
+  if (!absent(invite) && !isRecord(invite)) return { ok: false, reason: 'bad-invite' }
+  return { ok: true, payload: p as InboundPayload }
+}
+
+/** Bug B3: the signed `channel` must name the channel the frame arrived on, or it is a cross-channel replay. */
+export function checkChannelBinding (p: Pick<InboundPayload, 'channel'>, ctx: InboundContext): GateResult {
+  return p.channel.trim() === ctx.channel ? OK : drop('channel-mismatch')
+}
+
+/** Bug B4: reject timestamps outside ±maxAgeMs of local time; maxAgeMs ≤ 0 disables the check. */
+export function checkFreshness (p: Pick<InboundPayload, 'ts'>, now: number, maxAgeMs: number): GateResult {
+  if (!(maxAgeMs > 0)) return OK
+  return Math.abs(now - p.ts) > maxAgeMs ? drop('stale') : OK
+}
+
+/** `message.control` when it is one of the three known controls, else null. */
+export function readControl (p: Pick<InboundPayload, 'message'>): ControlKind | null {
+  const control = field(p.message, 'control')
+  return control === 'open_channel' || control === 'auth' || control === 'welcome' ? control : null
+}
+
+export interface InviteGateInput {
+  policy: ChannelPolicyConfig
+  channel: string
+  remoteKey: string
+  /** Self holds an accepted, unexpired local invite for `channel`. */
+  selfHoldsValidLocalInvite: boolean
+  /** Expiry of the invite remembered for (channel, remoteKey), or null. */
+  remoteInviteExpiry: number | null
+  /**
+   * Verifies `p.invite || p.message.invite` for (channel, remoteKey) and remembers it on success. Only
+   * called when nothing cheaper admits the remote, so its signature check runs as rarely as possible.
+   */
+  verifyCarriedInvite: () => boolean
+  now: number
+}
+
+/** Spec §3 step 3: on invite-only channels both ends must be inviters or invited. */
+export function checkInviteGate (input: InviteGateInput): GateResult {
+  const { policy, channel } = input
+  if (!inviteRequired(policy, channel)) return OK
+  if (!selfIsInviter(policy) && !input.selfHoldsValidLocalInvite) return drop('invite', 'self-not-invited')
+  if (remoteIsTrusted(policy, channel, input.remoteKey, input.remoteInviteExpiry, input.now)) return OK
+  return input.verifyCarriedInvite() ? OK : drop('invite', 'remote-not-invited')
+}
+
+function remoteIsTrusted (
+  cfg: ChannelPolicyConfig,
+  ch: string,
+  remoteKey: string,
+  rememberedExpiry: number | null,
+  now: number
+): boolean {
+  if (effectiveInviterKeys(cfg)?.has(remoteKey.toLowerCase()) === true) return true
+  return rememberedExpiry !== null && rememberedExpiry > now
+}
+
+/** Spec §4.2: may payloads for `ch` be sent or relayed to this remote? */
+export function isAuthorized (
+  cfg: ChannelPolicyConfig,
+  ch: string,
+  remoteKey: string,
+  rememberedExpiry: number | null,
+  now: number
+): boolean {
+  if (!inviteRequired(cfg, ch)) return true
+  return remoteIsTrusted(cfg, ch, remoteKey, rememberedExpiry, now)
+}
+
+/**
+ * Spec §3 step 7. `verifySig(ownerKeyHex)` checks the payload signature (§2.3) against the owner key.
+ * Auth and welcome controls are exempt: invitees and the owner's welcome must reach owner-only channels.
+ */
+export function checkOwnerOnly (
+  cfg: ChannelPolicyConfig,
+  ch: string,
+  p: Pick<InboundPayload, 'from'>,
+  control: ControlKind | null,
+  verifySig: (ownerKeyHex: string) => boolean
+): GateResult {
+  if (!ownerWriteOnly(cfg, ch)) return OK
+  if (control === 'auth' || control === 'welcome') return OK
+  const owner = ownerKeyFor(cfg, ch)
+  if (owner === null) return drop('owner-only', 'no-owner-key')
+  const from = typeof p.from === 'string' ? p.from.trim().toLowerCase() : null
+  if (from !== owner) return drop('owner-only', 'not-owner')
+  return verifySig(owner) ? OK : drop('owner-only', 'bad-signature')
+}
+
+/** Spec §3 step 9: the welcome candidate a payload carries, in the reference's lookup order. */
+export function extractWelcome (p: InboundPayload): unknown {
+  return field(p.message, 'welcome') ||
+    p.welcome ||
+    field(p.invite, 'welcome') ||
+    field(field(p.message, 'invite'), 'welcome') ||
+    undefined
+}
+
+/**
+ * Spec §3 step 9: a welcome control must carry a welcome that verifies. Other messages pass whatever
+ * their welcome's fate (`welcomeOk` then only feeds `checkWelcomeGate`).
+ */
+export function checkWelcomeControl (control: ControlKind | null, welcomePresent: boolean, welcomeOk: boolean): GateResult {
+  if (control !== 'welcome') return OK
+  if (!welcomePresent) return drop('missing-welcome')
+  return welcomeOk ? OK : drop('invalid-welcome')
+}
+
+/** Spec §3 step 10: nothing is delivered on a welcome-gated channel before some welcome for it verified. */
+export function checkWelcomeGate (
+  cfg: ChannelPolicyConfig,
+  ch: string,
+  channelWelcomed: boolean,
+  welcomeOk: boolean
+): GateResult {
+  if (!welcomeRequired(cfg, ch)) return OK
+  // The owner counts as welcomed on its own channel even before it signs a welcome.
+  if (channelWelcomed || welcomeOk || selfIsOwner(cfg, ch)) return OK
+  return drop('awaiting-welcome')
+}
+
+export interface OpenRequestInput {
+  policy: ChannelPolicyConfig
+  control: ControlKind | null
+  /** `p.message` of the inbound payload. */
+  message: unknown
+  allowRemoteOpen: boolean
+  autoJoin: boolean
+  /** Verifies a welcome for the target channel (and stores it on success, as §5.4 does). */
+  verifyWelcome: (welcome: unknown, target: string) => boolean
+  /** Verifies an invite for (target, remote key) and remembers it on success. */
+  verifyInvite: (invite: unknown, target: string) => boolean
+  /** Auto-join budget (bug B20), e.g. `AutoJoinLimiter.allow`; consulted only when about to join. */
+  autoJoinAllowed?: (target: string) => boolean
+}
+
+/**
+ * - `deliver`: not an open request handled here; continue to delivery and relay.
+ * - `ignore`: an open request with an empty target; not delivered, still relayed.
+ * - `deny`: drop, neither delivered nor relayed.
+ * - `join` / `notify`: accepted; join the target (auto-join) or just report it; relayed, not delivered.
+ */
+export type OpenDecision =
+  | { action: 'deliver' }
+  | { action: 'ignore' }
+  | { action: 'deny', reason: 'open-welcome' | 'open-missing-welcome' | 'open-invite' }
+  | { action: 'join', target: string }
+  | { action: 'notify', target: string, reason?: 'auto-join-limit' }
+
+/** Spec §3 step 11. */
+export function decideOpenRequest (input: OpenRequestInput): OpenDecision {
+  if (input.control !== 'open_channel' || !input.allowRemoteOpen) return { action: 'deliver' }
+  const requested = field(input.message, 'channel')
+  if (typeof requested !== 'string') return { action: 'deliver' }
+  const target = requested.trim()
+  if (target.length === 0) return { action: 'ignore' }
+
+  const invite = field(input.message, 'invite')
+  const welcome = field(input.message, 'welcome') || field(invite, 'welcome')
+  if (welcome) {
+    if (!input.verifyWelcome(welcome, target)) return { action: 'deny', reason: 'open-welcome' }
+  } else if (welcomeRequired(input.policy, target)) {
+    return { action: 'deny', reason: 'open-missing-welcome' }
+  }
+  if (inviteRequired(input.policy, target) && !(invite && input.verifyInvite(invite, target))) {
+    return { action: 'deny', reason: 'open-invite' }
+  }
+  if (!input.autoJoin) return { action: 'notify', target }
+  if (input.autoJoinAllowed !== undefined && !input.autoJoinAllowed(target)) {
+    return { action: 'notify', target, reason: 'auto-join-limit' }
+  }
+  return { action: 'join', target }
+}
+
+/**
+ * Spec §1.6: may this peer register `ch`? Invite-only channels need self to be an inviter or to hold
+ * a valid local invite.
+ */
+export function checkRegistration (cfg: ChannelPolicyConfig, ch: string, selfHoldsValidLocalInvite: boolean): GateResult {
+  const name = ch.trim()
+  if (name.length === 0) return drop('empty-channel')
+  if (inviteRequired(cfg, name) && !selfIsInviter(cfg) && !selfHoldsValidLocalInvite) return drop('invite-required')
+  return OK
+}
+
+/** Spec §4 steps 1–2: only the owner writes to an owner-only channel, except for auth controls. */
+export function sendDecision (cfg: ChannelPolicyConfig, ch: string, isAuthControl: boolean): GateResult {
+  const name = ch.trim()
+  if (name.length === 0) return drop('empty-channel')
+  if (ownerWriteOnly(cfg, name) && !isAuthControl && !selfIsOwner(cfg, name)) return drop('owner-only')
+  return OK
+}
+
+/**
+ * Spec §3 step 13 with bug B6 fixed: the ttl a relayed copy carries, or 0 for "do not relay". The
+ * unsigned ttl is capped at the local relay ttl so a relay cannot buy a message unlimited hops.
+ */
+export function nextRelayTtl (p: Pick<InboundPayload, 'ttl'>, control: ControlKind | null, maxRelayTtl: number): number {
+  if (control === 'auth' || control === 'welcome') return 0
+  const ttl = typeof p.ttl === 'number' && Number.isFinite(p.ttl) ? Math.min(p.ttl, maxRelayTtl) : 0
+  return ttl > 0 ? ttl - 1 : 0
+}
+
+export interface AutoJoinLimiterOptions {
+  /** Distinct channels that may be auto-joined in total (until `forget`). */
+  maxChannels?: number
+  /** New auto-joins allowed in any sliding 60 s window. */
+  perMinute?: number
+}
+
+/** Bug B20: bounds how many channels remote open requests can make this peer join, and how fast. */
+export class AutoJoinLimiter {
+  readonly maxChannels: number
+  readonly perMinute: number
+  private readonly joined = new Set<string>()
+  private recent: number[] = []
+
+  constructor ({ maxChannels = 32, perMinute = 10 }: AutoJoinLimiterOptions = {}) {
+    this.maxChannels = maxChannels
+    this.perMinute = perMinute
+  }
+
+  get size (): number {
+    return this.joined.size
+  }
+
+  /** True when `channel` may be auto-joined now; records the join. Re-requests for a joined channel are free. */
+  allow (channel: string, now: number): boolean {
+    if (this.joined.has(channel)) return true
+    if (this.joined.size >= this.maxChannels) return false
+    this.recent = this.recent.filter((at) => now - at < 60_000)
+    if (this.recent.length >= this.perMinute) return false
+    this.recent.push(now)
+    this.joined.add(channel)
+    return true
+  }
+
+  /** Frees the channel's slot, e.g. after leaving it. */
+  forget (channel: string): void {
+    this.joined.delete(channel)
+  }
+}

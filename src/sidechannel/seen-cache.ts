@@ -1,0 +1,80 @@
+// Message-id dedupe (spec §3 step 8, fixed per bug B5). Entries are keyed by (channel, id) so one
+// channel's traffic cannot mask another's, and an entry stops counting as a duplicate once it expires.
+// Replay protection therefore comes from pairing this cache with the freshness check on `ts` (bug B4):
+// with ttlMs ≥ the freshness window, a message is either still remembered or already too old.
+
+export interface SeenCacheOptions {
+  ttlMs: number
+  maxEntries: number
+}
+
+export class SeenCache {
+  readonly ttlMs: number
+  readonly maxEntries: number
+  // Insertion-ordered, so the first entry is always the oldest insert (the eviction victim).
+  private readonly entries = new Map<string, number>()
+
+  constructor ({ ttlMs, maxEntries }: SeenCacheOptions) {
+    this.ttlMs = ttlMs
+    this.maxEntries = maxEntries
+  }
+
+  get size (): number {
+    return this.entries.size
+  }
+
+  /** Collision-free composite key: the length prefix tells where the channel ends. */
+  key (channel: string, id: string): string {
+    return `${channel.length}:${channel}${id}`
+  }
+
+  has (channel: string, id: string, now: number): boolean {
+    const expiresAt = this.entries.get(this.key(channel, id))
+    return expiresAt !== undefined && now <= expiresAt
+  }
+
+  /**
+   * Remembers (channel, id) for ttlMs. A sender timestamp ahead of `now` extends the entry by that lead
+   * (at most one more ttl): a future-dated message stays fresh until ts + window, so it must stay
+   * remembered that long too.
+   */
+  add (channel: string, id: string, now: number, ts?: number): void {
+    const lead = ts !== undefined && Number.isFinite(ts) ? Math.min(Math.max(ts - now, 0), this.ttlMs) : 0
+    const k = this.key(channel, id)
+    // Re-inserting moves the key to the young end of the eviction order.
+    this.entries.delete(k)
+    this.entries.set(k, now + this.ttlMs + lead)
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next()
+      if (oldest.done === true) break
+      this.entries.delete(oldest.value)
+    }
+  }
+
+  /**
+   * True when the message must be dropped: already seen, or not identifiable at all (a non-string or
+   * empty id, which the reference would never deduplicate). Otherwise records it and returns false.
+   */
+  checkAndAdd (channel: unknown, id: unknown, now: number, ts?: number): boolean {
+    if (typeof channel !== 'string' || typeof id !== 'string' || id.length === 0) return true
+    if (this.has(channel, id, now)) return true
+    this.add(channel, id, now, ts)
+    return false
+  }
+
+  /** Removes expired entries; returns how many. Meant for a periodic timer in the owner of the cache. */
+  purge (now: number): number {
+    let removed = 0
+    for (const [k, expiresAt] of this.entries) {
+      if (now > expiresAt) {
+        this.entries.delete(k)
+        removed++
+      }
+    }
+    return removed
+  }
+
+  clear (): void {
+    this.entries.clear()
+  }
+}

@@ -1,0 +1,264 @@
+// The TTY command table. A command is one entry: name, usage, help line, handler. Handlers print
+// through `ctx.print` (never console), so the TTY, pipes and SC-Bridge `cli` can each capture and
+// format output their own way. Messages and usage lines match the reference peer (spec §8).
+import fs from 'fs'
+import { parseTtyArgs, pickArg } from './args.js'
+import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
+import { isHex } from '../crypto/index.js'
+import type { SidechannelManager } from '../sidechannel/manager.js'
+
+export interface TerminalPeer {
+  sidechannel: SidechannelManager | null
+  identity: { publicKeyHex: string, address: string | null, secretKeyHex: string }
+  /** Default invite TTL in ms from --sidechannel-invite-ttl (0 = none). */
+  inviteTtlMs: number
+  entryChannel: string
+  extraStats (): Record<string, unknown>
+  shutdown (): Promise<void>
+}
+
+export interface CommandContext {
+  peer: TerminalPeer
+  print (...args: unknown[]): void
+}
+
+export interface CommandSpec {
+  name: string
+  section: 'Sidechannel' | 'System'
+  usage: string
+  description: string
+  run (args: Record<string, string | null>, ctx: CommandContext, line: string): unknown | Promise<unknown>
+}
+
+const USAGE = {
+  join: 'Usage: /sc_join --channel "<name>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+  send: 'Usage: /sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+  open: 'Usage: /sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+  invite: 'Usage: /sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>]',
+  welcome: 'Usage: /sc_welcome --channel "<name>" --text "<message>"'
+}
+const NOT_READY = 'Sidechannel not initialized.'
+const BAD_INVITE = 'Invalid invite. Pass JSON, base64, or @file.'
+const BAD_WELCOME = 'Invalid welcome. Pass JSON, base64, or @file.'
+
+const CHANNEL = ['channel', 'ch', 'name']
+const INVITE = ['invite', 'invite_b64', 'invitebase64']
+const WELCOME = ['welcome', 'welcome_b64', 'welcomebase64']
+
+function readBlob (raw: string | null): { value: Record<string, any> | null, given: boolean } {
+  if (raw === null || raw === undefined) return { value: null, given: false }
+  const value = parseBlobArg(raw, { mode: 'tty', readFile: (p: string) => fs.readFileSync(p, 'utf8') }) as Record<string, any> | null
+  return { value, given: true }
+}
+
+/** Parses the optional --invite/--welcome pair; prints the reference error and returns null on bad input. */
+function inviteAndWelcome (args: Record<string, string | null>, ctx: CommandContext) {
+  const invite = readBlob(pickArg(args, ...INVITE))
+  if (invite.given && !invite.value) { ctx.print(BAD_INVITE); return null }
+  const welcome = readBlob(pickArg(args, ...WELCOME))
+  if (welcome.given && !welcome.value) { ctx.print(BAD_WELCOME); return null }
+  return { invite: invite.value, welcome: welcome.value }
+}
+
+export const sidechannelCommands: CommandSpec[] = [
+  {
+    name: '/sc_join',
+    section: 'Sidechannel',
+    usage: '/sc_join --channel "<name>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+    description: 'join a sidechannel (an invite is needed for invite-only channels)',
+    async run (args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      const channel = pickArg(args, ...CHANNEL)?.trim()
+      if (!channel) return ctx.print(USAGE.join)
+      const blobs = inviteAndWelcome(args, ctx)
+      if (!blobs) return
+      const ok = await sc.join(channel, { invite: blobs.invite, welcome: blobs.welcome })
+      ctx.print(ok ? `Joined sidechannel: ${channel}` : 'Join denied (invite required or invalid).')
+    }
+  },
+  {
+    name: '/sc_send',
+    section: 'Sidechannel',
+    usage: '/sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+    description: 'send a message to a sidechannel',
+    async run (args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      const channel = pickArg(args, ...CHANNEL)?.trim()
+      const message = pickArg(args, 'message', 'msg')
+      if (!channel || !message) return ctx.print(USAGE.send)
+      const blobs = inviteAndWelcome(args, ctx)
+      if (!blobs) return
+      // Already-joined channels are not re-joined: the reference waits for a swarm flush on every send.
+      if (!sc.hasChannel(channel) || blobs.invite || blobs.welcome) {
+        const ok = await sc.join(channel, { invite: blobs.invite, welcome: blobs.welcome })
+        if (!ok) return ctx.print('Send denied (invite required or invalid).')
+      }
+      const res = sc.send(channel, String(message), blobs.invite ? { invite: blobs.invite } : {})
+      if (!res.ok) ctx.print('Send denied (owner-only or invite required).')
+    }
+  },
+  {
+    name: '/sc_open',
+    section: 'Sidechannel',
+    usage: '/sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
+    description: 'ask peers on the entry (or --via) channel to open a channel',
+    run (args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      const channel = pickArg(args, ...CHANNEL)?.trim()
+      if (!channel) return ctx.print(USAGE.open)
+      const blobs = inviteAndWelcome(args, ctx)
+      if (!blobs) return
+      const via = pickArg(args, 'via', 'channel_via')?.trim() || ctx.peer.entryChannel
+      if (!via) return ctx.print('No entry channel configured. Pass --via "<channel>".')
+      const welcome = blobs.welcome ?? sc.storedWelcome(channel) ?? null
+      sc.requestOpen(channel, via, blobs.invite, welcome)
+      ctx.print(`Requested channel: ${channel}`)
+    }
+  },
+  {
+    name: '/sc_invite',
+    section: 'Sidechannel',
+    usage: '/sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>]',
+    description: 'sign an invite for a peer key (prints JSON and base64)',
+    run (args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      const channel = pickArg(args, ...CHANNEL)?.trim()
+      const invitee = pickArg(args, 'pubkey', 'invitee', 'peer', 'key')?.trim().toLowerCase()
+      if (!channel || !invitee) return ctx.print(USAGE.invite)
+      if (!isHex(invitee, 32)) return ctx.print('Invalid --pubkey. Expected 32-byte hex (64 chars).')
+      const ttlRaw = pickArg(args, 'ttl', 'ttl_sec', 'ttl_s')
+      let ttlMs: number
+      if (ttlRaw !== null && ttlRaw !== undefined) {
+        const n = Number(ttlRaw)
+        if (!Number.isFinite(n)) return ctx.print('Invalid --ttl. Expected a number of seconds.')
+        ttlMs = Math.max(0, n) * 1000
+      } else {
+        ttlMs = ctx.peer.inviteTtlMs
+      }
+      if (!(ttlMs > 0)) return ctx.print('Invite TTL is required. Pass --ttl <sec> or set --sidechannel-invite-ttl.')
+      const w = readBlob(pickArg(args, ...WELCOME))
+      if (w.given && !w.value) return ctx.print(BAD_WELCOME)
+      const welcome = w.value ?? sc.storedWelcome(channel) ?? undefined
+      const invite = sc.signInvite(channel, invitee, ttlMs, welcome)
+      ctx.print(JSON.stringify(invite))
+      ctx.print(`invite_b64: ${toBase64Json(invite)}`)
+    }
+  },
+  {
+    name: '/sc_welcome',
+    section: 'Sidechannel',
+    usage: '/sc_welcome --channel "<name>" --text "<message>"',
+    description: 'sign a welcome for a channel you own (prints JSON and base64)',
+    run (args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      const channel = pickArg(args, ...CHANNEL)?.trim()
+      const text = pickArg(args, 'text', 'message', 'msg')
+      if (!channel || text === null || text === undefined) return ctx.print(USAGE.welcome)
+      const welcome = sc.signWelcome(channel, String(text))
+      ctx.print(JSON.stringify(welcome))
+      ctx.print(`welcome_b64: ${toBase64Json(welcome)}`)
+    }
+  },
+  {
+    name: '/sc_stats',
+    section: 'Sidechannel',
+    usage: '/sc_stats',
+    description: 'registered channels and connection count',
+    run (_args, ctx) {
+      const sc = ctx.peer.sidechannel
+      if (!sc) return ctx.print(NOT_READY)
+      ctx.print(sc.stats())
+    }
+  }
+]
+
+export const systemCommands: CommandSpec[] = [
+  {
+    name: '/help',
+    section: 'System',
+    usage: '/help',
+    description: 'show this help',
+    run (_args, ctx) {
+      ctx.print(helpText(allCommands()))
+    }
+  },
+  {
+    name: '/stats',
+    section: 'System',
+    usage: '/stats',
+    description: 'identity, connections and channel statistics',
+    run (_args, ctx) {
+      const { peer } = ctx
+      ctx.print('--- Stats ---')
+      ctx.print(`Address: ${peer.identity.publicKeyHex}`)
+      ctx.print(`Trac address: ${peer.identity.address ?? 'null'}`)
+      const sc = peer.sidechannel
+      ctx.print(`Connections: ${sc ? sc.connectionCount() : 0}`)
+      if (sc) {
+        const s = sc.detailedStats()
+        ctx.print(`Sidechannels: ${s.channels.join(', ')}`)
+        ctx.print(`Messages: received ${s.counters.received}, delivered ${s.counters.delivered}, relayed ${s.counters.relayed}, sent ${s.counters.sent}`)
+        const drops = Object.entries(s.drops)
+        ctx.print(`Dropped: ${drops.length === 0 ? 0 : drops.map(([k, v]) => `${k}=${v}`).join(', ')}`)
+      }
+      for (const [k, v] of Object.entries(peer.extraStats())) ctx.print(`${k}: ${v}`)
+    }
+  },
+  {
+    name: '/get_keys',
+    section: 'System',
+    usage: '/get_keys',
+    description: 'print this peer\'s address and keys (includes the SECRET key)',
+    run (_args, ctx) {
+      const id = ctx.peer.identity
+      ctx.print('Address:', id.address ?? 'null')
+      ctx.print('Public Key:', id.publicKeyHex)
+      ctx.print('Secret Key:', id.secretKeyHex)
+    }
+  },
+  {
+    name: '/exit',
+    section: 'System',
+    usage: '/exit',
+    description: 'close the peer and exit',
+    async run (_args, ctx) {
+      ctx.print('Exiting...')
+      await ctx.peer.shutdown()
+    }
+  }
+]
+
+export function allCommands (): CommandSpec[] {
+  return [...sidechannelCommands, ...systemCommands]
+}
+
+export function helpText (commands: CommandSpec[]): string {
+  const lines: string[] = []
+  for (const section of ['Sidechannel', 'System'] as const) {
+    const cmds = commands.filter((c) => c.section === section)
+    if (cmds.length === 0) continue
+    lines.push(`${section} Commands:`)
+    for (const c of cmds) lines.push(`- ${c.name} | ${c.description}: '${c.usage}'`)
+    lines.push('')
+  }
+  return lines.join('\n').trimEnd()
+}
+
+/**
+ * Finds the command for a line: the exact first token, else (as the reference does for its /sc_*
+ * commands) the first sidechannel command whose name starts the token (`/sc_joinx` runs `/sc_join`).
+ */
+export function findCommand (commands: CommandSpec[], line: string): CommandSpec | null {
+  const first = line.trim().split(/\s+/)[0] ?? ''
+  return commands.find((c) => c.name === first) ??
+    commands.find((c) => c.section === 'Sidechannel' && first.startsWith(c.name)) ?? null
+}
+
+export function runArgs (line: string): Record<string, string | null> {
+  return parseTtyArgs(line)
+}
