@@ -60,6 +60,12 @@ export class IntercomPeer extends ReadyResource {
     const { config } = this
     const configWelcomes = this.readConfigWelcomes()
 
+    // Check the network settings before anything is written to disk.
+    const configuredNodes = config.peer.dhtBootstrap === 'local'
+      ? null
+      : config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
+    if (configuredNodes) assertLocalOnly(configuredNodes, '--peer-dht-bootstrap', this.env)
+
     const { wallet, created } = await loadOrCreateWallet(this.keypairPath, {
       onCreated: ({ mnemonic }) => {
         this.log(`New wallet created: ${this.keypairPath}`)
@@ -69,15 +75,14 @@ export class IntercomPeer extends ReadyResource {
     this.wallet = wallet
     this.walletCreated = created
 
-    if (config.peer.dhtBootstrap === 'local') {
+    if (configuredNodes) {
+      this.dhtBootstrap = configuredNodes
+    } else {
       this.localDht = await startLocalDht()
       this.dhtBootstrap = this.localDht.bootstrap
       const addr = this.dhtBootstrap.map(formatNode).join(',')
       this.log(`Local DHT started on ${addr} (other peers: --dht-bootstrap ${addr})`)
-    } else {
-      this.dhtBootstrap = config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
     }
-    assertLocalOnly(this.dhtBootstrap, '--peer-dht-bootstrap', this.env)
 
     this.swarm = createPeerSwarm({
       keyPair: wallet.keyPair,

@@ -485,3 +485,9 @@ test('configSummary combines config and runtime facts', () => {
   })
   assert.deepEqual(configSummary(c, { ...facts, peerDhtNodes: ['127.0.0.1:30001'] }).peerDhtBootstrap, ['127.0.0.1:30001'])
 })
+
+test('docs/flags.md is generated from the current flag table', async () => {
+  const { flagsMarkdown } = await import('../src/config/index.js')
+  const onDisk = fs.readFileSync(new URL('../docs/flags.md', import.meta.url), 'utf8')
+  assert.equal(onDisk, flagsMarkdown() + '\n', 'docs/flags.md is stale: run `npm run docs`')
+})

@@ -15,6 +15,7 @@ export {
   parseConfig, startupWarnings, storePaths, type Env
 } from './parse.js'
 export { describeFlags, renderHelp, type FlagRow, type HelpOptions } from './help.js'
+export { flagsMarkdown } from './markdown.js'
 export {
   BANNER_RULE, BANNER_TITLE, bannerLines, bridgeUrl, configSummary,
   type BannerInfo, type RuntimeFacts, type StartupInfo

@@ -381,11 +381,13 @@ export class SidechannelManager extends ReadyResource {
     return ch === null ? undefined : this.welcomes.get(ch)
   }
 
-  /** Signs a welcome for a channel this peer owns. Stored when this peer is its configured owner (B18). */
+  /** Signs a welcome for a channel this peer owns. */
   signWelcome (channel: string, text: string) {
     const ch = normalizeChannelName(channel) ?? ''
     const welcome = createWelcome({ channel: ch, text, keyPair: this.identity.keyPair, issuedAt: this.now() })
-    if (selfIsOwner(this.policy, ch)) this.acceptWelcome(welcome, ch)
+    // B18: keep what we signed, so /sc_open and /sc_invite embed it by default; it only marks the
+    // channel welcomed (and is auto-sent) when this peer is the channel's configured owner.
+    if (!this.acceptWelcome(welcome, ch)) this.welcomes.set(ch, welcome)
     return welcome
   }
 
@@ -423,6 +425,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   private async joinTopic (entry: ChannelEntry): Promise<void> {
+    if (entry.joined) return
     const discovery = this.swarm.join(entry.topic, { server: true, client: true })
     entry.joined = true
     await discovery.flushed()

@@ -1,0 +1,152 @@
+// Shared helpers for the benchmarks: clocks, statistics, the benchmark message shape, and a small
+// JSON-lines RPC over a child process's stdin/stdout (with timeouts and guaranteed kill on cleanup).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import readline from 'node:readline'
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
+export const REPO_DIR = path.resolve(BENCH_DIR, '..')
+
+/** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes on one host. */
+export function hrNow (): number {
+  return performance.timeOrigin + performance.now()
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function nextTick (): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Rejects after `ms` with a message naming `what`; the timer never keeps the process alive. */
+export async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
+        ;(timer as any).unref?.()
+      })
+    ])
+  } finally {
+    if (timer) clearTimeout(timer)
+  }
+}
+
+export async function waitUntil (fn: () => boolean, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
+  const start = Date.now()
+  while (!fn()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(stepMs)
+  }
+}
+
+export function median (xs: number[]): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+export function percentile (xs: number[], p: number): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)))
+  return s[rank - 1]
+}
+
+export const MESSAGE_BYTES = 200
+const PAD = 'x'.repeat(4096)
+
+/** The benchmark message: `{seq, t, pad}` whose JSON is exactly `bytes` long (t = send time, hrNow). */
+export function benchMessage (seq: number, t: number, bytes = MESSAGE_BYTES): { seq: number, t: number, pad: string } {
+  const base = JSON.stringify({ seq, t, pad: '' }).length
+  return { seq, t, pad: PAD.slice(0, Math.max(0, bytes - base)) }
+}
+
+export const MiB = 1024 * 1024
+
+// ------------------------------------------------------------------ child-process JSON-lines RPC
+
+export const LINE_PREFIX = '@@BENCH '
+
+export interface ChildReply { id: number, ok: boolean, error?: string, [k: string]: any }
+
+/** A bench child process. Requests are `{id, cmd, ...}` lines on stdin; replies are prefixed lines on stdout. */
+export class BenchChild {
+  readonly name: string
+  readonly proc: ChildProcess
+  private nextId = 1
+  private readonly pending = new Map<number, { resolve: (r: ChildReply) => void, reject: (e: Error) => void }>()
+  private exited = false
+  private readonly exitPromise: Promise<void>
+  readonly stderrTail: string[] = []
+
+  constructor (name: string, script: string, args: string[], opts: { nodeArgs?: string[], env?: Record<string, string> } = {}) {
+    this.name = name
+    this.proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+      cwd: REPO_DIR,
+      env: { ...process.env, INTERCOM_LOCAL_ONLY: '1', ...(opts.env ?? {}) },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    this.exitPromise = new Promise((resolve) => {
+      this.proc.once('exit', () => {
+        this.exited = true
+        for (const p of this.pending.values()) p.reject(new Error(`${name} exited (stderr tail: ${this.stderrTail.join(' | ')})`))
+        this.pending.clear()
+        resolve()
+      })
+    })
+    this.proc.once('error', () => {})
+    this.proc.stdin!.on('error', () => {})
+    const rl = readline.createInterface({ input: this.proc.stdout! })
+    rl.on('line', (line) => {
+      if (!line.startsWith(LINE_PREFIX)) return
+      let msg: ChildReply
+      try { msg = JSON.parse(line.slice(LINE_PREFIX.length)) } catch { return }
+      const p = this.pending.get(msg.id)
+      if (!p) return
+      this.pending.delete(msg.id)
+      if (msg.ok) p.resolve(msg)
+      else p.reject(new Error(`${name}: ${msg.error ?? 'error'}`))
+    })
+    const errRl = readline.createInterface({ input: this.proc.stderr! })
+    errRl.on('line', (line) => {
+      if (process.env.BENCH_DEBUG) process.stderr.write(`[${name}] ${line}\n`)
+      this.stderrTail.push(line)
+      if (this.stderrTail.length > 20) this.stderrTail.shift()
+    })
+  }
+
+  get pid (): number | undefined {
+    return this.proc.pid
+  }
+
+  request (cmd: string, body: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<ChildReply> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`))
+    const id = this.nextId++
+    const p = new Promise<ChildReply>((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    this.proc.stdin!.write(JSON.stringify({ id, cmd, ...body }) + '\n')
+    return withTimeout(p, timeoutMs, `${this.name} ${cmd}`).finally(() => this.pending.delete(id))
+  }
+
+  /** Asks the child to close cleanly, then kills it (by pid) if it has not exited in time. */
+  async stop (timeoutMs = 8000): Promise<void> {
+    if (this.exited) return
+    try {
+      await this.request('close', {}, timeoutMs)
+    } catch {}
+    try { this.proc.stdin!.end() } catch {}
+    await Promise.race([this.exitPromise, sleep(2000)])
+    if (!this.exited) {
+      try { this.proc.kill('SIGKILL') } catch {}
+      await Promise.race([this.exitPromise, sleep(2000)])
+    }
+  }
+}
