@@ -1,7 +1,9 @@
 // A benchmark peer in its own process, driven by the parent over stdin/stdout JSON lines.
+// The parent normally runs the tsc-compiled copy (bench/.build/bench/child-peer.js) with plain node,
+// so that RSS is not inflated by tsx's loader thread; `--tsx-children` runs this file through tsx.
 //
-//   node --import tsx bench/child-peer.ts --mode intercom|raw --role server|client
-//        --bootstrap 127.0.0.1:PORT[,...] --dir TMPDIR --name NAME [--channel bench]
+//   node [--import tsx] bench/child-peer.ts --mode intercom|raw --role server|client
+//        --bootstrap 127.0.0.1:PORT[,...] --dir TMPDIR --name NAME [--channel bench] [--stub-verify]
 //
 // mode=intercom: a real IntercomPeer (wallet, Hyperswarm, SidechannelManager; PoW and rate limit
 //                off; every received message goes through the full receive pipeline incl. ed25519).
@@ -17,13 +19,14 @@ import HyperDHT from 'hyperdht'
 import Protomux from 'protomux'
 import c from 'compact-encoding'
 import b4a from 'b4a'
+import sodium from 'sodium-universal'
 import { parseConfig } from '../src/config/index.js'
 import { IntercomPeer } from '../src/peer.js'
 import { sha256, toHex, randomBytes } from '../src/crypto/index.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
 import { LINE_PREFIX, benchMessage, hrNow, nextTick, sleep, waitUntil, withTimeout } from './common.js'
 
-interface Args { mode: 'intercom' | 'raw', role: 'server' | 'client', bootstrap: string, dir: string, name: string, channel: string }
+interface Args { mode: 'intercom' | 'raw', role: 'server' | 'client', bootstrap: string, dir: string, name: string, channel: string, stubVerify: boolean }
 
 function parseArgs (argv: string[]): Args {
   const get = (k: string, d?: string): string => {
@@ -40,7 +43,7 @@ function parseArgs (argv: string[]): Args {
   for (const node of bootstrap.split(',')) {
     if (!node.startsWith('127.0.0.1:')) throw new Error(`refusing non-loopback bootstrap ${node}`)
   }
-  return { mode, role, bootstrap, dir: get('dir'), name: get('name'), channel: get('channel', 'bench') }
+  return { mode, role, bootstrap, dir: get('dir'), name: get('name'), channel: get('channel', 'bench'), stubVerify: argv.includes('--stub-verify') }
 }
 
 /** What the benchmark needs from either implementation. */
@@ -65,6 +68,7 @@ function log (line: string): void {
 class IntercomEndpoint implements Endpoint {
   key = ''
   peer!: IntercomPeer
+  private readonly handlers: Array<(message: any) => void> = []
   constructor (private readonly a: Args) {}
 
   async start (): Promise<void> {
@@ -74,13 +78,21 @@ class IntercomEndpoint implements Endpoint {
       '--peer-dht-bootstrap', this.a.bootstrap,
       '--sidechannels', this.a.channel,
       '--sidechannel-pow', '0',
-      '--sidechannel-rate-bytes', '0'
+      '--sidechannel-rate-bytes', '0',
+      '--sidechannel-welcome-required', '0',
+      // The stub patches sodium in this thread only, so the diagnostic must verify inline.
+      ...(this.a.stubVerify ? ['--sidechannel-verify-workers', '0'] : []),
+      ...(process.env.BENCH_PEER_FLAGS ? process.env.BENCH_PEER_FLAGS.split(' ').filter(Boolean) : [])
     ]
     const env = { INTERCOM_LOCAL_ONLY: '1' }
     const config = parseConfig(argv, env)
     this.peer = new IntercomPeer({ config, env, log })
     await withTimeout(this.peer.ready(), 40_000, 'peer ready')
     this.key = this.peer.wallet.publicKeyHex
+    this.peer.sidechannel.on('message', (m: DeliveredMessage) => {
+      if (m.channel !== this.a.channel) return
+      for (const h of this.handlers) h(m.payload.message)
+    })
   }
 
   async waitOpen (remoteKey: string, timeoutMs: number): Promise<void> {
@@ -107,9 +119,7 @@ class IntercomEndpoint implements Endpoint {
   }
 
   onMessage (cb: (message: any) => void): void {
-    this.peer.sidechannel.on('message', (m: DeliveredMessage) => {
-      if (m.channel === this.a.channel) cb(m.payload.message)
-    })
+    this.handlers.push(cb)
   }
 
   stats (): Record<string, unknown> {
@@ -243,6 +253,12 @@ function waitForDrain (conn: SwarmConnection | undefined, isDrained: () => boole
 async function main (): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   fs.mkdirSync(args.dir, { recursive: true })
+  if (args.stubVerify) {
+    // DIAGNOSTIC ONLY (--stub-verify): every ed25519 verification succeeds without being computed, so
+    // the run shows what the receive pipeline costs apart from the signature check. Never a real result.
+    ;(sodium as { crypto_sign_verify_detached: (...a: Uint8Array[]) => boolean }).crypto_sign_verify_detached = () => true
+    log('child: ed25519 verification STUBBED (diagnostic run)')
+  }
   const ep: Endpoint = args.mode === 'intercom' ? new IntercomEndpoint(args) : new RawEndpoint(args)
 
   // Receive-side measurement state, reset by `arm`.
@@ -252,19 +268,20 @@ async function main (): Promise<void> {
   let lastAt = 0
   let armedAt = 0
   let latencies: number[] = []
+  let recordLatency = false
   ep.onMessage((message) => {
     const now = hrNow()
     received++
     if (firstAt === 0) firstAt = now
     lastAt = now
-    if (message && typeof message.t === 'number') latencies.push(now - message.t)
+    if (recordLatency && message && typeof message.t === 'number') latencies.push(now - message.t)
   })
 
   let closing = false
   const shutdown = async (code: number): Promise<never> => {
     if (!closing) {
       closing = true
-      await ep.close()
+      await withTimeout(ep.close(), 5000, 'close').catch(() => {})
     }
     process.exit(code)
   }
@@ -293,8 +310,13 @@ async function main (): Promise<void> {
       firstAt = 0
       lastAt = 0
       latencies = []
+      recordLatency = req.latencies === true
       armedAt = hrNow()
       return {}
+    },
+    async setExpect (req) {
+      expect = req.expect
+      return { received }
     },
     async collect (req) {
       const idleMs = req.idleMs ?? 3000
@@ -307,13 +329,16 @@ async function main (): Promise<void> {
       return { received, expect, firstAt, lastAt, ...(req.latencies ? { latencies } : {}) }
     },
     async blast (req) {
-      const count: number = req.count
+      // Sends as fast as the stream accepts, for `durationMs` or `count` messages, whichever ends first:
+      // `batch` messages, then yield (setImmediate) or, when Protomux reports back-pressure, wait for drain.
+      const count: number = req.count ?? Number.MAX_SAFE_INTEGER
+      const durationMs: number = req.durationMs ?? Infinity
       const batch: number = req.batch ?? 64
       const seqBase: number = req.seqBase ?? 0
       let sent = 0
       let drainWaits = 0
       const tStart = hrNow()
-      while (sent < count) {
+      while (sent < count && hrNow() - tStart < durationMs) {
         const end = Math.min(count, sent + batch)
         for (; sent < end; sent++) ep.send(benchMessage(seqBase + sent, hrNow()))
         if (!ep.drained()) {
@@ -342,9 +367,12 @@ async function main (): Promise<void> {
       }
       return { sent, tStart, tEnd: hrNow() }
     },
-    async stats () {
+    async stats (req) {
+      // `gc: true` (needs --expose-gc) measures again after a full collection: live memory, for diagnosis.
+      const gc = (globalThis as { gc?: () => void }).gc
+      if (req.gc === true && gc) gc()
       const mem = process.memoryUsage()
-      return { rss: mem.rss, heapUsed: mem.heapUsed, ...ep.stats() }
+      return { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, gc: req.gc === true && gc !== undefined, ...ep.stats() }
     },
     async close () {
       closing = true

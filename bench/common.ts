@@ -78,6 +78,15 @@ export const LINE_PREFIX = '@@BENCH '
 
 export interface ChildReply { id: number, ok: boolean, error?: string, [k: string]: any }
 
+const liveChildren = new Set<BenchChild>()
+
+/** Emergency teardown (signal, watchdog): SIGKILL every child this process started that is still alive. */
+export function killAllChildren (): void {
+  for (const child of liveChildren) {
+    try { child.proc.kill('SIGKILL') } catch {}
+  }
+}
+
 /** A bench child process. Requests are `{id, cmd, ...}` lines on stdin; replies are prefixed lines on stdout. */
 export class BenchChild {
   readonly name: string
@@ -88,16 +97,19 @@ export class BenchChild {
   private readonly exitPromise: Promise<void>
   readonly stderrTail: string[] = []
 
-  constructor (name: string, script: string, args: string[], opts: { nodeArgs?: string[], env?: Record<string, string> } = {}) {
+  /** `command`: node arguments up to and including the script, e.g. ['--import', 'tsx', 'bench/child-peer.ts']. */
+  constructor (name: string, command: string[], args: string[], opts: { env?: Record<string, string> } = {}) {
     this.name = name
-    this.proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+    this.proc = spawn(process.execPath, [...command, ...args], {
       cwd: REPO_DIR,
       env: { ...process.env, INTERCOM_LOCAL_ONLY: '1', ...(opts.env ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe']
     })
+    liveChildren.add(this)
     this.exitPromise = new Promise((resolve) => {
       this.proc.once('exit', () => {
         this.exited = true
+        liveChildren.delete(this)
         for (const p of this.pending.values()) p.reject(new Error(`${name} exited (stderr tail: ${this.stderrTail.join(' | ')})`))
         this.pending.clear()
         resolve()

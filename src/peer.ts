@@ -106,6 +106,7 @@ export class IntercomPeer extends ReadyResource {
       rateBurstBytes: sc.rateBurst,
       maxStrikes: sc.maxStrikes,
       rateBlockMs: sc.rateBlockSec * 1000,
+      verifyWorkers: sc.verifyWorkers,
       allowRemoteOpen: sc.allowRemoteOpen,
       autoJoin: sc.autoJoin,
       maxAgeMs: sc.maxAgeSec * 1000,

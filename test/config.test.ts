@@ -86,6 +86,7 @@ test('defaults for an empty command line', () => {
     rateBurst: 256_000,
     maxStrikes: 3,
     rateBlockSec: 30,
+    verifyWorkers: -1,
     inviteRequired: false,
     inviteChannels: null,
     invitePrefixes: null,

@@ -407,7 +407,7 @@ test('seenCache: an entry lives exactly ttlMs', () => {
   assert.equal(cache.checkAndAdd('pub1', 'x', NOW + 2001), true)
 })
 
-test('seenCache: over capacity the oldest insert goes; re-adding makes an entry young', () => {
+test('seenCache: over capacity the oldest first insert goes; re-adding refreshes expiry only', () => {
   const cache = new SeenCache({ ttlMs: 60_000, maxEntries: 3 })
   cache.add('c', 'a', NOW)
   cache.add('c', 'b', NOW + 1)
@@ -415,8 +415,18 @@ test('seenCache: over capacity the oldest insert goes; re-adding makes an entry 
   cache.add('c', 'a', NOW + 3)
   cache.add('c', 'd', NOW + 4)
   assert.equal(cache.size, 3)
-  assert.equal(cache.has('c', 'b', NOW + 5), false)
-  for (const id of ['a', 'c', 'd']) assert.equal(cache.has('c', id, NOW + 5), true, id)
+  assert.equal(cache.has('c', 'a', NOW + 5), false, 'eviction follows first-insert order (O(1))')
+  for (const id of ['b', 'c', 'd']) assert.equal(cache.has('c', id, NOW + 5), true, id)
+})
+
+test('seenCache: inserts stay cheap once the cache is full (no O(n) eviction)', () => {
+  const cache = new SeenCache({ ttlMs: 60_000, maxEntries: 1000 })
+  for (let i = 0; i < 200_000; i++) cache.add('c', 'id' + i, NOW)
+  assert.equal(cache.size, 1000)
+  assert.equal(cache.has('c', 'id199999', NOW), true)
+  assert.equal(cache.has('c', 'id198999', NOW), false)
+  assert.equal(cache.purge(NOW + 60_001), 1000)
+  assert.equal(cache.size, 0)
 })
 
 test('seenCache: purge removes only expired entries', () => {

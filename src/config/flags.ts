@@ -196,6 +196,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'How long a peer that used up its rate-limit strikes stays blocked, in seconds (reference: fixed 30).'
   },
   {
+    name: 'sidechannel-verify-workers', env: ['SIDECHANNEL_VERIFY_WORKERS'], group: 'Sidechannels',
+    kind: 'int', key: 'sidechannel.verifyWorkers', default: -1, min: -1, max: 64,
+    help: 'Worker threads that check message signatures: 0 checks on the main thread, -1 uses one per spare core (at most 4) on machines with 3 or more cores.'
+  },
+  {
     name: 'sidechannel-invite-required', env: ['SIDECHANNEL_INVITE_REQUIRED'], group: 'Sidechannels',
     kind: 'bool', key: 'sidechannel.inviteRequired', default: false,
     help: 'Make channels invite-only: all non-entry channels, or those named by the two flags below.'

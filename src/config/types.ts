@@ -41,6 +41,7 @@ export interface SidechannelSection {
   rateBurst: number
   maxStrikes: number
   rateBlockSec: number
+  verifyWorkers: number
   inviteRequired: boolean
   inviteChannels: string[] | null
   invitePrefixes: string[] | null

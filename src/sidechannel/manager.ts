@@ -5,10 +5,10 @@ import ReadyResource from 'ready-resource'
 import Protomux from 'protomux'
 import type Hyperswarm from 'hyperswarm'
 import type { SwarmConnection } from 'hyperswarm'
-import { toHex, type KeyPair } from '../crypto/index.js'
+import { toHex, fromHex, isHex, utf8, type KeyPair } from '../crypto/index.js'
 import {
   ENTRY_CHANNEL, normalizeChannelName, channelTopic, channelProtocol,
-  buildPayload, verifyPayloadSignature, normHex, checkPow,
+  buildPayload, signatureBaseString, normHex, checkPow,
   verifyWelcome, createWelcome, verifyInvite, createInvite,
   authControl, welcomeControl, openChannelControl, readControl
 } from './codec/index.js'
@@ -26,6 +26,7 @@ import {
 import { frameEncoding, serializePayload, type InboundFrame } from './frame.js'
 import { SidechannelStateStore, emptyState, type PersistedSidechannelState } from './state-store.js'
 import { bounded } from '../net/swarm.js'
+import { InlineVerifier, WorkerPoolVerifier, defaultVerifyWorkers, type SignatureVerifier } from './verifier.js'
 
 export interface SidechannelIdentity {
   publicKeyHex: string
@@ -52,6 +53,8 @@ export interface SidechannelOptions {
   /** Freshness window for `ts` (B4); 0 disables the check. */
   maxAgeMs?: number
   relayTtl?: number
+  /** Worker threads for signature checks: 0 = inline on the main thread, -1 (default) = one per spare core. */
+  verifyWorkers?: number
   /** Pre-signed welcomes from --sidechannel-welcome: stored even if they do not verify (reference rule). */
   configWelcomes?: Map<string, unknown>
   statePath?: string | null
@@ -101,6 +104,17 @@ interface ConnState {
   paired: Set<string>
   retries: Map<string, { count: number, lastAt: number }>
   closed: boolean
+  /** Messages waiting for an asynchronous signature check, in arrival order. */
+  ordered: VerifySlot[]
+  orderedHead: number
+}
+
+interface VerifySlot {
+  rec: ChannelRecord
+  p: Record<string, any>
+  control: ReturnType<typeof readControl>
+  done: boolean
+  ok: boolean
 }
 
 const MAX_QUEUED_PER_RECORD = 256
@@ -132,6 +146,8 @@ export class SidechannelManager extends ReadyResource {
   private readonly extraChannels: string[]
   private readonly configWelcomes: Map<string, unknown>
   private sweepTimer: ReturnType<typeof setInterval> | null = null
+  private verifier: SignatureVerifier = new InlineVerifier()
+  private readonly verifyWorkers: number
   private readonly onConnectionBound: (conn: SwarmConnection) => void
   readonly drops = new Map<string, number>()
   readonly counters = { received: 0, delivered: 0, relayed: 0, sent: 0 }
@@ -161,7 +177,8 @@ export class SidechannelManager extends ReadyResource {
       : null
     // Seen entries outlive the freshness window, so a replay is either stale or still remembered.
     const seenTtl = Math.max(120_000, this.opts.maxAgeMs + 60_000)
-    this.seen = new SeenCache({ ttlMs: seenTtl, maxEntries: 100_000 })
+    this.seen = new SeenCache({ ttlMs: seenTtl, maxEntries: 50_000 })
+    this.verifyWorkers = opts.verifyWorkers ?? -1
     this.store = new SidechannelStateStore(opts.statePath ?? null, 200, (m) => this.log(m))
     this.encoding = frameEncoding(this.opts.maxInboundBytes)
     this.extraChannels = (opts.extraChannels ?? []).filter((c) => c !== this.entryChannel)
@@ -172,6 +189,9 @@ export class SidechannelManager extends ReadyResource {
   // ---------------------------------------------------------------- lifecycle
 
   protected override async _open (): Promise<void> {
+    const workers = this.verifyWorkers < 0 ? await defaultVerifyWorkers() : this.verifyWorkers
+    const pool = await WorkerPoolVerifier.create(workers)
+    if (pool) this.verifier = pool
     await this.restoreState(await this.store.load())
     for (const [ch, w] of this.configWelcomes) this.storeConfigWelcome(ch, w)
     this.register(this.entryChannel)
@@ -198,6 +218,7 @@ export class SidechannelManager extends ReadyResource {
       for (const name of cs.paired) cs.mux.unpair({ protocol: channelProtocol(name) })
     }
     this.conns.clear()
+    await this.verifier.close()
     await this.store.flush()
   }
 
@@ -454,7 +475,7 @@ export class SidechannelManager extends ReadyResource {
     if (this.conns.has(conn) || this.closing) return
     const mux = Protomux.from(conn)
     const remoteKey = conn.remotePublicKey ? toHex(conn.remotePublicKey) : 'unknown'
-    const cs: ConnState = { conn, mux, remoteKey, records: new Map(), paired: new Set(), retries: new Map(), closed: false }
+    const cs: ConnState = { conn, mux, remoteKey, records: new Map(), paired: new Set(), retries: new Map(), closed: false, ordered: [], orderedHead: 0 }
     this.conns.set(conn, cs)
     conn.on('error', () => {})
     conn.once('close', () => {
@@ -643,10 +664,57 @@ export class SidechannelManager extends ReadyResource {
 
     // B2: every message is signed by its `from` key; forged or altered copies die here.
     const from = normHex(p.from)
-    if (from === null || !verifyPayloadSignature(p, from)) return this.drop('bad-signature', C, rk)
+    const sig = p.sig || p.signature
+    if (from === null || !isHex(from, 32) || !isHex(sig, 64)) return this.drop('bad-signature', C, rk)
+    const job = { sig: fromHex(sig), msg: utf8(signatureBaseString(p, { decoded: true })), publicKey: fromHex(from) }
+    const verdict = this.verifier.verify(job)
+    if (typeof verdict === 'boolean') {
+      if (!verdict) return this.drop('bad-signature', C, rk)
+      return this.accept(cs, rec, p, control)
+    }
+    // Checked on a worker: keep this connection's messages in arrival order while results come back.
+    const slot: VerifySlot = { rec, p, control, done: false, ok: false }
+    cs.ordered.push(slot)
+    verdict.then((ok) => {
+      slot.ok = ok
+      slot.done = true
+      this.drainVerified(cs)
+    }, () => {
+      slot.done = true
+      this.drainVerified(cs)
+    })
+  }
+
+  private drainVerified (cs: ConnState): void {
+    while (cs.orderedHead < cs.ordered.length && cs.ordered[cs.orderedHead]!.done) {
+      const slot = cs.ordered[cs.orderedHead]!
+      cs.ordered[cs.orderedHead++] = undefined as any
+      if (this.closing || cs.closed) continue
+      try {
+        if (slot.ok) this.accept(cs, slot.rec, slot.p, slot.control)
+        else this.drop('bad-signature', slot.rec.name, cs.remoteKey)
+      } catch (err: any) {
+        this.drop('internal-error', slot.rec.name, cs.remoteKey)
+        this.debug(`[sidechannel:${slot.rec.name}] receive error: ${err?.stack ?? err}`)
+      }
+    }
+    if (cs.orderedHead === cs.ordered.length) {
+      cs.ordered = []
+      cs.orderedHead = 0
+    }
+  }
+
+  /** The part of the receive pipeline after a valid signature: §3 steps 7–13. */
+  private accept (cs: ConnState, rec: ChannelRecord, p: Record<string, any>, control: ReturnType<typeof readControl>): void {
+    const C = rec.name
+    const rk = cs.remoteKey
+    const now = this.now()
+    const message = p.message
     const owner = checkOwnerOnly(this.policy, C, p as any, control, () => true)
     if (!owner.ok) return this.drop(owner.reason, C, rk)
 
+    // Another copy may have been accepted while this one was being verified.
+    if (this.seen.has(C, p.id, now)) return this.drop('duplicate', C, rk)
     this.seen.add(C, p.id, now, p.ts)
 
     // §3 steps 9-10: a welcome carried anywhere in the payload; the awaiting-welcome gate.

@@ -70,17 +70,25 @@ function jsonRoundTrip (value: unknown): unknown {
   }
 }
 
-/** Canonical signature base of §2.3 (all seven members present; message JSON-round-tripped). */
-export function signatureBaseString (p: PayloadCore): string {
-  return canonicalJson({
-    kind: SIGNATURE_KIND,
-    id: p.id ?? null,
-    channel: p.channel ?? null,
-    from: normHex(p.from),
-    origin: normHex(p.origin),
-    ts: p.ts ?? null,
-    message: jsonRoundTrip(p.message)
-  })
+/**
+ * Canonical signature base of §2.3 (all seven members present; message JSON-round-tripped). For a
+ * payload that was itself decoded from JSON (`decoded`), the round trip is the identity and is skipped.
+ * The members are written in their canonical (sorted) order directly: channel, from, id, kind,
+ * message, origin, ts.
+ */
+export function signatureBaseString (p: PayloadCore, opts: { decoded?: boolean } = {}): string {
+  const message = opts.decoded === true ? p.message : jsonRoundTrip(p.message)
+  return '{"channel":' + canonicalMember(p.channel) +
+    ',"from":' + canonicalMember(normHex(p.from)) +
+    ',"id":' + canonicalMember(p.id) +
+    ',"kind":"' + SIGNATURE_KIND + '"' +
+    ',"message":' + canonicalMember(message) +
+    ',"origin":' + canonicalMember(normHex(p.origin)) +
+    ',"ts":' + canonicalMember(p.ts) + '}'
+}
+
+function canonicalMember (v: unknown): string {
+  return v === undefined || v === null ? 'null' : canonicalJson(v)
 }
 
 export interface BuildPayloadOptions {
@@ -138,14 +146,14 @@ function toPureJson (value: unknown, what: string): unknown {
  * True if the payload's `sig` (or `signature`) is a valid ed25519 signature of its signature base
  * under `publicKeyHex`. Never throws; malformed input of any kind is simply not valid.
  */
-export function verifyPayloadSignature (p: unknown, publicKeyHex: string): boolean {
+export function verifyPayloadSignature (p: unknown, publicKeyHex: string, opts: { decoded?: boolean } = {}): boolean {
   if (p === null || typeof p !== 'object' || Array.isArray(p)) return false
   const record = p as { sig?: unknown, signature?: unknown }
   const sig = record.sig || record.signature
   // Sizes are checked before any canonicalization work is spent on hostile input.
   if (!isHex(sig, SIGNATURE_BYTES) || !isHex(publicKeyHex, PUBLIC_KEY_BYTES)) return false
   try {
-    return verifyHex(sig, utf8(signatureBaseString(p as PayloadCore)), publicKeyHex)
+    return verifyHex(sig, utf8(signatureBaseString(p as PayloadCore, opts)), publicKeyHex)
   } catch {
     return false
   }

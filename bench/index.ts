@@ -1,0 +1,340 @@
+// Benchmark entry (`npm run bench`): runs every sidechannel benchmark, prints a table and writes
+// bench/results/latest.json. Missed targets are reported, never thrown. Everything it starts
+// (loopback DHT testnet, child processes, swarms, temp dirs) is torn down, also on failure.
+//
+// Options: --quick (shorter runs, for a smoke test), --only pow,pair,chain, --cpu-prof (children's
+// CPU profiles into bench/results/prof/), --tsx-children (run the child script through tsx instead
+// of its tsc-compiled copy), --no-diagnostic (skip the verify-stubbed diagnostic pair), BENCH_DEBUG=1
+// (children's stderr).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import createTestnet from 'hyperdht/testnet.js'
+import { spawnSync } from 'node:child_process'
+import { BENCH_DIR, REPO_DIR, MiB, MESSAGE_BYTES, hrNow, killAllChildren, withTimeout } from './common.js'
+import { runPair, runPow, runRelayChain, type PairResult, type PowResult, type ChainResult } from './sidechannel.js'
+
+interface Metric {
+  metric: string
+  unit: string
+  ours: number | string | null
+  baseline: number | string | null
+  ratio: number | null
+  target: string
+  pass: boolean | null
+  note?: string
+}
+
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+const onlyArg = argv.find((a) => a.startsWith('--only'))
+const only = onlyArg ? new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1] ?? '').split(',')) : null
+const cpuProf = argv.includes('--cpu-prof')
+const want = (s: string): boolean => only === null || only.has(s)
+
+const tsxChildren = argv.includes('--tsx-children')
+
+const CFG = quick
+  ? { durationMs: 1000, warmupMs: 500, runs: 3, batch: 64, latencyRate: 50, latencyMs: 2000, powRuns: 10, naiveRuns: 1, chainMessages: 5 }
+  : { durationMs: 3000, warmupMs: 1000, runs: 3, batch: 64, latencyRate: 50, latencyMs: 10_000, powRuns: 30, naiveRuns: 3, chainMessages: 15 }
+
+const BUILD_DIR = path.join(BENCH_DIR, '.build')
+let detailsChildren = 'n/a'
+
+/**
+ * Compiles the child script (and src/) with tsc into bench/.build so children run plain JS under
+ * plain node, like a deployed peer: tsx's loader thread alone adds ~37 MiB of RSS. Null on failure
+ * (the caller then falls back to tsx).
+ */
+function compileChild (): string[] | null {
+  const tsc = path.join(REPO_DIR, 'node_modules', '.bin', 'tsc')
+  const res = spawnSync(tsc, ['-p', path.join(BENCH_DIR, 'tsconfig.build.json')], { cwd: REPO_DIR, encoding: 'utf8', timeout: 120_000 })
+  const script = path.join(BUILD_DIR, 'bench', 'child-peer.js')
+  if (res.status !== 0 || !fs.existsSync(script)) {
+    log(`  could not compile the child script (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`)
+    return null
+  }
+  return [script]
+}
+
+const TOTAL_BUDGET_MS = 6 * 60_000
+
+function log (line: string): void {
+  process.stdout.write(line + '\n')
+}
+
+async function main (): Promise<number> {
+  const started = hrNow()
+  const metrics: Metric[] = []
+  const details: Record<string, unknown> = {}
+  const errors: string[] = []
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'intercom-bench-'))
+  let testnet: Awaited<ReturnType<typeof createTestnet>> | null = null
+
+  const cleanup = async (): Promise<void> => {
+    if (testnet) {
+      const t = testnet
+      testnet = null
+      await withTimeout(t.destroy(), 10_000, 'testnet destroy').catch(() => {})
+    }
+    fs.rmSync(root, { recursive: true, force: true })
+    fs.rmSync(BUILD_DIR, { recursive: true, force: true })
+  }
+  const onSignal = (): void => {
+    log('interrupted; cleaning up')
+    killAllChildren()
+    void cleanup().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  // Last resort: never hang the caller. Children also exit on their own when our stdin pipes close.
+  const watchdog = setTimeout(() => {
+    log(`bench exceeded ${TOTAL_BUDGET_MS / 1000} s; aborting`)
+    killAllChildren()
+    void cleanup().finally(() => process.exit(2))
+  }, TOTAL_BUDGET_MS)
+  watchdog.unref()
+
+  log(`intercom sidechannel benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`)
+  try {
+    // ---- PoW first: pure CPU, nothing else running.
+    if (want('pow')) {
+      log('\n[pow] 64 KiB message, difficulty 12')
+      try {
+        const pow = runPow({ difficulty: 12, messageBytes: 64 * 1024, runs: CFG.powRuns, naiveRuns: CFG.naiveRuns, log })
+        details.pow = pow
+        metrics.push({
+          metric: 'PoW build, 64 KiB @ 12 bits (median)',
+          unit: 'ms',
+          ours: pow.oursMedianMs,
+          baseline: pow.naiveMedianMs,
+          ratio: pow.ratioSamePayloads,
+          target: 'ours ≤ 6 ms',
+          pass: pow.oursMedianMs <= 6 && pow.allValid,
+          note: `ours p90 ${pow.oursP90Ms.toFixed(2)} ms (nonce count is geometric, mean 2^12); ratio on the same ${pow.naiveRuns} payloads; ${pow.oursUsPerNonce.toFixed(2)} vs ${pow.naiveUsPerNonce.toFixed(1)} µs/nonce${pow.allValid ? '' : '; INVALID output'}`
+        })
+      } catch (err) {
+        errors.push(`pow: ${errText(err)}`)
+        metrics.push(failed('PoW build, 64 KiB @ 12 bits (median)', 'ms', 'ours ≤ 6 ms', err))
+      }
+    }
+
+    if (want('pair') || want('chain')) {
+      testnet = await withTimeout(createTestnet(3, { host: '127.0.0.1' }), 20_000, 'testnet')
+      const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
+      if (!testnet.bootstrap.every((b) => b.host === '127.0.0.1')) throw new Error('testnet is not on loopback')
+      log(`\nloopback testnet: ${bootstrap}`)
+
+      // ---- Two processes: throughput, RSS, latency; ours then the raw baseline.
+      if (want('pair')) {
+        const pairs: Partial<Record<'intercom' | 'raw', PairResult>> = {}
+        const childCommand = tsxChildren ? null : compileChild()
+        details.children = detailsChildren = childCommand ? 'compiled JS under plain node' : 'child-peer.ts through tsx (RSS includes ~37 MiB of tsx loader)'
+        for (const mode of ['intercom', 'raw'] as const) {
+          log(`\n[pair:${mode}] ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages, then ${CFG.latencyRate} msg/s for ${CFG.latencyMs / 1000} s`)
+          try {
+            const profDir = path.join(BENCH_DIR, 'results', 'prof')
+            if (cpuProf) fs.mkdirSync(profDir, { recursive: true })
+            pairs[mode] = await runPair(mode, bootstrap, root, {
+              ...CFG,
+              ...(childCommand ? { childCommand } : {}),
+              ...(cpuProf ? { cpuProfDir: profDir } : {}),
+              log
+            })
+          } catch (err) {
+            errors.push(`pair ${mode}: ${errText(err)}`)
+            log(`  ${mode} failed: ${errText(err)}`)
+          }
+        }
+        details.pair = pairs
+        metrics.push(...pairMetrics(pairs.intercom, pairs.raw))
+
+        // Diagnostic: the same pipeline with the ed25519 computation stubbed out on the receiver, to
+        // show how much of the gap is the signature check itself. Informational, never a result.
+        if (!argv.includes('--no-diagnostic')) {
+          log(`\n[pair:intercom, diagnostic] receiver with ed25519 verify STUBBED; ${CFG.runs} runs × ${CFG.durationMs / 1000} s`)
+          try {
+            const diag = await runPair('intercom', bootstrap, root, {
+              ...CFG,
+              latencyMs: 0,
+              stubVerify: true,
+              ...(childCommand ? { childCommand } : {}),
+              ...(cpuProf ? { cpuProfDir: path.join(BENCH_DIR, 'results', 'prof') } : {}),
+              log
+            })
+            details.diagnosticStubVerify = diag
+            const raw = pairs.raw
+            metrics.push({
+              metric: 'Diagnostic: throughput, verify stubbed',
+              unit: 'msg/s',
+              ours: diag.medianRate,
+              baseline: raw?.medianRate ?? null,
+              ratio: raw && raw.medianRate > 0 ? diag.medianRate / raw.medianRate : null,
+              target: 'info',
+              pass: null,
+              note: 'receiver runs the whole pipeline except the ed25519 computation (NOT a valid configuration); the gap to the real run is the cost of verification'
+            })
+          } catch (err) {
+            errors.push(`diagnostic: ${errText(err)}`)
+            log(`  diagnostic failed: ${errText(err)}`)
+          }
+        }
+      }
+
+      // ---- 10-peer relay chain in one process.
+      if (want('chain')) {
+        log('\n[chain] 10 peers in a line, relay TTL 16')
+        try {
+          const chain = await runRelayChain(bootstrap, root, { peers: 10, messages: CFG.chainMessages, log })
+          details.chain = chain
+          metrics.push(chainMetric(chain))
+        } catch (err) {
+          errors.push(`chain: ${errText(err)}`)
+          metrics.push(failed('Relay chain 10 peers / 9 hops, send→deliver (median)', 'ms', 'all delivered', err))
+        }
+      }
+    }
+  } catch (err) {
+    errors.push(errText(err))
+    log(`bench error: ${errText(err)}`)
+  } finally {
+    await cleanup()
+    clearTimeout(watchdog)
+  }
+
+  printTable(metrics)
+  const out = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().map((c) => c.model),
+    quick,
+    config: CFG,
+    durationSeconds: (hrNow() - started) / 1000,
+    metrics,
+    errors,
+    details
+  }
+  const resultsDir = path.join(BENCH_DIR, 'results')
+  fs.mkdirSync(resultsDir, { recursive: true })
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(out, null, 2) + '\n')
+  log(`\nwrote ${path.relative(process.cwd(), path.join(resultsDir, 'latest.json'))} (${out.durationSeconds.toFixed(1)} s)`)
+  if (errors.length) log(`errors:\n  ${errors.join('\n  ')}`)
+  return 0
+}
+
+function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined): Metric[] {
+  const m: Metric[] = []
+  const ratio = ours && raw && raw.medianRate > 0 ? ours.medianRate / raw.medianRate : null
+  m.push({
+    metric: `Throughput, ${MESSAGE_BYTES} B msgs, 2 processes (median of ${CFG.runs})`,
+    unit: 'msg/s',
+    ours: ours?.medianRate ?? null,
+    baseline: raw?.medianRate ?? null,
+    ratio,
+    target: 'ours/raw ≥ 0.5',
+    pass: ratio === null ? false : ratio >= 0.5,
+    note: ours ? `every message signature-verified; ${ours.wireBytes} B on the wire; runs ${ours.runs.map((r) => Math.round(r.rate)).join('/')} vs ${raw?.runs.map((r) => Math.round(r.rate)).join('/') ?? '-'}` : 'ours failed'
+  })
+  m.push({
+    metric: 'Throughput: received / sent',
+    unit: 'msgs',
+    ours: ours ? `${ours.receivedTotal}/${ours.sentTotal}` : null,
+    baseline: raw ? `${raw.receivedTotal}/${raw.sentTotal}` : null,
+    ratio: null,
+    target: 'no loss',
+    pass: ours ? ours.receivedTotal === ours.sentTotal : false,
+    note: ours ? `receiver drops ${JSON.stringify((ours.receiverStats as any).drops)}` : undefined
+  })
+  for (const q of ['p50', 'p99'] as const) {
+    const o = ours?.latency?.[q] ?? null
+    const b = raw?.latency?.[q] ?? null
+    m.push({
+      metric: `Latency ${q} at ${CFG.latencyRate} msg/s, ${CFG.latencyMs / 1000} s`,
+      unit: 'ms',
+      ours: o,
+      baseline: b,
+      ratio: o !== null && b !== null && b > 0 ? o / b : null,
+      target: 'report',
+      pass: null,
+      note: q === 'p50' && ours?.latency ? `ours ${ours.latency.received}/${ours.latency.sent}, raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received` : undefined
+    })
+  }
+  for (const role of ['receiver', 'sender'] as const) {
+    const o = ours ? ours.rss[role] / MiB : null
+    const b = raw ? raw.rss[role] / MiB : null
+    m.push({
+      metric: `RSS of the ${role} process after throughput`,
+      unit: 'MiB',
+      ours: o,
+      baseline: b,
+      ratio: o !== null && b !== null ? o / b : null,
+      target: 'ours ≤ 80 MiB',
+      pass: o === null ? false : o <= 80,
+      note: ours
+        ? `rss inside the child (${String(detailsChildren)}); idle ${fmt(ours.memory[role].idle.rss / MiB)} MiB, heap used ${fmt(ours.memory[role].afterThroughput.heapUsed / MiB)} MiB, after forced gc rss ${fmt(ours.memory[role].afterGc.rss / MiB)} / heap ${fmt(ours.memory[role].afterGc.heapUsed / MiB)} MiB`
+        : undefined
+    })
+  }
+  return m
+}
+
+function chainMetric (c: ChainResult): Metric {
+  return {
+    metric: `Relay chain ${c.peers} peers / ${c.hops} hops, send→deliver (median)`,
+    unit: 'ms',
+    ours: c.medianMs,
+    baseline: null,
+    ratio: null,
+    target: 'all delivered',
+    pass: c.delivered === c.messages && c.topologyOk && c.hopCountsOk,
+    note: `${c.delivered}/${c.messages} delivered, max ${c.maxMs.toFixed(2)} ms; line topology ${c.topologyOk ? 'ok' : 'VIOLATED'}; hop counts ${c.hopCountsOk ? 'ok' : 'WRONG'}`
+  }
+}
+
+function failed (metric: string, unit: string, target: string, err: unknown): Metric {
+  return { metric, unit, ours: null, baseline: null, ratio: null, target, pass: false, note: `error: ${errText(err)}` }
+}
+
+function errText (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+function fmt (v: number | string | null, unit?: string): string {
+  if (v === null || v === undefined) return '-'
+  if (typeof v === 'string') return v
+  if (!Number.isFinite(v)) return String(v)
+  const abs = Math.abs(v)
+  const s = abs >= 1000 ? Math.round(v).toLocaleString('en-US') : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 1 ? v.toFixed(2) : v.toFixed(3)
+  return unit ? `${s} ${unit}` : s
+}
+
+function printTable (metrics: Metric[]): void {
+  const rows = metrics.map((m) => [
+    m.metric,
+    fmt(m.ours, typeof m.ours === 'number' ? m.unit : undefined),
+    fmt(m.baseline, typeof m.baseline === 'number' ? m.unit : undefined),
+    m.ratio === null ? '-' : m.ratio.toFixed(3),
+    m.target,
+    m.pass === null ? 'info' : m.pass ? 'PASS' : 'FAIL'
+  ])
+  const head = ['metric', 'ours', 'baseline', 'ratio', 'target', 'result']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' | ')
+  log('\n' + line(head))
+  log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+  for (const r of rows) log(line(r))
+  const notes = metrics.filter((m) => m.note)
+  if (notes.length) {
+    log('')
+    for (const m of notes) log(`* ${m.metric}: ${m.note}`)
+  }
+  log('\nratio = ours / baseline (baseline: raw Protomux c.json for the pair runs, naive per-nonce rebuild for PoW).')
+}
+
+main().then((code) => {
+  // Handles from the hyperdht stack can linger briefly after destroy; leave promptly.
+  process.exit(code)
+}, (err) => {
+  log(`bench crashed: ${err?.stack ?? err}`)
+  process.exit(1)
+})
