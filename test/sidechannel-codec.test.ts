@@ -628,3 +628,19 @@ test('verifiers never throw on huge or deeply nested hostile payloads', () => {
   assert.equal(verifyInvite({ ...vectorInvite(false), payload: { ...vectorInvite(false).payload, inviterAddress: deep } }, 'pub1', INVITEE, { inviterKeys: null, now: NOW }).ok, false)
   assert.equal(relayCopy(nested, INVITEE, 3)?.ttl, 2)
 })
+
+test('signature base of a decoded payload (no JSON round trip) equals the general form', async () => {
+  const { signatureBaseString: base, canonicalJson: canon } = await import('../src/sidechannel/codec/index.js')
+  const vec = JSON.parse(fs.readFileSync(new URL('./fixtures/sidechannel-vectors.json', import.meta.url), 'utf8'))
+  for (const p of vec.payloads) {
+    const decoded = JSON.parse(p.wireJson)
+    assert.equal(base(decoded, { decoded: true }), p.sigBase, p.name)
+    assert.equal(base(decoded), p.sigBase, p.name)
+  }
+  const samples: unknown[] = ['text', 0, -1.5e-7, true, null, [1, 'a', { z: 1, a: [null] }], { '😀': 1, '\ue000': 2, b: 'x\u2028y', a: { c: '"\\' } }]
+  for (const message of samples) {
+    const p = JSON.parse(JSON.stringify({ id: 'i', channel: 'c', from: 'AB'.repeat(32), origin: null, ts: 5, message }))
+    const general = canon({ kind: 'sidechannel_message_v1', id: p.id, channel: p.channel, from: p.from.toLowerCase(), origin: null, ts: p.ts, message: p.message })
+    assert.equal(base(p, { decoded: true }), general)
+  }
+})

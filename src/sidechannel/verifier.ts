@@ -55,6 +55,7 @@ interface WorkerLike {
   postMessage (value: unknown, transfer?: ArrayBuffer[]): void
   on (ev: string, fn: (...args: any[]) => void): void
   terminate (): Promise<number>
+  ref (): void
   unref (): void
 }
 
@@ -67,11 +68,14 @@ export class WorkerPoolVerifier implements SignatureVerifier {
   private scheduled = false
   private next = 0
   private seq = 0
-  private readonly inflight = new Map<number, Pending[]>()
+  private readonly inflight = new Map<number, { batch: Pending[], worker: number }>()
+  // Workers keep the process alive only while they owe results.
+  private readonly busy: number[]
   private closed = false
 
   private constructor (workers: WorkerLike[]) {
     this.workers = workers
+    this.busy = workers.map(() => 0)
     for (const w of workers) {
       w.on('message', (m: { id: number, out: Uint8Array }) => this.onResult(m))
       // A dead worker must not strand messages: its batches fail closed (dropped as unverified).
@@ -127,22 +131,28 @@ export class WorkerPoolVerifier implements SignatureVerifier {
         bytes.set(job.msg, o); o += job.msg.byteLength
       }
       const id = this.seq++
-      this.inflight.set(id, batch)
-      const worker = this.workers[this.next++ % this.workers.length]!
+      const index = this.next++ % this.workers.length
+      const worker = this.workers[index]!
+      this.inflight.set(id, { batch, worker: index })
+      if (this.busy[index]!++ === 0) worker.ref()
       worker.postMessage({ id, buf }, [buf])
     }
   }
 
   private onResult ({ id, out }: { id: number, out: Uint8Array }): void {
-    const batch = this.inflight.get(id)
-    if (!batch) return
+    const entry = this.inflight.get(id)
+    if (!entry) return
     this.inflight.delete(id)
+    if (--this.busy[entry.worker]! === 0) this.workers[entry.worker]!.unref()
+    const { batch } = entry
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i] === 1)
   }
 
   private failAll (): void {
-    for (const batch of this.inflight.values()) for (const p of batch) p.resolve(false)
+    for (const { batch } of this.inflight.values()) for (const p of batch) p.resolve(false)
     this.inflight.clear()
+    this.busy.fill(0)
+    for (const w of this.workers) w.unref()
   }
 
   async close (): Promise<void> {
