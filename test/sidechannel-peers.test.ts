@@ -300,3 +300,31 @@ test('restart: a verified welcome survives a restart of the peer', T, async (t) 
   owner.peer.sidechannel.send('club', 'welcome back')
   await waitFor(() => messagesOn(b, 'club').find((m) => m.payload.message === 'welcome back'))
 })
+
+test('leave and rejoin: a left channel cannot be reopened by a remote; rejoining works again', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const flags = ['--sidechannel-welcome-required', '0']
+  const a = await cl.peer('a', flags)
+  const b = await cl.peer('b', flags)
+  await a.peer.sidechannel.join('room')
+  await b.peer.sidechannel.join('room')
+  await waitChannelOpen(a, b, 'room')
+  a.peer.sidechannel.send('room', 'one')
+  await waitFor(() => messagesOn(b, 'room').find((m) => m.payload.message === 'one'))
+
+  assert.equal(await b.peer.sidechannel.leave('room'), true)
+  assert.equal(await b.peer.sidechannel.leave(ENTRY), false, 'the entry channel cannot be left')
+  await waitFor(() => !a.peer.sidechannel.openPeers('room').includes(b.key), 10000, 'remote close seen by a')
+  // a still has the channel and retries opening it on the connection: b must refuse (B13).
+  a.peer.sidechannel.send('room', 'two')
+  await sleep(1500)
+  assert.equal(messagesOn(b, 'room').filter((m) => m.payload.message === 'two').length, 0)
+  assert.equal(b.peer.sidechannel.channelNames().includes('room'), false)
+
+  // Rejoining opens the channel on the existing connection again (B12).
+  await b.peer.sidechannel.join('room')
+  await waitChannelOpen(a, b, 'room')
+  a.peer.sidechannel.send('room', 'three')
+  await waitFor(() => messagesOn(b, 'room').find((m) => m.payload.message === 'three'))
+})

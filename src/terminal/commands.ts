@@ -30,13 +30,6 @@ export interface CommandSpec {
   run (args: Record<string, string | null>, ctx: CommandContext, line: string): unknown | Promise<unknown>
 }
 
-const USAGE = {
-  join: 'Usage: /sc_join --channel "<name>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
-  send: 'Usage: /sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
-  open: 'Usage: /sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
-  invite: 'Usage: /sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>]',
-  welcome: 'Usage: /sc_welcome --channel "<name>" --text "<message>"'
-}
 const NOT_READY = 'Sidechannel not initialized.'
 const BAD_INVITE = 'Invalid invite. Pass JSON, base64, or @file.'
 const BAD_WELCOME = 'Invalid welcome. Pass JSON, base64, or @file.'
@@ -70,7 +63,7 @@ export const sidechannelCommands: CommandSpec[] = [
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
-      if (!channel) return ctx.print(USAGE.join)
+      if (!channel) return ctx.print(`Usage: ${this.usage}`)
       const blobs = inviteAndWelcome(args, ctx)
       if (!blobs) return
       const ok = await sc.join(channel, { invite: blobs.invite, welcome: blobs.welcome })
@@ -87,7 +80,7 @@ export const sidechannelCommands: CommandSpec[] = [
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
       const message = pickArg(args, 'message', 'msg')
-      if (!channel || !message) return ctx.print(USAGE.send)
+      if (!channel || !message) return ctx.print(`Usage: ${this.usage}`)
       const blobs = inviteAndWelcome(args, ctx)
       if (!blobs) return
       // Already-joined channels are not re-joined: the reference waits for a swarm flush on every send.
@@ -108,7 +101,7 @@ export const sidechannelCommands: CommandSpec[] = [
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
-      if (!channel) return ctx.print(USAGE.open)
+      if (!channel) return ctx.print(`Usage: ${this.usage}`)
       const blobs = inviteAndWelcome(args, ctx)
       if (!blobs) return
       const via = pickArg(args, 'via', 'channel_via')?.trim() || ctx.peer.entryChannel
@@ -128,7 +121,7 @@ export const sidechannelCommands: CommandSpec[] = [
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
       const invitee = pickArg(args, 'pubkey', 'invitee', 'peer', 'key')?.trim().toLowerCase()
-      if (!channel || !invitee) return ctx.print(USAGE.invite)
+      if (!channel || !invitee) return ctx.print(`Usage: ${this.usage}`)
       if (!isHex(invitee, 32)) return ctx.print('Invalid --pubkey. Expected 32-byte hex (64 chars).')
       const ttlRaw = pickArg(args, 'ttl', 'ttl_sec', 'ttl_s')
       let ttlMs: number
@@ -158,7 +151,7 @@ export const sidechannelCommands: CommandSpec[] = [
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
       const text = pickArg(args, 'text', 'message', 'msg')
-      if (!channel || text === null || text === undefined) return ctx.print(USAGE.welcome)
+      if (!channel || text === null || text === undefined) return ctx.print(`Usage: ${this.usage}`)
       const welcome = sc.signWelcome(channel, String(text))
       ctx.print(JSON.stringify(welcome))
       ctx.print(`welcome_b64: ${toBase64Json(welcome)}`)
