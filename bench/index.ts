@@ -12,7 +12,7 @@ import path from 'node:path'
 import createTestnet from 'hyperdht/testnet.js'
 import { spawnSync } from 'node:child_process'
 import { BENCH_DIR, REPO_DIR, MiB, MESSAGE_BYTES, hrNow, killAllChildren, withTimeout } from './common.js'
-import { runPair, runPow, runRelayChain, type PairResult, type PowResult, type ChainResult } from './sidechannel.js'
+import { runPair, runPow, runRelayChain, type PairResult, type ChainResult } from './sidechannel.js'
 
 interface Metric {
   metric: string

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { WorkerPoolVerifier, InlineVerifier } from '../src/sidechannel/verifier.js'
 import { keyPairFromSeed, randomBytes, sign, utf8 } from '../src/crypto/index.js'
-import { Cluster, waitFor, waitChannelOpen, messagesOn } from './helpers/peers.js'
+import { Cluster, waitFor, messagesOn } from './helpers/peers.js'
 import { RawClient } from './helpers/raw-client.js'
 import { ENTRY_CHANNEL as ENTRY, buildPayload } from '../src/sidechannel/codec/index.js'
 

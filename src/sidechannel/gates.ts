@@ -176,13 +176,12 @@ export function checkInviteGate (input: InviteGateInput): GateResult {
   const { policy, channel } = input
   if (!inviteRequired(policy, channel)) return OK
   if (!selfIsInviter(policy) && !input.selfHoldsValidLocalInvite) return drop('invite', 'self-not-invited')
-  if (remoteIsTrusted(policy, channel, input.remoteKey, input.remoteInviteExpiry, input.now)) return OK
+  if (remoteIsTrusted(policy, input.remoteKey, input.remoteInviteExpiry, input.now)) return OK
   return input.verifyCarriedInvite() ? OK : drop('invite', 'remote-not-invited')
 }
 
 function remoteIsTrusted (
   cfg: ChannelPolicyConfig,
-  ch: string,
   remoteKey: string,
   rememberedExpiry: number | null,
   now: number
@@ -200,7 +199,7 @@ export function isAuthorized (
   now: number
 ): boolean {
   if (!inviteRequired(cfg, ch)) return true
-  return remoteIsTrusted(cfg, ch, remoteKey, rememberedExpiry, now)
+  return remoteIsTrusted(cfg, remoteKey, rememberedExpiry, now)
 }
 
 /**

@@ -552,7 +552,7 @@ export class SidechannelManager extends ReadyResource {
     return true
   }
 
-  private sendDirect (cs: ConnState, rec: ChannelRecord, message: unknown): void {
+  private sendDirect (rec: ChannelRecord, message: unknown): void {
     try {
       const payload = buildPayload({
         channel: rec.name,
@@ -577,7 +577,7 @@ export class SidechannelManager extends ReadyResource {
     if (welcome === undefined) return
     if (!this.isAuthorized(rec.name, cs.remoteKey)) return
     rec.welcomeSent = true
-    this.sendDirect(cs, rec, welcomeControl(welcome))
+    this.sendDirect(rec, welcomeControl(welcome))
   }
 
   /**
@@ -591,7 +591,7 @@ export class SidechannelManager extends ReadyResource {
     const trusted = effectiveInviterKeys(this.policy)?.has(cs.remoteKey) === true || ownerKeyFor(this.policy, rec.name) === cs.remoteKey
     if (!trusted) return
     rec.authSent = true
-    this.sendDirect(cs, rec, authControl(local.invite))
+    this.sendDirect(rec, authControl(local.invite))
   }
 
   // ---------------------------------------------------------------- receive pipeline

@@ -6,7 +6,7 @@ import { randomBytes, toHex, utf8 } from '../crypto/index.js'
 import { DEFAULT_HRP } from './address.js'
 import { WalletFileError } from './errors.js'
 import { decryptKeypairFile, encryptKeypairFile, type KeypairFileData, type WalletPassword } from './keystore.js'
-import { DEFAULT_DERIVATION_PATH, generateMnemonic, keyPairFromMnemonic } from './mnemonic.js'
+import { DEFAULT_DERIVATION_PATH, generateMnemonic } from './mnemonic.js'
 import { Wallet } from './wallet.js'
 
 // Owner-only: with the default empty password the file is as good as the plaintext secret key.
