@@ -2,11 +2,11 @@
 // Entry point: parse flags, build the peer, print the banner, start the terminal. Everything else
 // lives in src/; this file only composes.
 import { hostArgs, hostEnv, hostExit, hostStorage, onTeardown } from './src/host/index.js'
-import { parseConfig, renderHelp, bannerLines, configSummary, bridgeUrl, startupWarnings, ConfigError, type Config } from './src/config/index.js'
+import { parseConfig, renderHelp, bannerLines, startupWarnings, ConfigError, type Config } from './src/config/index.js'
 import { IntercomPeer, PeerStartupError } from './src/peer.js'
 import { Terminal } from './src/terminal/index.js'
 import { WalletFileError } from './src/wallet/index.js'
-import { BootstrapError, formatNode } from './src/net/index.js'
+import { BootstrapError } from './src/net/index.js'
 
 const VERSION = '0.1.0'
 
@@ -71,21 +71,14 @@ async function main (): Promise<void> {
     throw err
   }
 
-  const summary = configSummary(config, {
-    msbBootstrap: null,
-    msbChannel: null,
-    subnetBootstrap: null,
-    peerPubkey: peer.wallet.publicKeyHex,
-    peerTracAddress: peer.wallet.address,
-    peerWriterKey: null,
-    peerDhtNodes: peer.dhtBootstrap.map(formatNode)
-  })
-  for (const line of bannerLines({ ...summary, scBridgeUrl: bridgeUrl(config) })) console.log(line)
+  const summary = peer.info()
+  for (const line of bannerLines({ ...summary, scBridgeUrl: peer.bridge ? peer.bridge.url : null })) console.log(line)
 
-  if (!sc.quiet) peer.attachConsolePrinter((line) => console.log(line))
+  // With the bridge on, received messages go to its clients instead of stdout (as in the reference).
+  if (!sc.quiet && !peer.bridge) peer.attachConsolePrinter((line) => console.log(line))
   console.log('Sidechannel: ready')
 
-  terminal = new Terminal(peer.terminalPeer(), { input: process.stdin, output: process.stdout })
+  terminal = new Terminal(peer.runner, { input: process.stdin, output: process.stdout })
   terminal.start()
 }
 

@@ -14,7 +14,9 @@ import { SidechannelManager, type DeliveredMessage } from './sidechannel/manager
 import { type ChannelPolicyConfig } from './sidechannel/policy.js'
 import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/codec/index.js'
 import { toHex } from './crypto/index.js'
-import type { TerminalPeer } from './terminal/index.js'
+import { CommandRunner, type TerminalPeer } from './terminal/index.js'
+import { ScBridge } from './bridge/server.js'
+import { configSummary, type StartupInfo } from './config/index.js'
 
 export interface PeerOptions {
   config: Config
@@ -42,6 +44,8 @@ export class IntercomPeer extends ReadyResource {
   sidechannel!: SidechannelManager
   dhtBootstrap: DhtNode[] = []
   localDht: LocalDht | null = null
+  bridge: ScBridge | null = null
+  private commandRunner: CommandRunner | null = null
   private readonly env: Record<string, string | undefined>
   private readonly log: (line: string) => void
   private readonly cwd: string
@@ -117,9 +121,38 @@ export class IntercomPeer extends ReadyResource {
       log: this.log
     })
     await this.sidechannel.ready()
+
+    const br = config.scBridge
+    if (br.enabled) {
+      this.bridge = new ScBridge({
+        host: br.host,
+        port: br.port,
+        token: br.token ?? '',
+        sidechannel: this.sidechannel,
+        identity: { publicKeyHex: wallet.publicKeyHex, address: wallet.address },
+        entryChannel: ENTRY_CHANNEL,
+        info: () => ({ ...this.info() }),
+        runner: br.cli ? this.runner : null,
+        cli: br.cli,
+        defaultFilter: br.filter,
+        filterChannels: br.filterChannels,
+        authTimeoutMs: br.authTimeoutMs,
+        maxFrameBytes: br.maxFrameBytes,
+        maxBufferedBytes: br.maxBufferedBytes,
+        allowedOrigins: br.allowedOrigins,
+        debug: br.debug,
+        log: this.log
+      })
+      try {
+        await this.bridge.ready()
+      } catch (err: any) {
+        throw new PeerStartupError(`SC-Bridge failed to start: ${err?.message ?? err}`)
+      }
+    }
   }
 
   protected override async _close (): Promise<void> {
+    if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
     if (this.swarm) await this.swarm.destroy()
     if (this.localDht) await this.localDht.close()
@@ -158,6 +191,25 @@ export class IntercomPeer extends ReadyResource {
       out.set(ch, w)
     }
     return out
+  }
+
+  /** The TTY command runner, shared by the terminal and SC-Bridge `cli` so commands run one at a time. */
+  get runner (): CommandRunner {
+    this.commandRunner ??= new CommandRunner(this.terminalPeer())
+    return this.commandRunner
+  }
+
+  /** The reference's `info` object (bridge `info` frame). */
+  info (): StartupInfo {
+    return { ...configSummary(this.config, {
+      msbBootstrap: null,
+      msbChannel: null,
+      subnetBootstrap: null,
+      peerPubkey: this.wallet.publicKeyHex,
+      peerTracAddress: this.wallet.address,
+      peerWriterKey: null,
+      peerDhtNodes: this.dhtBootstrap.map(formatNode)
+    }) }
   }
 
   /** Prints received messages the way the reference does when no bridge is attached. */

@@ -111,7 +111,8 @@ test('defaults for an empty command line', () => {
     debug: false,
     authTimeoutMs: 10_000,
     maxFrameBytes: 1_048_576,
-    maxBufferedBytes: 4_194_304
+    maxBufferedBytes: 4_194_304,
+    allowedOrigins: null
   })
   assert.deepEqual(defaultConfig(), c)
   assert.deepEqual(MAINNET_DHT_BOOTSTRAP, [

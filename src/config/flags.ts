@@ -326,6 +326,11 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'int', key: 'scBridge.maxBufferedBytes', default: 4_194_304, min: 1024, max: 1024 * 1024 * 1024, unit: 'bytes',
     help: 'Outgoing bytes queued for a slow client before events to it are dropped.'
   },
+  {
+    name: 'sc-bridge-allowed-origins', env: ['SC_BRIDGE_ALLOWED_ORIGINS'], group: 'SC-Bridge',
+    kind: 'csv', key: 'scBridge.allowedOrigins', default: null,
+    help: 'Browser origins allowed to connect (`*` for any). Connections that carry an Origin header not listed are refused, so web pages cannot reach the bridge; agents that send no Origin are unaffected.'
+  },
 
   // Subnet
   {

@@ -72,6 +72,7 @@ export interface ScBridgeSection {
   authTimeoutMs: number
   maxFrameBytes: number
   maxBufferedBytes: number
+  allowedOrigins: string[] | null
 }
 
 export interface Config {

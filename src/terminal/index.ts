@@ -38,7 +38,9 @@ export class CommandRunner {
       return { ok: true, error: null, result: undefined }
     }
     try {
-      const result = await cmd.run(runArgs(trimmed), { peer: this.peer, print }, trimmed)
+      // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
+      const sink = (...args: unknown[]): void => { print(...args) }
+      const result = await cmd.run(runArgs(trimmed), { peer: this.peer, print: sink }, trimmed)
       return { ok: true, error: null, result }
     } catch (err: any) {
       const message = err?.message ?? String(err)
@@ -58,11 +60,8 @@ export interface TerminalOptions {
 
 export class Terminal {
   private rl: readline.Interface | null = null
-  readonly runner: CommandRunner
 
-  constructor (readonly peer: TerminalPeer, private readonly opts: TerminalOptions) {
-    this.runner = new CommandRunner(peer)
-  }
+  constructor (readonly runner: CommandRunner, private readonly opts: TerminalOptions) {}
 
   start (): void {
     const { input, output } = this.opts

@@ -1,0 +1,465 @@
+// SC-Bridge: the agents' WebSocket JSON control surface. Frames, replies and error strings follow the
+// reference (spec §7) so an agent written for it works unchanged. Hardening (B22) never changes what
+// a well-behaved agent sees: constant-time token check, auth timeout, attempt limits with a
+// per-address back-off, a frame cap, per-client back-pressure, an Origin check, and every failure
+// answered with a JSON `error` frame.
+import ReadyResource from 'ready-resource'
+import { WebSocketServer, type WebSocket, type RawData } from 'ws'
+import type { IncomingMessage } from 'http'
+import { sha256 } from '../crypto/index.js'
+import { parseBlobArg } from '../sidechannel/codec/index.js'
+import type { SidechannelManager, DeliveredMessage } from '../sidechannel/manager.js'
+import type { CommandRunner } from '../terminal/index.js'
+import { parseFilter, normalizeText } from './filter.js'
+import { sidechannelEvent, shouldDeliver } from './events.js'
+
+export interface BridgeOptions {
+  host: string
+  port: number
+  token: string
+  sidechannel: SidechannelManager
+  identity: { publicKeyHex: string, address: string | null }
+  entryChannel: string
+  info: () => Record<string, unknown>
+  /** The TTY command runner; `cli` frames are refused unless this is set and cli is enabled. */
+  runner?: CommandRunner | null
+  cli?: boolean
+  defaultFilter?: string
+  filterChannels?: string[] | null
+  authTimeoutMs?: number
+  maxFrameBytes?: number
+  maxBufferedBytes?: number
+  allowedOrigins?: string[] | null
+  /** Bad tokens on one socket before it is closed. */
+  maxAuthFailures?: number
+  debug?: boolean
+  log?: (line: string) => void
+  now?: () => number
+}
+
+interface Client {
+  ws: WebSocket
+  address: string
+  authed: boolean
+  filterRaw: string
+  filter: string[][]
+  /** null = every channel (until the client subscribes). */
+  subscriptions: Set<string> | null
+  authFailures: number
+  authTimer: ReturnType<typeof setTimeout> | null
+  droppedEvents: number
+}
+
+type Frame = Record<string, any>
+type Reply = Record<string, unknown>
+type Handler = (client: Client, frame: Frame) => Reply | Promise<Reply>
+
+class RequestError extends Error {}
+
+const BACKOFF_BASE_MS = 1000
+const BACKOFF_MAX_MS = 60_000
+const BACKOFF_AFTER = 5
+
+export class ScBridge extends ReadyResource {
+  private wss: WebSocketServer | null = null
+  private readonly clients = new Set<Client>()
+  private readonly opts: Required<Omit<BridgeOptions, 'runner' | 'filterChannels' | 'allowedOrigins' | 'log' | 'now'>>
+  private readonly runner: CommandRunner | null
+  private readonly filterChannels: Set<string> | null
+  private readonly allowedOrigins: Set<string> | null
+  private readonly tokenDigest: Uint8Array
+  private readonly failuresByAddress = new Map<string, { count: number, until: number }>()
+  private readonly log: (line: string) => void
+  private readonly now: () => number
+  private readonly onMessageBound: (m: DeliveredMessage) => void
+  private readonly handlers: Record<string, Handler>
+  port = 0
+  readonly stats = { connections: 0, rejected: 0, authFailures: 0, droppedEvents: 0, oversized: 0 }
+
+  constructor (opts: BridgeOptions) {
+    super()
+    if (!opts.token) throw new Error('SC-Bridge requires --sc-bridge-token (auth is mandatory).')
+    this.opts = {
+      host: opts.host,
+      port: opts.port,
+      token: opts.token,
+      sidechannel: opts.sidechannel,
+      identity: opts.identity,
+      entryChannel: opts.entryChannel,
+      info: opts.info,
+      cli: opts.cli ?? false,
+      defaultFilter: opts.defaultFilter ?? '',
+      authTimeoutMs: opts.authTimeoutMs ?? 10_000,
+      maxFrameBytes: opts.maxFrameBytes ?? 1_048_576,
+      maxBufferedBytes: opts.maxBufferedBytes ?? 4_194_304,
+      maxAuthFailures: opts.maxAuthFailures ?? 3,
+      debug: opts.debug ?? false
+    }
+    this.runner = opts.runner ?? null
+    this.filterChannels = opts.filterChannels ? new Set(opts.filterChannels) : null
+    this.allowedOrigins = opts.allowedOrigins ? new Set(opts.allowedOrigins) : null
+    this.tokenDigest = sha256(opts.token)
+    this.log = opts.log ?? ((l) => console.log(l))
+    this.now = opts.now ?? Date.now
+    this.onMessageBound = (m) => this.broadcastEvent(m)
+    this.handlers = {
+      ping: () => ({ type: 'pong', ts: this.now() }),
+      set_filter: (c, f) => this.setFilter(c, f.filter),
+      clear_filter: (c) => this.setFilter(c, ''),
+      subscribe: (c, f) => this.subscribe(c, f, true),
+      unsubscribe: (c, f) => this.subscribe(c, f, false),
+      send: (_c, f) => this.send(f),
+      join: (_c, f) => this.join(f),
+      leave: (_c, f) => this.leave(f),
+      open: (_c, f) => this.open(f),
+      stats: () => this.statsReply(),
+      info: () => this.infoReply(),
+      cli: (_c, f) => this.cli(f)
+    }
+  }
+
+  protected override async _open (): Promise<void> {
+    const wss = new WebSocketServer({
+      host: this.opts.host,
+      port: this.opts.port,
+      // Frames a little over the cap still arrive, so the client gets a clear error before the close;
+      // far larger ones are cut off by ws itself (close code 1009).
+      maxPayload: this.opts.maxFrameBytes * 2 + 1024,
+      perMessageDeflate: false,
+      verifyClient: (info: { origin: string, req: IncomingMessage }, cb: (ok: boolean, code?: number, message?: string) => void) => {
+        const address = info.req.socket.remoteAddress ?? 'unknown'
+        if (info.origin && !this.originAllowed(info.origin)) {
+          this.stats.rejected++
+          return cb(false, 403, 'Origin not allowed')
+        }
+        if (this.backedOff(address)) {
+          this.stats.rejected++
+          return cb(false, 429, 'Too many failed auth attempts')
+        }
+        cb(true)
+      }
+    })
+    this.wss = wss
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', resolve)
+      wss.once('error', reject)
+    })
+    wss.on('error', (err) => this.log(`[sc-bridge] server error: ${err.message}`))
+    const addr = wss.address()
+    this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port
+    wss.on('connection', (ws, req) => this.onConnection(ws, req))
+    this.opts.sidechannel.on('message', this.onMessageBound)
+  }
+
+  protected override async _close (): Promise<void> {
+    this.opts.sidechannel.off('message', this.onMessageBound)
+    for (const c of this.clients) {
+      if (c.authTimer) clearTimeout(c.authTimer)
+      c.ws.terminate()
+    }
+    this.clients.clear()
+    const wss = this.wss
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()))
+  }
+
+  get url (): string {
+    return `ws://${this.opts.host}:${this.port}`
+  }
+
+  get clientCount (): number {
+    return this.clients.size
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private onConnection (ws: WebSocket, req: IncomingMessage): void {
+    const client: Client = {
+      ws,
+      address: req.socket.remoteAddress ?? 'unknown',
+      authed: false,
+      filterRaw: this.opts.defaultFilter,
+      filter: parseFilter(this.opts.defaultFilter),
+      subscriptions: null,
+      authFailures: 0,
+      authTimer: null,
+      droppedEvents: 0
+    }
+    this.clients.add(client)
+    this.stats.connections++
+    client.authTimer = setTimeout(() => {
+      this.write(client, { type: 'error', error: 'Auth timeout.' })
+      ws.close(4001, 'auth timeout')
+    }, this.opts.authTimeoutMs)
+    const forget = () => {
+      if (client.authTimer) clearTimeout(client.authTimer)
+      this.clients.delete(client)
+    }
+    ws.on('close', forget)
+    ws.on('error', () => { forget(); ws.terminate() })
+    ws.on('message', (data, isBinary) => this.onFrame(client, data, isBinary))
+    this.write(client, {
+      type: 'hello',
+      peer: this.opts.identity.publicKeyHex,
+      address: this.opts.identity.address,
+      entryChannel: this.opts.entryChannel,
+      filter: this.opts.defaultFilter,
+      requiresAuth: true
+    })
+  }
+
+  private onFrame (client: Client, data: RawData, _isBinary: boolean): void {
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : (data as ArrayBuffer).byteLength
+    if (size > this.opts.maxFrameBytes) {
+      this.stats.oversized++
+      this.write(client, { type: 'error', error: `Frame too large (max ${this.opts.maxFrameBytes} bytes).` })
+      client.ws.close(1009, 'frame too large')
+      return
+    }
+    let frame: unknown
+    try {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+      frame = JSON.parse(buf.toString('utf8'))
+    } catch {
+      this.write(client, { type: 'error', error: 'Invalid JSON.' })
+      return
+    }
+    if (typeof frame !== 'object' || frame === null) {
+      this.write(client, { type: 'error', error: 'Invalid message.' })
+      return
+    }
+    this.dispatch(client, frame as Frame).catch((err) => {
+      this.debug(`[sc-bridge] handler error: ${err?.stack ?? err}`)
+    })
+  }
+
+  private async dispatch (client: Client, frame: Frame): Promise<void> {
+    const id = Number.isInteger(frame.id) ? frame.id as number : undefined
+    const reply = (body: Reply) => this.write(client, id === undefined ? body : { id, ...body })
+    const type = frame.type
+    if (type === 'auth') return reply(this.auth(client, frame.token))
+    if (!client.authed) return reply({ type: 'error', error: 'Unauthorized.' })
+    const handler = typeof type === 'string' && Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined
+    if (!handler) return reply({ type: 'error', error: `Unknown type: ${describeType(type)}` })
+    try {
+      reply(await handler(client, frame))
+    } catch (err: any) {
+      reply({ type: 'error', error: err instanceof RequestError ? err.message : 'Internal error.' })
+      if (!(err instanceof RequestError)) this.debug(`[sc-bridge] ${String(type)} failed: ${err?.stack ?? err}`)
+    }
+  }
+
+  private auth (client: Client, token: unknown): Reply {
+    if (client.authed) return { type: 'auth_ok' }
+    if (typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)) {
+      client.authed = true
+      if (client.authTimer) clearTimeout(client.authTimer)
+      client.authTimer = null
+      this.failuresByAddress.delete(client.address)
+      return { type: 'auth_ok' }
+    }
+    this.stats.authFailures++
+    client.authFailures++
+    this.noteFailure(client.address)
+    if (client.authFailures >= this.opts.maxAuthFailures) {
+      setImmediate(() => client.ws.close(4003, 'too many failed auth attempts'))
+    }
+    return { type: 'error', error: 'Unauthorized.' }
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private setFilter (client: Client, raw: unknown): Reply {
+    const text = raw === undefined || raw === null || raw === false ? '' : typeof raw === 'string' ? raw : String(raw)
+    client.filterRaw = text
+    client.filter = parseFilter(text)
+    return { type: 'filter_set', filter: text }
+  }
+
+  /** B21: replies keep the reference's shapes (`subscribed` for both), but the set is handled sanely. */
+  private subscribe (client: Client, frame: Frame, add: boolean): Reply {
+    const list = Array.isArray(frame.channels) ? frame.channels : frame.channel !== undefined && frame.channel !== null ? [frame.channel] : []
+    const names = list.map((c: unknown) => String(c).trim()).filter((c: string) => c.length > 0)
+    if (add) {
+      client.subscriptions ??= new Set()
+      for (const n of names) client.subscriptions.add(n)
+    } else if (client.subscriptions) {
+      for (const n of names) client.subscriptions.delete(n)
+    }
+    return { type: 'subscribed', channels: client.subscriptions ? [...client.subscriptions] : [] }
+  }
+
+  private blobs (frame: Frame): { invite: Record<string, any> | null, welcome: Record<string, any> | null } {
+    const invite = this.blob(frame.invite, 'Invalid invite (expected JSON or base64).')
+    const welcome = this.blob(frame.welcome, 'Invalid welcome (expected JSON or base64).')
+    return { invite, welcome }
+  }
+
+  private blob (raw: unknown, error: string): Record<string, any> | null {
+    if (raw === undefined || raw === null || raw === '') return null
+    const value = parseBlobArg(raw, { mode: 'bridge' })
+    if (!value) throw new RequestError(error)
+    return value as Record<string, any>
+  }
+
+  private channelOf (frame: Frame): string {
+    const channel = typeof frame.channel === 'string' ? frame.channel.trim() : ''
+    if (!channel) throw new RequestError('Missing channel.')
+    return channel
+  }
+
+  private send (frame: Frame): Reply {
+    const sc = this.opts.sidechannel
+    const channel = this.channelOf(frame)
+    const { invite, welcome } = this.blobs(frame)
+    let effectiveInvite = invite
+    if (welcome) {
+      if (invite && invite.welcome === undefined) effectiveInvite = { ...invite, welcome }
+      else sc.acceptWelcome(welcome, channel)
+    }
+    const res = sc.send(channel, frame.message, effectiveInvite ? { invite: effectiveInvite } : {})
+    if (!res.ok) throw new RequestError('Send denied (invite required or invalid).')
+    return { type: 'sent', channel }
+  }
+
+  private async join (frame: Frame): Promise<Reply> {
+    const channel = this.channelOf(frame)
+    const { invite, welcome } = this.blobs(frame)
+    let ok: boolean
+    try {
+      ok = await this.opts.sidechannel.join(channel, { invite, welcome })
+    } catch (err: any) {
+      throw new RequestError(err?.message ? `Join failed: ${err.message}` : 'Join failed.')
+    }
+    if (!ok) throw new RequestError('Join denied (invite required or invalid).')
+    return { type: 'joined', channel }
+  }
+
+  private async leave (frame: Frame): Promise<Reply> {
+    const channel = this.channelOf(frame)
+    let ok: boolean
+    try {
+      ok = await this.opts.sidechannel.leave(channel)
+    } catch (err: any) {
+      throw new RequestError(err?.message ? `Leave failed: ${err.message}` : 'Leave failed.')
+    }
+    // B21: a refused leave (entry channel, unknown name) leaves the client's subscriptions alone.
+    if (ok) for (const c of this.clients) c.subscriptions?.delete(channel)
+    return { type: 'left', channel, ok }
+  }
+
+  private open (frame: Frame): Reply {
+    const channel = this.channelOf(frame)
+    const via = typeof frame.via === 'string' && frame.via.trim() ? frame.via.trim() : null
+    const { invite, welcome } = this.blobs(frame)
+    const res = this.opts.sidechannel.requestOpen(channel, via, invite, welcome)
+    if (!res.ok) throw new RequestError('Open request denied (invalid input or missing invite/welcome).')
+    return { type: 'open_requested', channel, via }
+  }
+
+  private statsReply (): Reply {
+    const sc = this.opts.sidechannel
+    return { type: 'stats', ...sc.stats(), sidechannelStarted: sc.started }
+  }
+
+  private infoReply (): Reply {
+    try {
+      return { type: 'info', info: this.opts.info() }
+    } catch {
+      throw new RequestError('Info not available.')
+    }
+  }
+
+  private async cli (frame: Frame): Promise<Reply> {
+    if (!this.opts.cli || !this.runner) throw new RequestError('CLI over WS is disabled.')
+    const command = typeof frame.command === 'string' ? frame.command.trim() : ''
+    if (!command) throw new RequestError('Missing command.')
+    const output: string[] = []
+    // Output is captured per command through the runner's printer: no global console patching.
+    const outcome = await this.runner.run(command, (...args) => output.push(args.map(cliText).join(' ')))
+    const reply: Reply = { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error }
+    if (outcome.result !== undefined) reply.result = outcome.result
+    return reply
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private broadcastEvent (m: DeliveredMessage): void {
+    let event: Record<string, unknown> | null = null
+    let text: string | null = null
+    for (const c of this.clients) {
+      if (!c.authed) continue
+      text ??= normalizeText(m.payload.message)
+      if (!shouldDeliver(c, m.channel, text, this.filterChannels)) continue
+      // Back-pressure: a client that does not read falls behind on its own, never the peer's memory.
+      if (c.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+        c.droppedEvents++
+        this.stats.droppedEvents++
+        if (c.ws.bufferedAmount > this.opts.maxBufferedBytes * 4) c.ws.terminate()
+        continue
+      }
+      event ??= { ...sidechannelEvent(m.channel, m.payload, this.now()) }
+      this.write(c, event)
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private write (client: Client, body: Reply): void {
+    if (client.ws.readyState !== client.ws.OPEN) return
+    let text: string
+    try {
+      text = JSON.stringify(body)
+    } catch {
+      text = JSON.stringify({ ...('id' in body ? { id: body.id } : {}), type: 'error', error: 'Reply could not be serialized.' })
+    }
+    client.ws.send(text)
+  }
+
+  private originAllowed (origin: string): boolean {
+    if (!this.allowedOrigins) return false
+    return this.allowedOrigins.has('*') || this.allowedOrigins.has(origin)
+  }
+
+  private noteFailure (address: string): void {
+    const f = this.failuresByAddress.get(address) ?? { count: 0, until: 0 }
+    f.count++
+    if (f.count >= BACKOFF_AFTER) {
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (f.count - BACKOFF_AFTER))
+      f.until = this.now() + delay
+    }
+    this.failuresByAddress.set(address, f)
+  }
+
+  private backedOff (address: string): boolean {
+    const f = this.failuresByAddress.get(address)
+    return f !== undefined && f.until > this.now()
+  }
+
+  private debug (line: string): void {
+    if (this.opts.debug) this.log(line)
+  }
+}
+
+/** Echoes the type the client sent, bounded so hostile input cannot fill the reply. */
+function describeType (type: unknown): string {
+  const s = typeof type === 'string' ? type : String(type)
+  return s.length > 64 ? s.slice(0, 64) + '…' : s
+}
+
+function cliText (v: unknown): string {
+  if (typeof v === 'string') return v
+  try {
+    const s = JSON.stringify(v)
+    return s === undefined ? String(v) : s
+  } catch {
+    return String(v)
+  }
+}
+
+function constantTimeEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  let diff = 0
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+

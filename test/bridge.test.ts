@@ -1,0 +1,193 @@
+// SC-Bridge against real peers and real WebSocket clients: the reference transcript, agent A → P2P →
+// agent B, every hardening rule, and a fuzz of malformed frames.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import WebSocket from 'ws'
+import { Cluster, waitFor, waitChannelOpen, type TestPeer } from './helpers/peers.js'
+import { ScBridge } from '../src/bridge/server.js'
+import { ENTRY_CHANNEL as ENTRY } from '../src/sidechannel/codec/index.js'
+
+const T = { timeout: 90_000 }
+const TOKEN = 'test-token-123'
+const vectors = JSON.parse(fs.readFileSync(new URL('./fixtures/sidechannel-vectors.json', import.meta.url), 'utf8'))
+
+class Agent {
+  readonly frames: any[] = []
+  closed: { code: number, reason: string } | null = null
+  private constructor (readonly ws: WebSocket) {
+    ws.on('message', (d) => { try { this.frames.push(JSON.parse(d.toString())) } catch { this.frames.push({ unparsable: d.toString() }) } })
+    ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() } })
+    ws.on('error', () => {})
+  }
+
+  static async connect (url: string, headers: Record<string, string> = {}): Promise<Agent> {
+    const ws = new WebSocket(url, { headers })
+    const agent = new Agent(ws)
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))) })
+    await waitFor(() => agent.frames.some((f) => f.type === 'hello'), 5000, 'hello')
+    return agent
+  }
+
+  send (frame: unknown): void { this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)) }
+
+  /** Sends and waits for the next `n` frames after what was received so far. */
+  async exchange (frame: unknown, n = 1): Promise<any[]> {
+    const start = this.frames.length
+    this.send(frame)
+    await waitFor(() => this.frames.length >= start + n, 10_000, () => `reply to ${JSON.stringify(frame).slice(0, 80)}`)
+    return this.frames.slice(start, start + n)
+  }
+
+  async auth (token = TOKEN): Promise<void> {
+    const [r] = await this.exchange({ type: 'auth', token })
+    assert.deepEqual(r, { type: 'auth_ok' })
+  }
+
+  close (): void { this.ws.terminate() }
+}
+
+function bridgeFlags (extra: string[] = []): string[] {
+  return ['--sc-bridge', '1', '--sc-bridge-port', '0', '--sc-bridge-token', TOKEN, ...extra]
+}
+
+function urlOf (tp: TestPeer): string {
+  return tp.peer.bridge!.url
+}
+
+test('agent A sends through its bridge, agent B receives through its bridge', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const a = await cl.peer('a', bridgeFlags())
+  const b = await cl.peer('b', bridgeFlags())
+  await waitChannelOpen(a, b, ENTRY)
+  const agentA = await Agent.connect(urlOf(a))
+  const agentB = await Agent.connect(urlOf(b))
+  t.after(() => { agentA.close(); agentB.close() })
+  assert.deepEqual(agentA.frames[0], { type: 'hello', peer: a.key, address: a.peer.wallet.address, entryChannel: ENTRY, filter: '', requiresAuth: true })
+  await agentA.auth()
+  await agentB.auth()
+
+  assert.deepEqual(await agentA.exchange({ id: 1, type: 'send', channel: ENTRY, message: { hello: 'from agent A' } }), [{ id: 1, type: 'sent', channel: ENTRY }])
+  const ev = await waitFor(() => agentB.frames.find((f) => f.type === 'sidechannel_message'), 10_000, 'event at B')
+  assert.deepEqual(Object.keys(ev), ['type', 'channel', 'id', 'from', 'origin', 'sig', 'relayedBy', 'ttl', 'ts', 'message'])
+  assert.equal(ev.channel, ENTRY)
+  assert.equal(ev.from, a.key)
+  assert.deepEqual(ev.message, { hello: 'from agent A' })
+  assert.equal(agentA.frames.filter((f) => f.type === 'sidechannel_message').length, 0, 'no echo of own sends')
+
+  // Filters and subscriptions decide what B's agent sees.
+  assert.deepEqual(await agentB.exchange({ id: 2, type: 'set_filter', filter: 'alpha+beta|gamma' }), [{ id: 2, type: 'filter_set', filter: 'alpha+beta|gamma' }])
+  for (const text of ['alpha only', 'BETA and Alpha', 'gamma ray']) await agentA.exchange({ type: 'send', channel: ENTRY, message: text })
+  await waitFor(() => agentB.frames.filter((f) => f.type === 'sidechannel_message').length >= 3, 10_000, 'filtered events')
+  await new Promise((r) => setTimeout(r, 300))
+  assert.deepEqual(agentB.frames.filter((f) => f.type === 'sidechannel_message').slice(1).map((f) => f.message), ['BETA and Alpha', 'gamma ray'])
+  await agentB.exchange({ id: 3, type: 'subscribe', channel: 'elsewhere' })
+  await agentB.exchange({ id: 4, type: 'clear_filter' })
+  await agentA.exchange({ type: 'send', channel: ENTRY, message: 'not subscribed' })
+  await new Promise((r) => setTimeout(r, 500))
+  assert.ok(!agentB.frames.some((f) => f.message === 'not subscribed'))
+  assert.ok(b.messages.some((m) => m.payload.message === 'not subscribed'), 'the peer received it; only the agent was not subscribed')
+})
+
+test('the reference transcript replays against our bridge', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const p = await cl.peer('p')
+  const tr = vectors.bridge.transcript
+  const bridge = new ScBridge({
+    host: '127.0.0.1',
+    port: 0,
+    token: tr.setup.token,
+    sidechannel: p.peer.sidechannel,
+    identity: { publicKeyHex: p.key, address: p.peer.wallet.address },
+    entryChannel: ENTRY,
+    info: () => ({ sidechannelEntry: ENTRY, sidechannelExtras: [] }),
+    now: () => tr.setup.fixedNow
+  })
+  await bridge.ready()
+  t.after(() => bridge.close())
+  const agent = await Agent.connect(bridge.url)
+  t.after(() => agent.close())
+  assert.deepEqual(agent.frames[0], { ...tr.onConnect, peer: p.key, address: p.peer.wallet.address })
+  for (const step of tr.exchanges) {
+    const got = await agent.exchange(step.sendRaw ?? step.send, step.expect.length)
+    const expected = step.expect.map((e: any) => e.type === 'stats' ? { ...e, sidechannelStarted: true } : e)
+    assert.deepEqual(got, expected, JSON.stringify(step.send ?? step.sendRaw))
+  }
+})
+
+test('cli over the bridge mirrors the TTY and is off unless enabled', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const p = await cl.peer('p', bridgeFlags(['--sc-bridge-cli', '1']))
+  const agent = await Agent.connect(urlOf(p))
+  t.after(() => agent.close())
+  assert.deepEqual(await agent.exchange({ id: 1, type: 'cli', command: '/sc_stats' }), [{ id: 1, type: 'error', error: 'Unauthorized.' }])
+  await agent.auth()
+  for (const step of vectors.bridge.cliTranscript.exchanges.slice(1)) {
+    assert.deepEqual(await agent.exchange(step.send, step.expect.length), step.expect)
+  }
+  const [inv] = await agent.exchange({ id: 9, type: 'cli', command: `/sc_invite --channel vip --pubkey ${'cd'.repeat(32)} --ttl 60` })
+  assert.equal(inv.ok, true)
+  assert.equal(inv.output.length, 2)
+  assert.match(inv.output[1], /^invite_b64: /)
+})
+
+test('hardening: auth timeout, bad tokens, frame cap, Origin check, fuzzed frames', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const p = await cl.peer('p', bridgeFlags(['--sc-bridge-auth-timeout', '400', '--sc-bridge-max-frame', '4096']))
+  const url = urlOf(p)
+
+  const idle = await Agent.connect(url)
+  await waitFor(() => idle.closed, 5000, 'auth-timeout close')
+  assert.deepEqual(idle.frames.at(-1), { type: 'error', error: 'Auth timeout.' })
+
+  const guesser = await Agent.connect(url)
+  for (let i = 0; i < 3; i++) assert.deepEqual(await guesser.exchange({ type: 'auth', token: 'nope' + i }), [{ type: 'error', error: 'Unauthorized.' }])
+  await waitFor(() => guesser.closed, 5000, 'closed after 3 bad tokens')
+
+  await assert.rejects(Agent.connect(url, { Origin: 'https://evil.example' }), /HTTP 403/)
+
+  const big = await Agent.connect(url)
+  await big.auth()
+  big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(6000) }))
+  await waitFor(() => big.closed, 5000, 'oversized close')
+  assert.deepEqual(big.frames.at(-1), { type: 'error', error: 'Frame too large (max 4096 bytes).' })
+
+  const fuzz = await Agent.connect(url)
+  t.after(() => fuzz.close())
+  await fuzz.auth()
+  let seed = 42
+  const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff }
+  const junk = (): unknown => {
+    const k = Math.floor(rnd() * 10)
+    switch (k) {
+      case 0: return '{"type":'
+      case 1: return String(rnd())
+      case 2: return JSON.stringify({ type: ['send', 'join', 'leave', 'open', 'subscribe', 'set_filter', 'info', 'cli'][Math.floor(rnd() * 8)], channel: rnd() < 0.5 ? 123 : { x: 1 }, message: rnd() < 0.5 ? null : [1, 2], invite: rnd() < 0.5 ? 'zz' : 7, welcome: {}, channels: 'nope', filter: { a: 1 } })
+      case 3: return JSON.stringify({ type: 'x'.repeat(Math.floor(rnd() * 2000)) })
+      case 4: return Buffer.from([0xff, 0xfe, 0x00, Math.floor(rnd() * 255)])
+      case 5: return JSON.stringify([1, 2, 3])
+      case 6: return JSON.stringify({ id: rnd() * 1e6, type: 'ping' })
+      case 7: return JSON.stringify({ type: 'subscribe', channels: [null, 1, 'a'.repeat(100)] })
+      case 8: return 'null'
+      default: return JSON.stringify({ type: 'open', channel: ' ', via: 5 })
+    }
+  }
+  for (let i = 0; i < 10_000; i++) fuzz.ws.send(junk() as any)
+  const [pong] = await fuzz.exchange({ id: 777, type: 'ping' }, 1).then(async () => {
+    await waitFor(() => fuzz.frames.some((f) => f.id === 777), 30_000, 'pong after fuzz')
+    return fuzz.frames.filter((f) => f.id === 777)
+  })
+  assert.equal(pong.type, 'pong')
+  assert.equal(fuzz.closed, null, 'still connected')
+  assert.ok(fuzz.frames.every((f) => typeof f.type === 'string'), 'every reply is a JSON frame with a type')
+  assert.ok(p.peer.bridge!.clientCount >= 1)
+})
+
+test('start-up refuses the bridge without a token', async () => {
+  const { parseConfig } = await import('../src/config/index.js')
+  assert.throws(() => parseConfig(['--sc-bridge', '1', '--dht-bootstrap', '127.0.0.1:1'], {}), /SC-Bridge requires --sc-bridge-token \(auth is mandatory\)\./)
+})
