@@ -4,15 +4,17 @@
 //
 //   node [--import tsx] bench/child-peer.ts --mode intercom|raw --role server|client
 //        --bootstrap 127.0.0.1:PORT[,...] --dir TMPDIR --name NAME [--channel bench] [--stub-verify]
+//        [--bridge]
 //
 // mode=intercom: a real IntercomPeer (wallet, Hyperswarm, SidechannelManager; PoW and rate limit
 //                off; every received message goes through the full receive pipeline incl. ed25519).
 // mode=raw:      the baseline, a bare Hyperswarm + one Protomux channel carrying compact-encoding
 //                `c.json` messages of the same shape and size; no signing, no checks.
+// --bridge (intercom only): also serve the SC-Bridge on 127.0.0.1, ephemeral port, token from the
+//                env BENCH_BRIDGE_TOKEN; `start` replies with its `bridgeUrl`.
 // Only 127.0.0.1 bootstraps are accepted: this process never talks to a public DHT.
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import Hyperswarm from 'hyperswarm'
 import type { SwarmConnection } from 'hyperswarm'
 import HyperDHT from 'hyperdht'
@@ -24,9 +26,9 @@ import { parseConfig } from '../src/config/index.js'
 import { IntercomPeer } from '../src/peer.js'
 import { sha256, toHex, randomBytes } from '../src/crypto/index.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
-import { LINE_PREFIX, benchMessage, hrNow, nextTick, sleep, waitUntil, withTimeout } from './common.js'
+import { ReceiveMeter, benchMessage, hrNow, nextTick, pacedSend, serveCommands, waitUntil, withTimeout } from './common.js'
 
-interface Args { mode: 'intercom' | 'raw', role: 'server' | 'client', bootstrap: string, dir: string, name: string, channel: string, stubVerify: boolean }
+interface Args { mode: 'intercom' | 'raw', role: 'server' | 'client', bootstrap: string, dir: string, name: string, channel: string, stubVerify: boolean, bridge: boolean }
 
 function parseArgs (argv: string[]): Args {
   const get = (k: string, d?: string): string => {
@@ -43,13 +45,18 @@ function parseArgs (argv: string[]): Args {
   for (const node of bootstrap.split(',')) {
     if (!node.startsWith('127.0.0.1:')) throw new Error(`refusing non-loopback bootstrap ${node}`)
   }
-  return { mode, role, bootstrap, dir: get('dir'), name: get('name'), channel: get('channel', 'bench'), stubVerify: argv.includes('--stub-verify') }
+  const bridge = argv.includes('--bridge')
+  if (bridge && mode !== 'intercom') throw new Error('--bridge needs --mode intercom')
+  if (bridge && !process.env.BENCH_BRIDGE_TOKEN) throw new Error('--bridge needs BENCH_BRIDGE_TOKEN in the environment')
+  return { mode, role, bootstrap, dir: get('dir'), name: get('name'), channel: get('channel', 'bench'), stubVerify: argv.includes('--stub-verify'), bridge }
 }
 
 /** What the benchmark needs from either implementation. */
 interface Endpoint {
   key: string
   start (): Promise<void>
+  /** Extra members of the `start` reply. */
+  startInfo (): Record<string, unknown>
   waitOpen (remoteKey: string, timeoutMs: number): Promise<void>
   send (message: unknown): void
   drained (): boolean
@@ -82,6 +89,7 @@ class IntercomEndpoint implements Endpoint {
       '--sidechannel-welcome-required', '0',
       // The stub patches sodium in this thread only, so the diagnostic must verify inline.
       ...(this.a.stubVerify ? ['--sidechannel-verify-workers', '0'] : []),
+      ...(this.a.bridge ? ['--sc-bridge', '1', '--sc-bridge-host', '127.0.0.1', '--sc-bridge-port', '0', '--sc-bridge-token', process.env.BENCH_BRIDGE_TOKEN ?? ''] : []),
       ...(process.env.BENCH_PEER_FLAGS ? process.env.BENCH_PEER_FLAGS.split(' ').filter(Boolean) : [])
     ]
     const env = { INTERCOM_LOCAL_ONLY: '1' }
@@ -93,6 +101,10 @@ class IntercomEndpoint implements Endpoint {
       if (m.channel !== this.a.channel) return
       for (const h of this.handlers) h(m.payload.message)
     })
+  }
+
+  startInfo (): Record<string, unknown> {
+    return this.peer.bridge ? { bridgeUrl: this.peer.bridge.url } : {}
   }
 
   async waitOpen (remoteKey: string, timeoutMs: number): Promise<void> {
@@ -123,7 +135,11 @@ class IntercomEndpoint implements Endpoint {
   }
 
   stats (): Record<string, unknown> {
-    return { drops: Object.fromEntries(this.peer.sidechannel.drops), counters: { ...this.peer.sidechannel.counters } }
+    return {
+      drops: Object.fromEntries(this.peer.sidechannel.drops),
+      counters: { ...this.peer.sidechannel.counters },
+      ...(this.peer.bridge ? { bridge: { ...this.peer.bridge.stats, clients: this.peer.bridge.clientCount } } : {})
+    }
   }
 
   async close (): Promise<void> {
@@ -178,6 +194,10 @@ class RawEndpoint implements Endpoint {
     })
     this.channels.set(remote, { conn, msg, open: false })
     channel.open()
+  }
+
+  startInfo (): Record<string, unknown> {
+    return {}
   }
 
   async waitOpen (remoteKey: string, timeoutMs: number): Promise<void> {
@@ -262,20 +282,8 @@ async function main (): Promise<void> {
   const ep: Endpoint = args.mode === 'intercom' ? new IntercomEndpoint(args) : new RawEndpoint(args)
 
   // Receive-side measurement state, reset by `arm`.
-  let expect = 0
-  let received = 0
-  let firstAt = 0
-  let lastAt = 0
-  let armedAt = 0
-  let latencies: number[] = []
-  let recordLatency = false
-  ep.onMessage((message) => {
-    const now = hrNow()
-    received++
-    if (firstAt === 0) firstAt = now
-    lastAt = now
-    if (recordLatency && message && typeof message.t === 'number') latencies.push(now - message.t)
-  })
+  const meter = new ReceiveMeter()
+  ep.onMessage((message) => meter.note(message))
 
   let closing = false
   const shutdown = async (code: number): Promise<never> => {
@@ -287,47 +295,16 @@ async function main (): Promise<void> {
   }
   process.on('SIGTERM', () => { void shutdown(0) })
 
-  const reply = (id: number, body: Record<string, unknown>): void => {
-    process.stdout.write(LINE_PREFIX + JSON.stringify({ id, ok: true, ...body }) + '\n')
-  }
-  const fail = (id: number, err: unknown): void => {
-    const error = err instanceof Error ? err.message : String(err)
-    process.stdout.write(LINE_PREFIX + JSON.stringify({ id, ok: false, error }) + '\n')
-  }
-
-  const handlers: Record<string, (req: any) => Promise<Record<string, unknown>>> = {
+  serveCommands({
     async start () {
       await ep.start()
-      return { key: ep.key, pid: process.pid }
+      return { key: ep.key, pid: process.pid, ...ep.startInfo() }
     },
     async waitOpen (req) {
       await ep.waitOpen(req.peer, req.timeoutMs ?? 20_000)
       return {}
     },
-    async arm (req) {
-      expect = req.expect
-      received = 0
-      firstAt = 0
-      lastAt = 0
-      latencies = []
-      recordLatency = req.latencies === true
-      armedAt = hrNow()
-      return {}
-    },
-    async setExpect (req) {
-      expect = req.expect
-      return { received }
-    },
-    async collect (req) {
-      const idleMs = req.idleMs ?? 3000
-      const deadline = Date.now() + (req.timeoutMs ?? 60_000)
-      while (received < expect && Date.now() < deadline) {
-        const last = lastAt || armedAt
-        if (hrNow() - last > idleMs) break
-        await sleep(10)
-      }
-      return { received, expect, firstAt, lastAt, ...(req.latencies ? { latencies } : {}) }
-    },
+    ...meter.handlers(),
     async blast (req) {
       // Sends as fast as the stream accepts, for `durationMs` or `count` messages, whichever ends first:
       // `batch` messages, then yield (setImmediate) or, when Protomux reports back-pressure, wait for drain.
@@ -351,21 +328,7 @@ async function main (): Promise<void> {
       return { sent, tStart, tEnd: hrNow(), drainWaits }
     },
     async paced (req) {
-      const rate: number = req.rate
-      const durationMs: number = req.durationMs
-      const seqBase: number = req.seqBase ?? 0
-      const interval = 1000 / rate
-      const total = Math.floor((durationMs / 1000) * rate)
-      const tStart = hrNow()
-      let sent = 0
-      while (sent < total) {
-        const due = tStart + sent * interval
-        const wait = due - hrNow()
-        if (wait > 1) await sleep(wait)
-        ep.send(benchMessage(seqBase + sent, hrNow()))
-        sent++
-      }
-      return { sent, tStart, tEnd: hrNow() }
+      return pacedSend(req.rate, req.durationMs, req.seqBase ?? 0, (m) => ep.send(m))
     },
     async stats (req) {
       // `gc: true` (needs --expose-gc) measures again after a full collection: live memory, for diagnosis.
@@ -379,28 +342,7 @@ async function main (): Promise<void> {
       await ep.close()
       return {}
     }
-  }
-
-  const rl = readline.createInterface({ input: process.stdin })
-  // Commands run one after another; the parent never has two in flight on one child.
-  let chain = Promise.resolve()
-  rl.on('line', (line) => {
-    let req: any
-    try { req = JSON.parse(line) } catch { return }
-    chain = chain.then(async () => {
-      const h = handlers[req.cmd]
-      if (!h) return fail(req.id, `unknown command ${req.cmd}`)
-      try {
-        const body = await h(req)
-        reply(req.id, body)
-        if (req.cmd === 'close') setTimeout(() => process.exit(0), 50)
-      } catch (err) {
-        fail(req.id, err)
-      }
-    })
-  })
-  // Parent gone (or done): close everything and leave.
-  rl.on('close', () => { void shutdown(0) })
+  }, shutdown)
 }
 
 main().catch((err) => {

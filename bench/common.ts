@@ -162,3 +162,110 @@ export class BenchChild {
     }
   }
 }
+
+// ------------------------------------------------------------------ child side of the RPC
+
+export type CommandHandler = (req: any) => Promise<Record<string, unknown>>
+
+/**
+ * The command loop of a bench child: `{id, cmd, ...}` lines on stdin, one reply line each on stdout.
+ * Commands run one after another. After `close` the process exits; when stdin closes (parent gone or
+ * done) `shutdown` runs.
+ */
+export function serveCommands (handlers: Record<string, CommandHandler>, shutdown: (code: number) => Promise<void> | void): void {
+  const reply = (id: number, body: Record<string, unknown>): void => {
+    process.stdout.write(LINE_PREFIX + JSON.stringify({ id, ok: true, ...body }) + '\n')
+  }
+  const fail = (id: number, err: unknown): void => {
+    const error = err instanceof Error ? err.message : String(err)
+    process.stdout.write(LINE_PREFIX + JSON.stringify({ id, ok: false, error }) + '\n')
+  }
+  const rl = readline.createInterface({ input: process.stdin })
+  // The parent never has two commands in flight on one child; chaining keeps it so anyway.
+  let chain = Promise.resolve()
+  rl.on('line', (line) => {
+    let req: any
+    try { req = JSON.parse(line) } catch { return }
+    chain = chain.then(async () => {
+      const h = Object.hasOwn(handlers, req.cmd) ? handlers[req.cmd] : undefined
+      if (!h) return fail(req.id, `unknown command ${req.cmd}`)
+      try {
+        const body = await h(req)
+        reply(req.id, body)
+        if (req.cmd === 'close') setTimeout(() => process.exit(0), 50)
+      } catch (err) {
+        fail(req.id, err)
+      }
+    })
+  })
+  rl.on('close', () => { void shutdown(0) })
+}
+
+/**
+ * Receive-side measurement of a bench child: counts benchmark messages (`{seq, t, pad}`) and, when
+ * armed with `latencies`, records now − t for each. Its `arm` / `setExpect` / `collect` commands are
+ * the ones the parent drives for every receiver (peer or bridge agent).
+ */
+export class ReceiveMeter {
+  expect = 0
+  received = 0
+  firstAt = 0
+  lastAt = 0
+  armedAt = 0
+  latencies: number[] = []
+  recordLatency = false
+
+  note (message: any): void {
+    const now = hrNow()
+    this.received++
+    if (this.firstAt === 0) this.firstAt = now
+    this.lastAt = now
+    if (this.recordLatency && message && typeof message.t === 'number') this.latencies.push(now - message.t)
+  }
+
+  handlers (): Record<string, CommandHandler> {
+    return {
+      arm: async (req) => {
+        this.expect = req.expect
+        this.received = 0
+        this.firstAt = 0
+        this.lastAt = 0
+        this.latencies = []
+        this.recordLatency = req.latencies === true
+        this.armedAt = hrNow()
+        return {}
+      },
+      setExpect: async (req) => {
+        this.expect = req.expect
+        return { received: this.received }
+      },
+      collect: async (req) => {
+        // Until `expect` arrived, nothing arrived for `idleMs`, or `timeoutMs` passed.
+        const idleMs = req.idleMs ?? 3000
+        const deadline = Date.now() + (req.timeoutMs ?? 60_000)
+        while (this.received < this.expect && Date.now() < deadline) {
+          const last = this.lastAt || this.armedAt
+          if (hrNow() - last > idleMs) break
+          await sleep(10)
+        }
+        return { received: this.received, expect: this.expect, firstAt: this.firstAt, lastAt: this.lastAt, ...(req.latencies ? { latencies: this.latencies } : {}) }
+      }
+    }
+  }
+}
+
+/** `rate` messages per second for `durationMs`, each stamped with its send time (the latency runs). */
+export async function pacedSend (rate: number, durationMs: number, seqBase: number, send: (message: ReturnType<typeof benchMessage>) => void): Promise<{ sent: number, tStart: number, tEnd: number }> {
+  const interval = 1000 / rate
+  const total = Math.floor((durationMs / 1000) * rate)
+  const tStart = hrNow()
+  let sent = 0
+  while (sent < total) {
+    const due = tStart + sent * interval
+    const wait = due - hrNow()
+    if (wait > 1) await sleep(wait)
+    send(benchMessage(seqBase + sent, hrNow()))
+    sent++
+  }
+  return { sent, tStart, tEnd: hrNow() }
+}

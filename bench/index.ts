@@ -2,7 +2,7 @@
 // bench/results/latest.json. Missed targets are reported, never thrown. Everything it starts
 // (loopback DHT testnet, child processes, swarms, temp dirs) is torn down, also on failure.
 //
-// Options: --quick (shorter runs, for a smoke test), --only pow,pair,chain, --cpu-prof (children's
+// Options: --quick (shorter runs, for a smoke test), --only pow,pair,bridge,chain, --cpu-prof (children's
 // CPU profiles into bench/results/prof/), --tsx-children (run the child script through tsx instead
 // of its tsc-compiled copy), --no-diagnostic (skip the verify-stubbed diagnostic pair), BENCH_DEBUG=1
 // (children's stderr).
@@ -13,6 +13,7 @@ import createTestnet from 'hyperdht/testnet.js'
 import { spawnSync } from 'node:child_process'
 import { BENCH_DIR, REPO_DIR, MiB, MESSAGE_BYTES, hrNow, killAllChildren, withTimeout } from './common.js'
 import { runPair, runPow, runRelayChain, type PairResult, type ChainResult } from './sidechannel.js'
+import { runBridge, type BridgeResult } from './bridge.js'
 
 interface Metric {
   metric: string
@@ -35,26 +36,34 @@ const want = (s: string): boolean => only === null || only.has(s)
 const tsxChildren = argv.includes('--tsx-children')
 
 const CFG = quick
-  ? { durationMs: 1000, warmupMs: 500, runs: 3, batch: 64, latencyRate: 50, latencyMs: 2000, powRuns: 10, naiveRuns: 1, chainMessages: 5 }
-  : { durationMs: 3000, warmupMs: 1000, runs: 3, batch: 64, latencyRate: 50, latencyMs: 10_000, powRuns: 30, naiveRuns: 3, chainMessages: 15 }
+  ? { durationMs: 1000, warmupMs: 500, runs: 3, batch: 64, latencyRate: 50, latencyMs: 2000, powRuns: 10, naiveRuns: 1, chainMessages: 5, bridgeWindow: 256, bridgeLatencyMs: 2000 }
+  : { durationMs: 3000, warmupMs: 1000, runs: 3, batch: 64, latencyRate: 50, latencyMs: 10_000, powRuns: 30, naiveRuns: 3, chainMessages: 15, bridgeWindow: 256, bridgeLatencyMs: 8000 }
 
 const BUILD_DIR = path.join(BENCH_DIR, '.build')
 let detailsChildren = 'n/a'
 
+interface ChildCommands { peer: string[], agent: string[] }
+let compiled: ChildCommands | null | undefined
+
 /**
- * Compiles the child script (and src/) with tsc into bench/.build so children run plain JS under
- * plain node, like a deployed peer: tsx's loader thread alone adds ~37 MiB of RSS. Null on failure
- * (the caller then falls back to tsx).
+ * Compiles the child scripts (child-peer.ts, bridge-agent.ts, and src/) with tsc into bench/.build so
+ * children run plain JS under plain node, like a deployed peer: tsx's loader thread alone adds ~37 MiB
+ * of RSS. Once per run; null on failure or with --tsx-children (children then run through tsx).
  */
-function compileChild (): string[] | null {
+function childCommands (): ChildCommands | null {
+  if (compiled !== undefined) return compiled
+  compiled = null
+  if (tsxChildren) return null
   const tsc = path.join(REPO_DIR, 'node_modules', '.bin', 'tsc')
   const res = spawnSync(tsc, ['-p', path.join(BENCH_DIR, 'tsconfig.build.json')], { cwd: REPO_DIR, encoding: 'utf8', timeout: 120_000 })
-  const script = path.join(BUILD_DIR, 'bench', 'child-peer.js')
-  if (res.status !== 0 || !fs.existsSync(script)) {
-    log(`  could not compile the child script (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`)
+  const peer = path.join(BUILD_DIR, 'bench', 'child-peer.js')
+  const agent = path.join(BUILD_DIR, 'bench', 'bridge-agent.js')
+  if (res.status !== 0 || !fs.existsSync(peer) || !fs.existsSync(agent)) {
+    log(`  could not compile the child scripts (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`)
     return null
   }
-  return [script]
+  compiled = { peer: [peer], agent: [agent] }
+  return compiled
 }
 
 const TOTAL_BUDGET_MS = 6 * 60_000
@@ -119,17 +128,21 @@ async function main (): Promise<number> {
       }
     }
 
-    if (want('pair') || want('chain')) {
+    if (want('pair') || want('bridge') || want('chain')) {
       testnet = await withTimeout(createTestnet(3, { host: '127.0.0.1' }), 20_000, 'testnet')
       const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
       if (!testnet.bootstrap.every((b) => b.host === '127.0.0.1')) throw new Error('testnet is not on loopback')
       log(`\nloopback testnet: ${bootstrap}`)
 
+      const pairs: Partial<Record<'intercom' | 'raw', PairResult>> = {}
+      if (want('pair') || want('bridge')) {
+        const cmds = childCommands()
+        details.children = detailsChildren = cmds ? 'compiled JS under plain node' : 'child scripts through tsx (RSS includes ~37 MiB of tsx loader)'
+      }
+      const childCommand = compiled?.peer ?? null
+
       // ---- Two processes: throughput, RSS, latency; ours then the raw baseline.
       if (want('pair')) {
-        const pairs: Partial<Record<'intercom' | 'raw', PairResult>> = {}
-        const childCommand = tsxChildren ? null : compileChild()
-        details.children = detailsChildren = childCommand ? 'compiled JS under plain node' : 'child-peer.ts through tsx (RSS includes ~37 MiB of tsx loader)'
         for (const mode of ['intercom', 'raw'] as const) {
           log(`\n[pair:${mode}] ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages, then ${CFG.latencyRate} msg/s for ${CFG.latencyMs / 1000} s`)
           try {
@@ -178,6 +191,48 @@ async function main (): Promise<number> {
             errors.push(`diagnostic: ${errText(err)}`)
             log(`  diagnostic failed: ${errText(err)}`)
           }
+        }
+      }
+
+      // ---- SC-Bridge: agent → bridge → P2P → bridge → agent (4 processes), against the raw pair of
+      // this run (measured here when the pair bench did not run).
+      if (want('bridge')) {
+        const profDir = path.join(BENCH_DIR, 'results', 'prof')
+        if (cpuProf) fs.mkdirSync(profDir, { recursive: true })
+        if (!pairs.raw) {
+          log(`\n[bridge:raw baseline] raw Protomux pair, ${CFG.runs} runs × ${CFG.durationMs / 1000} s, then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`)
+          try {
+            pairs.raw = await runPair('raw', bootstrap, root, {
+              ...CFG,
+              latencyMs: CFG.bridgeLatencyMs,
+              ...(childCommand ? { childCommand } : {}),
+              log
+            })
+            details.bridgeRawBaseline = pairs.raw
+          } catch (err) {
+            errors.push(`bridge raw baseline: ${errText(err)}`)
+            log(`  raw baseline failed: ${errText(err)}`)
+          }
+        }
+        log(`\n[bridge] 2 peers + 2 agents; ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages (window ${CFG.bridgeWindow}), then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`)
+        try {
+          const bridge = await runBridge(bootstrap, root, {
+            durationMs: CFG.durationMs,
+            warmupMs: CFG.warmupMs,
+            runs: CFG.runs,
+            window: CFG.bridgeWindow,
+            latencyRate: CFG.latencyRate,
+            latencyMs: CFG.bridgeLatencyMs,
+            ...(compiled ? { peerCommand: compiled.peer, agentCommand: compiled.agent } : {}),
+            ...(cpuProf ? { cpuProfDir: profDir } : {}),
+            log
+          })
+          details.bridge = bridge
+          metrics.push(...bridgeMetrics(bridge, pairs.raw, pairs.intercom))
+        } catch (err) {
+          errors.push(`bridge: ${errText(err)}`)
+          log(`  bridge failed: ${errText(err)}`)
+          metrics.push(failed(`Bridge throughput, ${MESSAGE_BYTES} B msgs, agent→bridge→P2P→bridge→agent`, 'msg/s', 'no loss', err))
         }
       }
 
@@ -278,6 +333,62 @@ function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined)
   return m
 }
 
+function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: PairResult | undefined): Metric[] {
+  const m: Metric[] = []
+  const ratio = raw && raw.medianRate > 0 ? br.medianRate / raw.medianRate : null
+  const drops = (br.peerStats.receiver.bridge as { droppedEvents?: number } | undefined)?.droppedEvents ?? 0
+  m.push({
+    metric: `Bridge throughput, ${MESSAGE_BYTES} B msgs, agent→bridge→P2P→bridge→agent (median of ${CFG.runs})`,
+    unit: 'msg/s',
+    ours: br.medianRate,
+    baseline: raw?.medianRate ?? null,
+    ratio,
+    target: 'report',
+    pass: null,
+    note: `4 processes (2 peers + 2 agents) on ${os.cpus().length} cores; window ${CFG.bridgeWindow} unanswered sends; runs ${br.runs.map((r) => Math.round(r.rate)).join('/')}; ${br.sendFrameBytes} B send frame, ${br.eventBytes} B event frame` +
+      (pair ? `; sidechannel pair (ours, this run) ${Math.round(pair.medianRate)} msg/s` : '')
+  })
+  if (pair) {
+    m.push({
+      metric: 'Bridge throughput vs the sidechannel pair (ours)',
+      unit: 'msg/s',
+      ours: br.medianRate,
+      baseline: pair.medianRate,
+      ratio: pair.medianRate > 0 ? br.medianRate / pair.medianRate : null,
+      target: 'info',
+      pass: null,
+      note: 'baseline here is the intercom pair of this run (same peers, no bridge, no agents)'
+    })
+  }
+  m.push({
+    metric: 'Bridge throughput: received / sent',
+    unit: 'msgs',
+    ours: `${br.receivedTotal}/${br.sentTotal}`,
+    baseline: raw ? `${raw.receivedTotal}/${raw.sentTotal}` : null,
+    ratio: null,
+    target: 'no loss',
+    pass: br.receivedTotal === br.sentTotal,
+    note: `receiving bridge dropped ${drops} events (slow-client back-pressure); receiving peer drops ${JSON.stringify(br.peerStats.receiver.drops)}`
+  })
+  for (const q of ['p50', 'p99'] as const) {
+    const o = br.latency?.[q] ?? null
+    const b = raw?.latency?.[q] ?? null
+    m.push({
+      metric: `Bridge latency ${q} at ${CFG.latencyRate} msg/s, ${CFG.bridgeLatencyMs / 1000} s`,
+      unit: 'ms',
+      ours: o,
+      baseline: b,
+      ratio: o !== null && b !== null && b > 0 ? o / b : null,
+      target: 'report',
+      pass: null,
+      note: q === 'p50' && br.latency
+        ? `agentA stamps t just before ws.send, agentB takes now − t on the event; ${br.latency.received}/${br.latency.sent} received; raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received in its own run at the same rate` + (pair?.latency ? `; sidechannel pair (ours) p50 ${pair.latency.p50.toFixed(3)} / p99 ${pair.latency.p99.toFixed(3)} ms` : '')
+        : undefined
+    })
+  }
+  return m
+}
+
 function chainMetric (c: ChainResult): Metric {
   return {
     metric: `Relay chain ${c.peers} peers / ${c.hops} hops, send→deliver (median)`,
@@ -328,7 +439,7 @@ function printTable (metrics: Metric[]): void {
     log('')
     for (const m of notes) log(`* ${m.metric}: ${m.note}`)
   }
-  log('\nratio = ours / baseline (baseline: raw Protomux c.json for the pair runs, naive per-nonce rebuild for PoW).')
+  log('\nratio = ours / baseline (baseline: raw Protomux c.json pair of this run for the pair and bridge rows unless noted, naive per-nonce rebuild for PoW).')
 }
 
 main().then((code) => {

@@ -17,8 +17,8 @@ import {
 
 export const CHANNEL = 'bench'
 // The V8 flags `npm start` runs the peer with; the raw baseline gets the same runtime.
-const PEER_NODE_FLAGS = ['--max-semi-space-size=1']
-const TSX_CHILD: string[] = ['--import', 'tsx', path.join(BENCH_DIR, 'child-peer.ts')]
+export const PEER_NODE_FLAGS = ['--max-semi-space-size=1']
+export const TSX_CHILD: string[] = ['--import', 'tsx', path.join(BENCH_DIR, 'child-peer.ts')]
 
 // ------------------------------------------------------------------ two-process pair
 

@@ -15,7 +15,7 @@ import { type ChannelPolicyConfig } from './sidechannel/policy.js'
 import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/codec/index.js'
 import { toHex } from './crypto/index.js'
 import { CommandRunner, type TerminalPeer } from './terminal/index.js'
-import { ScBridge } from './bridge/server.js'
+import { ScBridge } from './bridge/index.js'
 import { configSummary, type StartupInfo } from './config/index.js'
 
 export interface PeerOptions {

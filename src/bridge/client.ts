@@ -347,7 +347,10 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   /** Note: the bridge answers `unsubscribe` with a `subscribed` frame (the remaining set). */
   async unsubscribe (channels: string[]): Promise<SubscribedFrame> {
     const reply = await this.request<SubscribedFrame>({ type: 'unsubscribe', channels })
-    this.noteSubscriptions(reply)
+    // Unsubscribing while never subscribed leaves the server at "all channels" even though it
+    // replies `channels: []`; only track the reply once a set exists (else a reconnect would send
+    // `subscribe []`, which means "none" on a B21-fixed server).
+    if (this.subscriptions !== null) this.noteSubscriptions(reply)
     return reply
   }
 
@@ -475,7 +478,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     })
     ws.on('close', (code: number, reason: Uint8Array) => {
       if (ws !== this.socket) return
-      this.onSocketLost(code, decodeData(reason as WebSocket.RawData))
+      this.onSocketLost(code, b4a.toString(reason, 'utf8'))
     })
     ws.on('error', (err: Error) => {
       // A 'close' always follows; a failure before open (ECONNREFUSED) only produces these two.

@@ -110,7 +110,7 @@ export class ScBridge extends ReadyResource {
       unsubscribe: (c, f) => this.subscribe(c, f, false),
       send: (_c, f) => this.send(f),
       join: (_c, f) => this.join(f),
-      leave: (_c, f) => this.leave(f),
+      leave: (c, f) => this.leave(c, f),
       open: (_c, f) => this.open(f),
       stats: () => this.statsReply(),
       info: () => this.infoReply(),
@@ -334,7 +334,7 @@ export class ScBridge extends ReadyResource {
     return { type: 'joined', channel }
   }
 
-  private async leave (frame: Frame): Promise<Reply> {
+  private async leave (client: Client, frame: Frame): Promise<Reply> {
     const channel = this.channelOf(frame)
     let ok: boolean
     try {
@@ -343,7 +343,7 @@ export class ScBridge extends ReadyResource {
       throw new RequestError(err?.message ? `Leave failed: ${err.message}` : 'Leave failed.')
     }
     // B21: a refused leave (entry channel, unknown name) leaves the client's subscriptions alone.
-    if (ok) for (const c of this.clients) c.subscriptions?.delete(channel)
+    if (ok) client.subscriptions?.delete(channel)
     return { type: 'left', channel, ok }
   }
 
