@@ -248,3 +248,37 @@ test('typed client: agents on two peers talk through their bridges', T, async (t
   await assert.rejects(cb.cli('/sc_stats'), (err: any) => err.code === 'CLI over WS is disabled.')
   await assert.rejects(cb.join('  '), (err: any) => err.code === 'Missing channel.')
 })
+
+test('denials use the reference error texts; repeated failures from one address are backed off', T, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  const owner = await cl.identity('owner')
+  const p = await cl.peer('p', bridgeFlags([
+    '--sidechannel-owner', `news:${owner.publicKeyHex}`, '--sidechannel-owner-write-channels', 'news',
+    '--sidechannel-invite-required', '1', '--sidechannel-invite-channels', 'vip', '--sidechannel-inviter-keys', owner.publicKeyHex
+  ]))
+  const agent = await Agent.connect(urlOf(p))
+  t.after(() => agent.close())
+  await agent.auth()
+  assert.deepEqual(await agent.exchange({ id: 1, type: 'send', channel: 'news', message: 'x' }), [{ id: 1, type: 'error', error: 'Send denied (invite required or invalid).' }])
+  assert.deepEqual(await agent.exchange({ id: 2, type: 'join', channel: 'vip' }), [{ id: 2, type: 'error', error: 'Join denied (invite required or invalid).' }])
+  assert.deepEqual(await agent.exchange({ id: 3, type: 'open', channel: 'room', via: 'news' }), [{ id: 3, type: 'error', error: 'Open request denied (invalid input or missing invite/welcome).' }])
+  assert.deepEqual(await agent.exchange({ id: 4, type: 'leave', channel: 'nope' }), [{ id: 4, type: 'left', channel: 'nope', ok: false }])
+  assert.deepEqual(await agent.exchange({ id: 5, type: 'cli', command: '/sc_stats' }), [{ id: 5, type: 'error', error: 'CLI over WS is disabled.' }])
+  assert.deepEqual(await agent.exchange({ id: 6, type: 'send', channel: 'vip', message: 'x', invite: { payload: {}, sig: 'aa' } }), [{ id: 6, type: 'error', error: 'Send denied (invite required or invalid).' }])
+
+  // Five failed tokens from this address: new connections are refused for a while.
+  for (let round = 0; round < 2; round++) {
+    const g = await Agent.connect(urlOf(p))
+    for (let i = 0; i < 3 && !g.closed; i++) await g.exchange({ type: 'auth', token: 'wrong' })
+    await waitFor(() => g.closed, 5000, 'guesser closed')
+  }
+  await assert.rejects(Agent.connect(urlOf(p)), /HTTP 429/)
+  assert.equal(agent.closed, null, 'an authenticated client is not affected')
+  let readmitted = false
+  for (let i = 0; i < 40 && !readmitted; i++) {
+    readmitted = await Agent.connect(urlOf(p)).then((a) => { a.close(); return true }, () => false)
+    if (!readmitted) await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(readmitted, 'the back-off expires')
+})
