@@ -1,0 +1,81 @@
+// The seams of the subnet plane: what apply handlers, contracts and features see of the world.
+// Handlers and contracts only touch the view through `ViewStore` and membership through
+// `MembershipHost`, so they run the same inside Autobase's apply, in tests, and in a simulation.
+
+/** Key/value access to the subnet view (a Hyperbee batch during apply; an overlay when simulating). */
+export interface ViewStore {
+  /** The stored JSON value, or null when the key is absent. */
+  get (key: string): Promise<unknown>
+  put (key: string, value: unknown): Promise<void>
+  del (key: string): Promise<void>
+}
+
+/** Autobase membership changes available during apply. */
+export interface MembershipHost {
+  addWriter (key: Uint8Array, opts: { indexer: boolean }): Promise<void>
+  removeWriter (key: Uint8Array): Promise<void>
+  /** False when removing this writer would remove the last indexer (the reference then crashes apply). */
+  removeable (key: Uint8Array): boolean
+}
+
+/** One linearized Autobase node as apply sees it. */
+export interface ApplyNode {
+  /** The decoded JSON value appended by a writer (untrusted: any JSON). */
+  value: unknown
+  /** Hex key of the writer core that appended the node. */
+  fromWriterHex: string
+}
+
+/** The result contract of `Contract.execute`, interpreted by `contractErrorOf`. */
+export type ContractResult = unknown
+
+/** What apply needs from the app's contract. */
+export interface ContractRuntime {
+  execute (op: Record<string, unknown>, storage: ViewStore): Promise<ContractResult>
+}
+
+/** Read access to the confirmed MSB view that `tx` ops are checked against (issue 5 provides it). */
+export interface MsbView {
+  /** Current confirmed (indexer-signed) length of the MSB view. */
+  signedLength (): number
+  /** Resolves once the confirmed length is at least `length`, or false when `signal` gives up first. */
+  waitForSignedLength (length: number, timeoutMs: number): Promise<boolean>
+  /** The raw protobuf `Operation` bytes stored under `key` in the confirmed view at `length`, or null. */
+  getAt (key: string, length: number): Promise<Uint8Array | null>
+  bootstrapHex: string
+  addressPrefix: string
+}
+
+export interface ApplyLimits {
+  txMaxBytes: number
+  msgMaxBytes: number
+  featMaxBytes: number
+  maxMsbSignedLength: number
+  maxMsbSignedLengthFutureDelta: number
+  maxMsbApplyOperationBytes: number
+}
+
+export const DEFAULT_APPLY_LIMITS: ApplyLimits = {
+  txMaxBytes: 4096,
+  msgMaxBytes: 8192,
+  featMaxBytes: 4096,
+  maxMsbSignedLength: 1_000_000_000,
+  maxMsbSignedLengthFutureDelta: 1_000_000,
+  maxMsbApplyOperationBytes: 1_048_576
+}
+
+export interface ApplyContext {
+  /** Lowercase hex of the subnet bootstrap (the creator's writer key). */
+  subnetBootstrapHex: string
+  contract: ContractRuntime | null
+  msb: MsbView | null
+  limits: ApplyLimits
+  /** Informational lines (`Admin added: …`, `#1 | nick: text`); never used for decisions. */
+  log: (line: string) => void
+}
+
+/** Why an op was skipped; apply never throws, it reports and moves on (same choice on every node). */
+export interface ApplyOutcome {
+  applied: boolean
+  reason?: string
+}
