@@ -113,6 +113,7 @@ async function main (): Promise<void> {
       socket.on('message', onFrame)
       socket.on('error', (err) => log(`${name}: ws error ${err.message}`))
       const hello = nextFrame('hello')
+      hello.catch(() => {}) // awaited below; a failed open must not leave it unhandled
       await withTimeout(new Promise<void>((resolve, reject) => {
         socket.once('open', () => resolve())
         socket.once('error', reject)
@@ -171,7 +172,8 @@ async function main (): Promise<void> {
     },
     async stats () {
       const mem = process.memoryUsage()
-      return { rss: mem.rss, heapUsed: mem.heapUsed, events, lastEventBytes, otherFrames, acked, refused }
+      const cpu = process.cpuUsage()
+      return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUs: cpu.user + cpu.system, events, lastEventBytes, otherFrames, acked, refused }
     },
     async close () {
       closing = true

@@ -43,8 +43,14 @@ export interface BridgeResult {
   sendFrameBytes: number
   peerStats: { sender: Record<string, unknown>, receiver: Record<string, unknown> }
   agentStats: { sender: Record<string, unknown>, receiver: Record<string, unknown> }
-  rssMiB: Record<'peerA' | 'peerB' | 'agentA' | 'agentB', number>
+  rssMiB: Record<Proc, number>
+  /** CPU time (user + system) of each process over the measured throughput runs, per message received. */
+  cpuUsPerMsg: Record<Proc, number>
+  /** Cores busy over the measured runs (all four processes; the machine has os.cpus().length). */
+  coresBusy: number
 }
+
+type Proc = 'peerA' | 'peerB' | 'agentA' | 'agentB'
 
 export async function runBridge (bootstrap: string, root: string, opts: BridgeOptions): Promise<BridgeResult> {
   const log = opts.log
@@ -100,12 +106,25 @@ export async function runBridge (bootstrap: string, root: string, opts: BridgeOp
 
     const warm = await blast(opts.warmupMs, 0)
     log(`  warm-up ${warm.received}/${warm.sent} in ${warm.seconds.toFixed(2)} s`)
+    const procs: Array<[Proc, BenchChild]> = [['peerA', peerA], ['peerB', peerB], ['agentA', agentA], ['agentB', agentB]]
+    const cpuOf = async (): Promise<Record<Proc, number>> => {
+      const r = await Promise.all(procs.map(([, c]) => c.request('stats')))
+      return Object.fromEntries(procs.map(([k], i) => [k, Number(r[i].cpuUs)])) as Record<Proc, number>
+    }
+    const cpu0 = await cpuOf()
+    const wall0 = hrNow()
     const runs: BridgeRun[] = []
     for (let i = 0; i < opts.runs; i++) {
       const run = await blast(opts.durationMs, (i + 1) * 1_000_000)
       runs.push(run)
       log(`  run ${i + 1}: ${run.received}/${run.sent} received in ${run.seconds.toFixed(2)} s = ${Math.round(run.rate)} msg/s (sends acked after ${run.sendSeconds.toFixed(2)} s; ${run.meanRefill.toFixed(1)} requests per refill)`)
     }
+    const cpu1 = await cpuOf()
+    const wallUs = (hrNow() - wall0) * 1000
+    const receivedRuns = runs.reduce((n, x) => n + x.received, 0)
+    const cpuUsPerMsg = Object.fromEntries(procs.map(([k]) => [k, receivedRuns > 0 ? (cpu1[k] - cpu0[k]) / receivedRuns : NaN])) as Record<Proc, number>
+    const coresBusy = procs.reduce((n, [k]) => n + cpu1[k] - cpu0[k], 0) / wallUs
+    log(`  CPU per message over the runs: ${procs.map(([k]) => `${k} ${cpuUsPerMsg[k].toFixed(1)} µs`).join(', ')}; ${coresBusy.toFixed(2)} cores busy`)
 
     let latency: BridgeResult['latency'] = null
     if (opts.latencyMs > 0) {
@@ -131,7 +150,9 @@ export async function runBridge (bootstrap: string, root: string, opts: BridgeOp
       sendFrameBytes: Buffer.byteLength(JSON.stringify({ id: 123456, type: 'send', channel: CHANNEL, message: benchMessage(1_000_123, hrNow()) })),
       peerStats: { sender: pick(pa), receiver: pick(pb) },
       agentStats: { sender: { events: sa.events, otherFrames: sa.otherFrames }, receiver: { events: sb.events, otherFrames: sb.otherFrames } },
-      rssMiB: { peerA: mib(pa), peerB: mib(pb), agentA: mib(sa), agentB: mib(sb) }
+      rssMiB: { peerA: mib(pa), peerB: mib(pb), agentA: mib(sa), agentB: mib(sb) },
+      cpuUsPerMsg,
+      coresBusy
     }
   } finally {
     // Agents first (their sockets close cleanly), then the sender, the receiver last.

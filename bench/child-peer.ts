@@ -335,7 +335,8 @@ async function main (): Promise<void> {
       const gc = (globalThis as { gc?: () => void }).gc
       if (req.gc === true && gc) gc()
       const mem = process.memoryUsage()
-      return { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, gc: req.gc === true && gc !== undefined, ...ep.stats() }
+      const cpu = process.cpuUsage()
+      return { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, gc: req.gc === true && gc !== undefined, cpuUs: cpu.user + cpu.system, ...ep.stats() }
     },
     async close () {
       closing = true

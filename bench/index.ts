@@ -346,7 +346,10 @@ function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: Pai
     target: 'report',
     pass: null,
     note: `4 processes (2 peers + 2 agents) on ${os.cpus().length} cores; window ${CFG.bridgeWindow} unanswered sends; runs ${br.runs.map((r) => Math.round(r.rate)).join('/')}; ${br.sendFrameBytes} B send frame, ${br.eventBytes} B event frame` +
-      (pair ? `; sidechannel pair (ours, this run) ${Math.round(pair.medianRate)} msg/s` : '')
+      (pair ? `; sidechannel pair (ours, this run) ${Math.round(pair.medianRate)} msg/s` : '') +
+      `; CPU µs/msg ${cpuText(br.cpuUsPerMsg)}, ${br.coresBusy.toFixed(2)} cores busy` +
+      (pair ? `; pair (ours) ${cpuText({ sender: pair.cpuUsPerMsg.sender, receiver: pair.cpuUsPerMsg.receiver })}` : '') +
+      (raw ? `; raw ${cpuText({ sender: raw.cpuUsPerMsg.sender, receiver: raw.cpuUsPerMsg.receiver })}` : '')
   })
   if (pair) {
     m.push({
@@ -387,6 +390,12 @@ function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: Pai
     })
   }
   return m
+}
+
+/** `a 1.0 + b 2.0 = 3.0`: CPU microseconds per message by process. */
+function cpuText (byProc: Record<string, number>): string {
+  const parts = Object.entries(byProc)
+  return parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(' + ') + ` = ${parts.reduce((n, [, v]) => n + v, 0).toFixed(1)}`
 }
 
 function chainMetric (c: ChainResult): Metric {

@@ -61,6 +61,8 @@ export interface PairResult {
   receiverStats: Record<string, unknown>
   senderStats: Record<string, unknown>
   wireBytes: number
+  /** CPU time (user + system) of each child over the measured throughput runs, per message received. */
+  cpuUsPerMsg: { receiver: number, sender: number }
 }
 
 export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root: string, opts: PairOptions): Promise<PairResult> {
@@ -104,6 +106,7 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
 
     const warm = await blast(opts.warmupMs, 0)
     log(`  ${mode}: warm-up ${warm.received}/${warm.sent} in ${warm.seconds.toFixed(2)} s`)
+    const [cpuR0, cpuS0] = await Promise.all([recv.request('stats'), send.request('stats')])
     const runs: ThroughputRun[] = []
     for (let i = 0; i < opts.runs; i++) {
       const run = await blast(opts.durationMs, (i + 1) * 1_000_000)
@@ -113,6 +116,12 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
     // RSS right after the throughput runs, measured inside each child.
     const rs = await recv.request('stats')
     const ss = await send.request('stats')
+    const receivedRuns = runs.reduce((n, x) => n + x.received, 0)
+    const cpuUsPerMsg = {
+      receiver: receivedRuns > 0 ? (rs.cpuUs - cpuR0.cpuUs) / receivedRuns : NaN,
+      sender: receivedRuns > 0 ? (ss.cpuUs - cpuS0.cpuUs) / receivedRuns : NaN
+    }
+    log(`  ${mode}: CPU per message over the runs: sender ${cpuUsPerMsg.sender.toFixed(1)} µs, receiver ${cpuUsPerMsg.receiver.toFixed(1)} µs`)
     const rsGc = mem(await recv.request('stats', { gc: true }))
     const ssGc = mem(await send.request('stats', { gc: true }))
     const mib = (b: number): string => (b / 2 ** 20).toFixed(1)
@@ -155,7 +164,8 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
       latency,
       receiverStats: { drops: receiverStats.drops, counters: receiverStats.counters },
       senderStats: { drops: senderStats.drops, counters: senderStats.counters },
-      wireBytes: sampleWireBytes()
+      wireBytes: sampleWireBytes(),
+      cpuUsPerMsg
     }
   } finally {
     // Receiver last, so that the sender never sees its peer vanish mid-run.
