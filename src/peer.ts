@@ -111,6 +111,7 @@ export class IntercomPeer extends ReadyResource {
       maxStrikes: sc.maxStrikes,
       rateBlockMs: sc.rateBlockSec * 1000,
       verifyWorkers: sc.verifyWorkers,
+      encryptChannels: sc.encryptChannels ?? [],
       allowRemoteOpen: sc.allowRemoteOpen,
       autoJoin: sc.autoJoin,
       maxAgeMs: sc.maxAgeSec * 1000,

@@ -89,6 +89,7 @@ test('defaults for an empty command line', () => {
     verifyWorkers: -1,
     inviteRequired: false,
     inviteChannels: null,
+    encryptChannels: null,
     invitePrefixes: null,
     inviterKeys: null,
     inviteTtlSec: 604_800,

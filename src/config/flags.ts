@@ -206,6 +206,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Make channels invite-only: all non-entry channels, or those named by the two flags below.'
   },
   {
+    name: 'sidechannel-encrypt-channels', env: ['SIDECHANNEL_ENCRYPT_CHANNELS'], group: 'Sidechannels',
+    kind: 'csv', key: 'sidechannel.encryptChannels', default: null,
+    help: 'Channels whose messages are sealed end to end with a channel key that invites carry (our extension; relays and reference peers see only ciphertext).'
+  },
+  {
     name: 'sidechannel-invite-channels', env: ['SIDECHANNEL_INVITE_CHANNELS'], group: 'Sidechannels',
     kind: 'csv', key: 'sidechannel.inviteChannels', default: null,
     help: 'Channels that are invite-only (exact names).'

@@ -44,6 +44,7 @@ export interface SidechannelSection {
   verifyWorkers: number
   inviteRequired: boolean
   inviteChannels: string[] | null
+  encryptChannels: string[] | null
   invitePrefixes: string[] | null
   /** Lowercase 64-hex keys. */
   inviterKeys: string[] | null

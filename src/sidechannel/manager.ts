@@ -10,7 +10,8 @@ import {
   ENTRY_CHANNEL, normalizeChannelName, channelTopic, channelProtocol,
   buildPayload, signatureBaseString, normHex, checkPow,
   verifyWelcome, createWelcome, verifyInvite, createInvite,
-  authControl, welcomeControl, openChannelControl, readControl
+  authControl, welcomeControl, openChannelControl, readControl,
+  isSealed, sealMessage, openSealed, newChannelKey, encodeChannelKey, decodeChannelKey, withoutChannelKey
 } from './codec/index.js'
 import {
   type ChannelPolicyConfig, requiredPowBits, inviteRequired, ownerKeyFor,
@@ -53,6 +54,8 @@ export interface SidechannelOptions {
   /** Freshness window for `ts` (B4); 0 disables the check. */
   maxAgeMs?: number
   relayTtl?: number
+  /** Channels whose app messages are sealed with the channel key (B16; see codec/seal.ts). */
+  encryptChannels?: string[]
   /** Worker threads for signature checks: 0 = inline on the main thread, -1 (default) = one per spare core. */
   verifyWorkers?: number
   /** Pre-signed welcomes from --sidechannel-welcome: stored even if they do not verify (reference rule). */
@@ -68,8 +71,11 @@ export interface SidechannelOptions {
 
 export interface DeliveredMessage {
   channel: string
+  /** The payload as received, except that a sealed `message` this peer can open is replaced by its plaintext. */
   payload: Record<string, any>
   remoteKey: string
+  /** True when the message arrived sealed and was decrypted with the channel key. */
+  sealed?: boolean
 }
 
 export interface SendResult {
@@ -141,6 +147,8 @@ export class SidechannelManager extends ReadyResource {
   private readonly welcomed = new Set<string>()
   private readonly localInvites = new Map<string, { invite: Record<string, any>, expiresAt: number }>()
   private readonly remoteInvites = new Map<string, Map<string, number>>()
+  private readonly channelKeys = new Map<string, Uint8Array>()
+  private readonly encryptChannels: Set<string>
   private readonly store: SidechannelStateStore
   private readonly encoding: ReturnType<typeof frameEncoding>
   private readonly extraChannels: string[]
@@ -182,6 +190,7 @@ export class SidechannelManager extends ReadyResource {
     this.store = new SidechannelStateStore(opts.statePath ?? null, 200, (m) => this.log(m))
     this.encoding = frameEncoding(this.opts.maxInboundBytes)
     this.extraChannels = (opts.extraChannels ?? []).filter((c) => c !== this.entryChannel)
+    this.encryptChannels = new Set((opts.encryptChannels ?? []).map((c) => c.trim()).filter((c) => c && c !== this.entryChannel))
     this.configWelcomes = opts.configWelcomes ?? new Map()
     this.onConnectionBound = (conn) => this.attachConnection(conn)
   }
@@ -313,9 +322,14 @@ export class SidechannelManager extends ReadyResource {
     let invite: Record<string, any> | undefined
     if (opts.invite !== undefined && opts.invite !== null) {
       this.acceptInvite(opts.invite, n)
-      if (isPlainObject(opts.invite)) invite = opts.invite
+      if (isPlainObject(opts.invite)) invite = withoutChannelKey(opts.invite)
     }
     if (!this.register(n)) return { ok: false, recipients: 0, reason: 'invite required' }
+    if (control === null && this.encryptChannels.has(n)) {
+      const key = this.channelKey(n)
+      if (!key) return { ok: false, recipients: 0, reason: 'no channel key' }
+      message = sealMessage(key, n, message)
+    }
     for (const cs of this.conns.values()) this.openOn(cs, n)
 
     let payload: Record<string, any>
@@ -366,7 +380,7 @@ export class SidechannelManager extends ReadyResource {
     }
     const w = isPlainObject(welcome) ? welcome : isPlainObject(inv?.welcome) ? inv!.welcome : undefined
     if (w) this.acceptWelcome(w, t)
-    return this.send(v, openChannelControl({ channel: t, ...(inv ? { invite: inv } : {}), ...(w ? { welcome: w } : {}) }))
+    return this.send(v, openChannelControl({ channel: t, ...(inv ? { invite: withoutChannelKey(inv) } : {}), ...(w ? { welcome: w } : {}) }))
   }
 
   /** Verifies an invite addressed to this peer and remembers it for `channel` (defaults to its own). */
@@ -380,6 +394,8 @@ export class SidechannelManager extends ReadyResource {
       return false
     }
     this.localInvites.set(ch, { invite, expiresAt: res.expiresAt })
+    const key = decodeChannelKey(invite.channelKey)
+    if (key) this.channelKeys.set(ch, key)
     if (invite.welcome !== undefined) this.acceptWelcome(invite.welcome, ch)
     this.persist()
     return true
@@ -421,9 +437,23 @@ export class SidechannelManager extends ReadyResource {
       issuedAt: this.now(),
       ttlMs,
       nonce: this.random().toString(36).slice(2, 10),
-      ...(welcome !== undefined && welcome !== null ? { welcome } : {})
+      ...(welcome !== undefined && welcome !== null ? { welcome } : {}),
+      ...(this.encryptChannels.has(channel.trim()) ? { channelKey: encodeChannelKey(this.channelKey(channel.trim(), true)!) } : {})
     })
     return invite
+  }
+
+  /**
+   * The key of a sealed channel: learned from an invite, or (`create`) made here by the inviter or
+   * owner that hands out the invites. Persisted with the other channel state.
+   */
+  channelKey (channel: string, create = false): Uint8Array | null {
+    const existing = this.channelKeys.get(channel)
+    if (existing || !create) return existing ?? null
+    const key = newChannelKey()
+    this.channelKeys.set(channel, key)
+    this.persist()
+    return key
   }
 
   isWelcomed (channel: string): boolean {
@@ -591,7 +621,7 @@ export class SidechannelManager extends ReadyResource {
     const trusted = effectiveInviterKeys(this.policy)?.has(cs.remoteKey) === true || ownerKeyFor(this.policy, rec.name) === cs.remoteKey
     if (!trusted) return
     rec.authSent = true
-    this.sendDirect(rec, authControl(local.invite))
+    this.sendDirect(rec, authControl(withoutChannelKey(local.invite)))
   }
 
   // ---------------------------------------------------------------- receive pipeline
@@ -752,10 +782,18 @@ export class SidechannelManager extends ReadyResource {
         break
       case 'ignore':
         break
-      case 'deliver':
+      case 'deliver': {
         if (control === 'auth') return
+        let delivered: DeliveredMessage = { channel: C, payload: p, remoteKey: rk }
+        const key = isSealed(message) ? this.channelKeys.get(C) : undefined
+        if (key) {
+          const opened = openSealed(key, C, message)
+          if (!opened.ok) return this.drop('undecryptable', C, rk)
+          delivered = { channel: C, payload: { ...p, message: opened.message }, remoteKey: rk, sealed: true }
+        }
         this.counters.delivered++
-        this.emit('message', { channel: C, payload: p, remoteKey: rk } satisfies DeliveredMessage)
+        this.emit('message', delivered)
+      }
     }
     this.relay(cs, C, p, nextRelayTtl(p as any, control, this.opts.relayTtl))
   }
@@ -807,6 +845,10 @@ export class SidechannelManager extends ReadyResource {
       const res = verifyInvite(inv, ch, this.identity.publicKeyHex, { inviterKeys: effectiveInviterKeys(this.policy), now })
       if (res.ok && isPlainObject(inv)) this.localInvites.set(ch, { invite: inv, expiresAt: res.expiresAt })
     }
+    for (const [ch, k] of Object.entries(state.channelKeys)) {
+      const key = decodeChannelKey(k)
+      if (key) this.channelKeys.set(ch, key)
+    }
     for (const [ch, m] of Object.entries(state.remoteInvites)) {
       const keep = new Map<string, number>()
       for (const [k, exp] of Object.entries(m)) if (exp > now) keep.set(k, exp)
@@ -822,6 +864,7 @@ export class SidechannelManager extends ReadyResource {
     }
     for (const [ch, { invite }] of this.localInvites) s.localInvites[ch] = invite
     for (const [ch, m] of this.remoteInvites) s.remoteInvites[ch] = Object.fromEntries(m)
+    for (const [ch, k] of this.channelKeys) s.channelKeys[ch] = encodeChannelKey(k)
     return s
   }
 

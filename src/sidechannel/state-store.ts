@@ -9,10 +9,12 @@ export interface PersistedSidechannelState {
   welcomes: Record<string, unknown>
   localInvites: Record<string, unknown>
   remoteInvites: Record<string, Record<string, number>>
+  /** base64 channel keys of sealed channels (secret: the file is written owner-only). */
+  channelKeys: Record<string, string>
 }
 
 export function emptyState (): PersistedSidechannelState {
-  return { version: 1, welcomes: {}, localInvites: {}, remoteInvites: {} }
+  return { version: 1, welcomes: {}, localInvites: {}, remoteInvites: {}, channelKeys: {} }
 }
 
 function isRecord (v: unknown): v is Record<string, unknown> {
@@ -45,6 +47,9 @@ export class SidechannelStateStore {
       const out = emptyState()
       if (isRecord(parsed.welcomes)) out.welcomes = parsed.welcomes
       if (isRecord(parsed.localInvites)) out.localInvites = parsed.localInvites
+      if (isRecord(parsed.channelKeys)) {
+        for (const [ch, k] of Object.entries(parsed.channelKeys)) if (typeof k === 'string') out.channelKeys[ch] = k
+      }
       if (isRecord(parsed.remoteInvites)) {
         for (const [ch, m] of Object.entries(parsed.remoteInvites)) {
           if (!isRecord(m)) continue
@@ -90,7 +95,7 @@ export class SidechannelStateStore {
     const data = JSON.stringify(snap(), null, 2) + '\n'
     await fs.promises.mkdir(path.dirname(this.filePath), { recursive: true })
     const tmp = `${this.filePath}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-    await fs.promises.writeFile(tmp, data)
+    await fs.promises.writeFile(tmp, data, { mode: 0o600 })
     await fs.promises.rename(tmp, this.filePath)
   }
 }

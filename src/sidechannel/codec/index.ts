@@ -20,6 +20,10 @@ export {
 } from './invite.js'
 export { parseBlobArg, toBase64Json, type BlobArgMode, type BlobArgOptions } from './blob.js'
 export {
+  SEAL_VERSION, CHANNEL_KEY_BYTES, newChannelKey, encodeChannelKey, decodeChannelKey, isSealed, sealMessage, openSealed,
+  withoutChannelKey, type SealedMessage
+} from './seal.js'
+export {
   authControl, welcomeControl, openChannelControl, readControl,
   type ControlKind, type AuthControl, type WelcomeControl, type OpenChannelControl
 } from './control.js'

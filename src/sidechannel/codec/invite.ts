@@ -26,6 +26,8 @@ export interface InviteObject {
   payload: InvitePayload
   sig: string
   welcome?: unknown
+  /** Our extension: the channel's base64 message key (sealed channels). Not signed; never sent on the wire. */
+  channelKey?: string
 }
 
 export interface NormalizedInvite extends InvitePayload {
@@ -42,6 +44,8 @@ export interface CreateInviteOptions {
   /** Caller-drawn random text, 8 base36 characters in the reference (see randomSuffix). */
   nonce: string
   welcome?: unknown
+  /** base64 channel key handed to the invitee (sealed channels). */
+  channelKey?: string
 }
 
 /**
@@ -62,6 +66,7 @@ export function createInvite (opts: CreateInviteOptions): InviteObject {
   const sig = toHex(sign(utf8(inviteSigningString(payload)), opts.keyPair.secretKey))
   const invite: InviteObject = { payload, sig }
   if (opts.welcome !== undefined && opts.welcome !== null) invite.welcome = opts.welcome
+  if (opts.channelKey) invite.channelKey = opts.channelKey
   return invite
 }
 
