@@ -6,6 +6,12 @@
 export interface ViewStore {
   /** The stored JSON value, or null when the key is absent. */
   get (key: string): Promise<unknown>
+  /**
+   * Whether `key` exists, even with a JSON `null` value (`get` cannot tell the two apart). Apply needs it for
+   * exact reference semantics: `admin` given up (stored as null) still blocks `addAdmin`; `bnd/<key>` with any
+   * value blocks `autoAddWriter`; `txen` stored as null disables transactions. Over Hyperbee: `(await bee.get(key)) !== null`.
+   */
+  has (key: string): Promise<boolean>
   put (key: string, value: unknown): Promise<void>
   del (key: string): Promise<void>
 }
@@ -38,7 +44,11 @@ export interface ContractRuntime {
 export interface MsbView {
   /** Current confirmed (indexer-signed) length of the MSB view. */
   signedLength (): number
-  /** Resolves once the confirmed length is at least `length`, or false when `signal` gives up first. */
+  /**
+   * Resolves true once the confirmed length is at least `length`, or false when it gives up first (timeout or
+   * the view closing). Apply passes `timeoutMs = Infinity` (see ops/tx.ts): that means no deadline at all, so do
+   * not hand it to `setTimeout` (which treats it as 1 ms).
+   */
   waitForSignedLength (length: number, timeoutMs: number): Promise<boolean>
   /** The raw protobuf `Operation` bytes stored under `key` in the confirmed view at `length`, or null. */
   getAt (key: string, length: number): Promise<Uint8Array | null>
@@ -78,4 +88,12 @@ export interface ApplyContext {
 export interface ApplyOutcome {
   applied: boolean
   reason?: string
+  /**
+   * Set when the op could not be applied because a seam failed (ViewStore or MembershipHost threw, or the MSB
+   * wait gave up), not because of anything in the op. Skipping would fork this node's view from the others', so
+   * the runtime must abort the apply run (throw out of Autobase apply, which also discards the batch) and let it be
+   * retried. Writes are buffered until the op succeeds, so usually nothing of the op reached the store; a failure
+   * while flushing them can leave part of it in the batch, which is one more reason to throw the batch away.
+   */
+  fatal?: boolean
 }

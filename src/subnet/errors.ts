@@ -1,0 +1,80 @@
+// Errors that cross the seam between contracts and the apply engine, and the one function that decides
+// what a contract's return value means. Every class sets `name` explicitly: bundlers may rename classes,
+// so callers should test with `instanceof` and never with `constructor.name`.
+
+/**
+ * The contract does not know the dispatched tx type, or the dispatch failed the type's schema.
+ * Apply treats a tx whose result is this error as "not for this contract": it is skipped and not indexed.
+ */
+export class UnknownContractOperationType extends Error {
+  constructor (message = 'Unknown contract operation type.') {
+    super(message)
+    this.name = 'UnknownContractOperationType'
+  }
+}
+
+/** Thrown by `Contract.assert`; `Contract.execute` returns it as the result, so the tx is indexed with its message. */
+export class ContractAssertionError extends Error {
+  constructor (message = 'Assertion failed.') {
+    super(message)
+    this.name = 'ContractAssertionError'
+  }
+}
+
+/**
+ * What `Contract.execute` returns when a contract function throws something that is not an assertion.
+ * The message is fixed on purpose: engine error texts (`Cannot read properties of undefined ...`) differ
+ * between runtimes, and the indexed `err` must be the same on every node. The original error is `cause`.
+ */
+export class ContractExecutionError extends Error {
+  static readonly MESSAGE = 'Error in contract.'
+
+  constructor (cause: unknown) {
+    super(ContractExecutionError.MESSAGE, { cause })
+    this.name = 'ContractExecutionError'
+  }
+}
+
+/** A contract (or a simulation) tried to write a key owned by the subnet itself. */
+export class ReservedKeyError extends Error {
+  constructor (readonly key: string) {
+    super(`Reserved key: ${key}`)
+    this.name = 'ReservedKeyError'
+  }
+}
+
+/**
+ * The view store failed underneath a contract (I/O, a closed Hyperbee). This is a local fault, not a
+ * property of the tx, so `Contract.execute` lets it propagate instead of recording a failed tx that other
+ * nodes would not record.
+ */
+export class ViewStorageError extends Error {
+  constructor (cause: unknown) {
+    super(`View storage failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+    this.name = 'ViewStorageError'
+  }
+}
+
+/** `Protocol.tx` without `--sim` needs the MSB client, which this runtime does not have. */
+export class SettlementUnavailableError extends Error {
+  constructor () {
+    super('Transaction settlement requires the MSB client, which this peer does not have yet. Use --sim 1 to run the contract locally.')
+    this.name = 'SettlementUnavailableError'
+  }
+}
+
+/**
+ * Reads a contract result the way trac-peer's `getError` does (subnet spec §7.1):
+ * `false` → `Error('Error')`; `null`/`undefined` → no error; an object carrying both `stack` and `message`
+ * → that error; anything else (strings, numbers, plain objects, `true`) → no error.
+ * An error-like plain object is returned as a real `Error` with `String(message)`, which gives the same
+ * indexed value (`parseInt`/`String` of the message) as the object itself.
+ */
+export function contractResultError (result: unknown): Error | null {
+  if (result === false) return new Error('Error')
+  if (result === null || typeof result !== 'object') return null
+  const candidate = result as { stack?: unknown, message?: unknown }
+  if (candidate.stack === undefined || candidate.message === undefined) return null
+  if (result instanceof Error) return result
+  return new Error(String(candidate.message))
+}
