@@ -17,6 +17,10 @@ import { toHex } from './crypto/index.js'
 import { CommandRunner, type TerminalPeer } from './terminal/index.js'
 import { ScBridge } from './bridge/index.js'
 import { configSummary, type StartupInfo } from './config/index.js'
+import { SubnetRuntime } from './subnet/runtime.js'
+import { SampleProtocol } from '../protocol/protocol.js'
+import { SampleContract } from '../contract/contract.js'
+import { TimerFeature } from '../features/timer.js'
 
 export interface PeerOptions {
   config: Config
@@ -45,6 +49,8 @@ export class IntercomPeer extends ReadyResource {
   dhtBootstrap: DhtNode[] = []
   localDht: LocalDht | null = null
   bridge: ScBridge | null = null
+  subnet!: SubnetRuntime<SampleProtocol, SampleContract>
+  timer: TimerFeature | null = null
   private commandRunner: CommandRunner | null = null
   private readonly env: Record<string, string | undefined>
   private readonly log: (line: string) => void
@@ -98,6 +104,19 @@ export class IntercomPeer extends ReadyResource {
       onProgress: (ms) => this.log(`[peer] waiting for DHT bootstrap... (${Math.round(ms / 1000)}s)`)
     })
     if (!dhtReady) this.log('[peer] DHT not bootstrapped after 30s; continuing, it keeps trying in the background.')
+
+    this.subnet = new SubnetRuntime({
+      storeDir: this.peerDir,
+      swarm: this.swarm,
+      wallet: { publicKeyHex: wallet.publicKeyHex, sign: (m: string) => wallet.sign(m) },
+      channel: config.subnet.channel,
+      bootstrap: config.subnet.bootstrap,
+      ProtocolClass: SampleProtocol,
+      ContractClass: SampleContract,
+      log: this.log
+    })
+    await this.subnet.ready()
+    if (config.timer) await this.startTimer()
 
     const sc = config.sidechannel
     this.sidechannel = new SidechannelManager({
@@ -155,8 +174,22 @@ export class IntercomPeer extends ReadyResource {
   protected override async _close (): Promise<void> {
     if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
+    if (this.timer) await this.timer.stop()
+    if (this.subnet) await this.subnet.close()
     if (this.swarm) await this.swarm.destroy()
     if (this.localDht) await this.localDht.close()
+  }
+
+  /** The sample timer feature runs only on the subnet admin, and only while it can write (reference rule). */
+  private async startTimer (): Promise<void> {
+    const admin = await this.subnet.get('admin')
+    if (admin !== this.wallet.publicKeyHex || !this.subnet.writable) {
+      this.log('[timer] not started: this peer is not the writable subnet admin.')
+      return
+    }
+    this.timer = new TimerFeature(this.subnet)
+    this.subnet.protocol.addFeature('timer', this.timer)
+    await this.timer.start()
   }
 
   policyConfig (): ChannelPolicyConfig {
@@ -205,10 +238,10 @@ export class IntercomPeer extends ReadyResource {
     return { ...configSummary(this.config, {
       msbBootstrap: null,
       msbChannel: null,
-      subnetBootstrap: null,
+      subnetBootstrap: this.subnet ? this.subnet.bootstrapHex : null,
       peerPubkey: this.wallet.publicKeyHex,
       peerTracAddress: this.wallet.address,
-      peerWriterKey: null,
+      peerWriterKey: this.subnet ? this.subnet.writerKeyHex : null,
       peerDhtNodes: this.dhtBootstrap.map(formatNode)
     }) }
   }

@@ -165,3 +165,77 @@ declare module 'protomux' {
   namespace Protomux { export { ProtomuxChannel, ProtomuxMessage } }
   export = Protomux
 }
+
+declare module 'corestore' {
+  import { EventEmitter } from 'events'
+  class Corestore extends EventEmitter {
+    constructor (storage: string, opts?: object)
+    ready (): Promise<void>
+    close (): Promise<void>
+    get (opts: string | { name?: string, key?: Uint8Array, valueEncoding?: unknown }): any
+    replicate (stream: unknown, opts?: object): any
+    namespace (name: string): Corestore
+  }
+  export = Corestore
+}
+
+declare module 'hyperbee' {
+  interface BeeEntry { seq: number, key: string, value: any }
+  interface BeeBatch {
+    get (key: string): Promise<BeeEntry | null>
+    put (key: string, value: unknown): Promise<void>
+    del (key: string): Promise<void>
+    flush (): Promise<void>
+    close (): Promise<void>
+  }
+  class Hyperbee {
+    constructor (core: unknown, opts?: { keyEncoding?: string, valueEncoding?: string, extension?: boolean })
+    readonly core: { length: number, signedLength: number, key: Uint8Array, on (ev: string, fn: (...a: any[]) => void): void, off (ev: string, fn: (...a: any[]) => void): void }
+    readonly version: number
+    ready (): Promise<void>
+    get (key: string): Promise<BeeEntry | null>
+    put (key: string, value: unknown): Promise<void>
+    del (key: string): Promise<void>
+    batch (): BeeBatch
+    checkout (version: number): Hyperbee
+    snapshot (): Hyperbee
+    createReadStream (opts?: object): AsyncIterable<BeeEntry>
+    close (): Promise<void>
+  }
+  namespace Hyperbee { export { BeeEntry, BeeBatch } }
+  export = Hyperbee
+}
+
+declare module 'autobase' {
+  import { EventEmitter } from 'events'
+  interface AutobaseNode { value: any, from: { key: Uint8Array }, indexed?: boolean, length?: number }
+  interface AutobaseHost {
+    addWriter (key: Uint8Array, opts?: { indexer?: boolean }): Promise<void>
+    removeWriter (key: Uint8Array): Promise<void>
+    removeable (key: Uint8Array): boolean
+  }
+  interface AutobaseHandlers<V> {
+    open: (store: any, host?: unknown) => V
+    apply: (nodes: AutobaseNode[], view: V, host: AutobaseHost) => Promise<void>
+    close?: (view: V) => Promise<void>
+    valueEncoding?: string
+    ackInterval?: number
+  }
+  class Autobase<V = any> extends EventEmitter {
+    constructor (store: unknown, bootstrap: Uint8Array | string | null, handlers: AutobaseHandlers<V>)
+    readonly key: Uint8Array
+    readonly discoveryKey: Uint8Array
+    readonly local: { key: Uint8Array, length: number }
+    readonly view: V
+    readonly writable: boolean
+    readonly isIndexer: boolean
+    readonly signedLength: number
+    readonly indexedLength: number
+    ready (): Promise<void>
+    close (): Promise<void>
+    update (): Promise<void>
+    append (value: unknown): Promise<number>
+  }
+  namespace Autobase { export { AutobaseNode, AutobaseHost } }
+  export = Autobase
+}
