@@ -71,6 +71,10 @@ async function main (): Promise<void> {
     throw err
   }
 
+  // trac-peer's ready lines (spec §6.4 step 5): 86-column box with the address and writer key.
+  const rule = '#'.repeat(86)
+  console.log(['', rule, `# Peer Address:     ${peer.wallet.publicKeyHex} #`, `# Peer Writer:      ${peer.subnet.writerKeyHex} #`, rule, '',
+    `isIndexer: ${peer.subnet.isIndexer}`, `isWriter: ${peer.subnet.writable}`, ''].join('\n'))
   const summary = peer.info()
   for (const line of bannerLines({ ...summary, scBridgeUrl: peer.bridge ? peer.bridge.url : null })) console.log(line)
 
