@@ -263,6 +263,8 @@ export class IntercomPeer extends ReadyResource {
         address: this.wallet.address,
         secretKeyHex: toHex(this.wallet.keyPair.secretKey)
       },
+      subnet: this.subnet ?? null,
+      walletKeyPair: this.wallet.keyPair,
       inviteTtlMs: Math.max(0, this.config.sidechannel.inviteTtlSec) * 1000,
       entryChannel: ENTRY_CHANNEL,
       extraStats: () => ({ 'Peer store': this.peerDir, 'DHT bootstrap': this.dhtBootstrap.map(formatNode).join(', ') }),

@@ -4,11 +4,16 @@
 import fs from 'fs'
 import { parseTtyArgs, pickArg } from './args.js'
 import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
-import { isHex } from '../crypto/index.js'
+import { isHex, type KeyPair } from '../crypto/index.js'
 import type { SidechannelManager } from '../sidechannel/manager.js'
+import { subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
 
 export interface TerminalPeer {
   sidechannel: SidechannelManager | null
+  /** The subnet runtime (a `SubnetRuntime`); absent or null when the peer runs no subnet. */
+  subnet?: TerminalSubnet | null
+  /** The wallet's key pair: subnet ops are signed with it. */
+  walletKeyPair?: KeyPair | null
   identity: { publicKeyHex: string, address: string | null, secretKeyHex: string }
   /** Default invite TTL in ms from --sidechannel-invite-ttl (0 = none). */
   inviteTtlMs: number
@@ -22,9 +27,12 @@ export interface CommandContext {
   print (...args: unknown[]): void
 }
 
+export const COMMAND_SECTIONS = ['Setup', 'Chat', 'Sidechannel', 'System'] as const
+export type CommandSection = typeof COMMAND_SECTIONS[number]
+
 export interface CommandSpec {
   name: string
-  section: 'Sidechannel' | 'System'
+  section: CommandSection
   usage: string
   description: string
   run (args: Record<string, string | null>, ctx: CommandContext, line: string): unknown | Promise<unknown>
@@ -176,8 +184,11 @@ export const systemCommands: CommandSpec[] = [
     section: 'System',
     usage: '/help',
     description: 'show this help',
-    run (_args, ctx) {
+    async run (_args, ctx) {
       ctx.print(helpText(allCommands()))
+      // The app's own commands follow, as in the reference.
+      const subnet = ctx.peer.subnet ?? null
+      if (subnet) await subnet.protocol.printOptions(ctx.print)
     }
   },
   {
@@ -185,7 +196,7 @@ export const systemCommands: CommandSpec[] = [
     section: 'System',
     usage: '/stats',
     description: 'identity, connections and channel statistics',
-    run (_args, ctx) {
+    async run (_args, ctx) {
       const { peer } = ctx
       ctx.print('--- Stats ---')
       ctx.print(`Address: ${peer.identity.publicKeyHex}`)
@@ -199,6 +210,7 @@ export const systemCommands: CommandSpec[] = [
         const drops = Object.entries(s.drops)
         ctx.print(`Dropped: ${drops.length === 0 ? 0 : drops.map(([k, v]) => `${k}=${v}`).join(', ')}`)
       }
+      if (peer.subnet) for (const line of await subnetStatsLines(peer.subnet, peer.identity.publicKeyHex)) ctx.print(line)
       for (const [k, v] of Object.entries(peer.extraStats())) ctx.print(`${k}: ${v}`)
     }
   },
@@ -227,12 +239,12 @@ export const systemCommands: CommandSpec[] = [
 ]
 
 export function allCommands (): CommandSpec[] {
-  return [...sidechannelCommands, ...systemCommands]
+  return [...subnetCommands, ...sidechannelCommands, ...systemCommands]
 }
 
 export function helpText (commands: CommandSpec[]): string {
   const lines: string[] = []
-  for (const section of ['Sidechannel', 'System'] as const) {
+  for (const section of COMMAND_SECTIONS) {
     const cmds = commands.filter((c) => c.section === section)
     if (cmds.length === 0) continue
     lines.push(`${section} Commands:`)
@@ -250,6 +262,16 @@ export function findCommand (commands: CommandSpec[], line: string): CommandSpec
   const first = line.trim().split(/\s+/)[0] ?? ''
   return commands.find((c) => c.name === first) ??
     commands.find((c) => c.section === 'Sidechannel' && first.startsWith(c.name)) ?? null
+}
+
+/**
+ * A line no command matched goes to the subnet app's protocol (`/get`, app commands), as in the reference.
+ * True when the protocol handled it.
+ */
+export async function runCustomCommand (peer: TerminalPeer, line: string, print: (...args: unknown[]) => void): Promise<boolean> {
+  const subnet = peer.subnet ?? null
+  if (!subnet) return false
+  return subnet.protocol.customCommand(line, print)
 }
 
 export function runArgs (line: string): Record<string, string | null> {

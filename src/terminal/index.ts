@@ -2,10 +2,11 @@
 // order, so piped scripts behave like typed ones. When stdin ends (a peer run as a service) the
 // peer keeps running until a signal or /exit.
 import readline from 'readline'
-import { allCommands, findCommand, helpText, runArgs, type CommandSpec, type TerminalPeer } from './commands.js'
+import { allCommands, findCommand, helpText, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
 
 export { allCommands, helpText, findCommand, type CommandSpec, type TerminalPeer } from './commands.js'
+export { subnetCommands, type TerminalSubnet } from './subnet-commands.js'
 export { inspectValue, formatArgs } from './format.js'
 
 export interface CommandOutcome {
@@ -30,16 +31,18 @@ export class CommandRunner {
     const trimmed = line.trim()
     if (trimmed === '') return { ok: true, error: null, result: undefined }
     const cmd = findCommand(this.commands, trimmed)
-    if (!cmd) {
-      const first = trimmed.split(/\s+/)[0]
-      print(trimmed.startsWith('/')
-        ? `Unknown command: ${first}. Type /help for the list of commands.`
-        : 'Commands start with "/". Type /help for the list of commands.')
-      return { ok: true, error: null, result: undefined }
-    }
+    // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
+    const sink = (...args: unknown[]): void => { print(...args) }
     try {
-      // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
-      const sink = (...args: unknown[]): void => { print(...args) }
+      if (!cmd) {
+        // Lines no command matches go to the subnet app's protocol first (its /get and own commands).
+        if (await runCustomCommand(this.peer, trimmed, sink)) return { ok: true, error: null, result: undefined }
+        const first = trimmed.split(/\s+/)[0]
+        print(trimmed.startsWith('/')
+          ? `Unknown command: ${first}. Type /help for the list of commands.`
+          : 'Commands start with "/". Type /help for the list of commands.')
+        return { ok: true, error: null, result: undefined }
+      }
       const result = await cmd.run(runArgs(trimmed), { peer: this.peer, print: sink }, trimmed)
       return { ok: true, error: null, result }
     } catch (err: any) {
