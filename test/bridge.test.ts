@@ -128,6 +128,14 @@ test('cli over the bridge mirrors the TTY and is off unless enabled', T, async (
   for (const step of vectors.bridge.cliTranscript.exchanges.slice(1)) {
     assert.deepEqual(await agent.exchange(step.send, step.expect.length), step.expect)
   }
+  // Subnet commands are mirrored too: set the admin, then read it back.
+  const [admin] = await agent.exchange({ id: 7, type: 'cli', command: `/add_admin --address ${p.key}` })
+  assert.deepEqual(admin, { id: 7, type: 'cli_result', command: `/add_admin --address ${p.key}`, ok: true, output: ['Appended addAdmin.'], error: null })
+  let got: any[] = []
+  for (let i = 0; i < 100 && !String(got[0]?.output?.[0]).includes(p.key); i++) {
+    got = await agent.exchange({ id: 8, type: 'cli', command: '/get --key admin --confirmed false' })
+  }
+  assert.deepEqual(got[0].output, [p.key])
   const [inv] = await agent.exchange({ id: 9, type: 'cli', command: `/sc_invite --channel vip --pubkey ${'cd'.repeat(32)} --ttl 60` })
   assert.equal(inv.ok, true)
   assert.equal(inv.output.length, 2)
