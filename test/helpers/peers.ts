@@ -101,6 +101,8 @@ export async function waitFor<T> (fn: () => T | undefined | null | false, timeou
   const start = Date.now()
   while (true) {
     const v = fn()
+    // A promise is always truthy: an async predicate would "pass" at once without waiting.
+    if (v instanceof Promise) throw new TypeError('waitFor needs a synchronous predicate')
     if (v) return v
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
     await sleep(20)
