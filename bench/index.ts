@@ -2,7 +2,7 @@
 // bench/results/latest.json. Missed targets are reported, never thrown. Everything it starts
 // (loopback DHT testnet, child processes, swarms, temp dirs) is torn down, also on failure.
 //
-// Options: --quick (shorter runs, for a smoke test), --only pow,pair,bridge,chain, --cpu-prof (children's
+// Options: --quick (shorter runs, for a smoke test), --only pow,pair,bridge,chain,subnet, --cpu-prof (children's
 // CPU profiles into bench/results/prof/), --tsx-children (run the child script through tsx instead
 // of its tsc-compiled copy), --no-diagnostic (skip the verify-stubbed diagnostic pair), BENCH_DEBUG=1
 // (children's stderr).
@@ -11,9 +11,10 @@ import os from 'node:os'
 import path from 'node:path'
 import createTestnet from 'hyperdht/testnet.js'
 import { spawnSync } from 'node:child_process'
-import { BENCH_DIR, REPO_DIR, MiB, MESSAGE_BYTES, hrNow, killAllChildren, withTimeout } from './common.js'
+import { BENCH_DIR, REPO_DIR, MiB, MESSAGE_BYTES, hrNow, killAllChildren, median, withTimeout } from './common.js'
 import { runPair, runPow, runRelayChain, type PairResult, type ChainResult } from './sidechannel.js'
 import { runBridge, type BridgeResult } from './bridge.js'
+import { runSubnetMulti, runSubnetSingle, type MultiResult, type SingleResult } from './subnet.js'
 
 interface Metric {
   metric: string
@@ -39,10 +40,17 @@ const CFG = quick
   ? { durationMs: 1000, warmupMs: 500, runs: 3, batch: 64, latencyRate: 50, latencyMs: 2000, powRuns: 10, naiveRuns: 1, chainMessages: 5, bridgeWindow: 256, bridgeLatencyMs: 2000 }
   : { durationMs: 3000, warmupMs: 1000, runs: 3, batch: 64, latencyRate: 50, latencyMs: 10_000, powRuns: 30, naiveRuns: 3, chainMessages: 15, bridgeWindow: 256, bridgeLatencyMs: 8000 }
 
+// Subnet chat (bench/subnet.ts): a single-writer series of `stepPosts` steps up to `seriesPosts` (the first
+// `runs` steps give the median), `sequentialPosts` awaited one by one, and `writers` × `multiPosts` after a
+// warm-up round of `multiWarmupPosts` each.
+const SUBNET_CFG = quick
+  ? { stepPosts: 1000, runs: 3, seriesPosts: 3000, sequentialPosts: 200, sequentialRuns: 1, writers: 3, multiPosts: 300, multiRuns: 3, multiWarmupPosts: 50 }
+  : { stepPosts: 5000, runs: 3, seriesPosts: 30_000, sequentialPosts: 500, sequentialRuns: 3, writers: 3, multiPosts: 1000, multiRuns: 3, multiWarmupPosts: 200 }
+
 const BUILD_DIR = path.join(BENCH_DIR, '.build')
 let detailsChildren = 'n/a'
 
-interface ChildCommands { peer: string[], agent: string[] }
+interface ChildCommands { peer: string[], agent: string[], subnet: string[] }
 let compiled: ChildCommands | null | undefined
 
 /**
@@ -58,11 +66,12 @@ function childCommands (): ChildCommands | null {
   const res = spawnSync(tsc, ['-p', path.join(BENCH_DIR, 'tsconfig.build.json')], { cwd: REPO_DIR, encoding: 'utf8', timeout: 120_000 })
   const peer = path.join(BUILD_DIR, 'bench', 'child-peer.js')
   const agent = path.join(BUILD_DIR, 'bench', 'bridge-agent.js')
-  if (res.status !== 0 || !fs.existsSync(peer) || !fs.existsSync(agent)) {
+  const subnet = path.join(BUILD_DIR, 'bench', 'subnet-peer.js')
+  if (res.status !== 0 || !fs.existsSync(peer) || !fs.existsSync(agent) || !fs.existsSync(subnet)) {
     log(`  could not compile the child scripts (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`)
     return null
   }
-  compiled = { peer: [peer], agent: [agent] }
+  compiled = { peer: [peer], agent: [agent], subnet: [subnet] }
   return compiled
 }
 
@@ -128,14 +137,14 @@ async function main (): Promise<number> {
       }
     }
 
-    if (want('pair') || want('bridge') || want('chain')) {
+    if (want('pair') || want('bridge') || want('chain') || want('subnet')) {
       testnet = await withTimeout(createTestnet(3, { host: '127.0.0.1' }), 20_000, 'testnet')
       const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
       if (!testnet.bootstrap.every((b) => b.host === '127.0.0.1')) throw new Error('testnet is not on loopback')
       log(`\nloopback testnet: ${bootstrap}`)
 
       const pairs: Partial<Record<'intercom' | 'raw', PairResult>> = {}
-      if (want('pair') || want('bridge')) {
+      if (want('pair') || want('bridge') || want('subnet')) {
         const cmds = childCommands()
         details.children = detailsChildren = cmds ? 'compiled JS under plain node' : 'child scripts through tsx (RSS includes ~37 MiB of tsx loader)'
       }
@@ -247,6 +256,35 @@ async function main (): Promise<number> {
           errors.push(`chain: ${errText(err)}`)
           metrics.push(failed('Relay chain 10 peers / 9 hops, send→deliver (median)', 'ms', 'all delivered', err))
         }
+      }
+
+      // ---- Subnet chat: one writer (series with RSS), then three writers in three processes.
+      if (want('subnet')) {
+        const profDir = path.join(BENCH_DIR, 'results', 'prof')
+        if (cpuProf) fs.mkdirSync(profDir, { recursive: true })
+        const sopts = {
+          ...SUBNET_CFG,
+          ...(compiled ? { childCommand: compiled.subnet } : {}),
+          ...(cpuProf ? { cpuProfDir: profDir } : {}),
+          log
+        }
+        const subnet: { single?: SingleResult, multi?: MultiResult } = {}
+        log(`\n[subnet:single] 1 writer: ${SUBNET_CFG.sequentialRuns} × ${SUBNET_CFG.sequentialPosts} posts each append awaited, then ${SUBNET_CFG.seriesPosts / SUBNET_CFG.stepPosts} steps of ${SUBNET_CFG.stepPosts} concurrent posts (median of the first ${SUBNET_CFG.runs})`)
+        try {
+          subnet.single = await runSubnetSingle(bootstrap, root, sopts)
+        } catch (err) {
+          errors.push(`subnet single: ${errText(err)}`)
+          log(`  single failed: ${errText(err)}`)
+        }
+        log(`\n[subnet:multi] ${SUBNET_CFG.writers} writers (processes) × ${SUBNET_CFG.multiPosts} concurrent posts, ${SUBNET_CFG.multiRuns} runs after a warm-up of ${SUBNET_CFG.multiWarmupPosts} posts each`)
+        try {
+          subnet.multi = await runSubnetMulti(bootstrap, root, sopts)
+        } catch (err) {
+          errors.push(`subnet multi: ${errText(err)}`)
+          log(`  multi failed: ${errText(err)}`)
+        }
+        details.subnet = { config: SUBNET_CFG, ...subnet }
+        metrics.push(...subnetMetrics(subnet.single, subnet.multi))
       }
     }
   } catch (err) {
@@ -392,6 +430,124 @@ function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: Pai
   return m
 }
 
+// Reference figures for the subnet chat (trac-peer, as given in the issue).
+const REF = { ttyPostsPerS: 356, batchPostsPerS: 3075, multiPostsPerS: 182, rss5kMiB: 297, rss30kMiB: 661 }
+/** "Flat": RSS after the last step at most this much above RSS after the first step. */
+const RSS_FLAT_MIB = 25
+
+function subnetMetrics (single: SingleResult | undefined, multi: MultiResult | undefined): Metric[] {
+  const m: Metric[] = []
+  const c = SUBNET_CFG
+  const k = (n: number): string => n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n)
+  const sTarget = 3 * REF.ttyPostsPerS
+  if (single) {
+    const runs = single.steps.slice(0, c.runs)
+    m.push({
+      metric: `Subnet chat, 1 writer, ${c.stepPosts.toLocaleString('en-US')} concurrent posts → msgl (median of ${c.runs})`,
+      unit: 'posts/s',
+      ours: single.medianRate,
+      baseline: REF.ttyPostsPerS,
+      ratio: single.medianRate / REF.ttyPostsPerS,
+      target: `≥ 3× = ${sTarget} posts/s`,
+      pass: single.medianRate >= sTarget,
+      note: `runs ${runs.map((r) => Math.round(r.rate)).join('/')} posts/s (msgl ${runs.map((r) => k(r.posts)).join(', ')}); reference: ${REF.ttyPostsPerS}/s on its TTY path, ${REF.batchPostsPerS}/s appending in batches (ours/batch ${(single.medianRate / REF.batchPostsPerS).toFixed(2)}); timed from the first buildMessage to msgl in the writer's view; ${single.cpuUsPerPost.toFixed(0)} µs CPU per post over the series`
+    })
+    if (single.sequentialMedianRate !== null) {
+      m.push({
+        metric: `Subnet chat, 1 writer, ${c.sequentialPosts.toLocaleString('en-US')} posts, each append awaited (median of ${single.sequential.length})`,
+        unit: 'posts/s',
+        ours: single.sequentialMedianRate,
+        baseline: REF.ttyPostsPerS,
+        ratio: single.sequentialMedianRate / REF.ttyPostsPerS,
+        target: 'info',
+        pass: null,
+        note: `runs ${single.sequential.map((r) => Math.round(r.rate)).join('/')} posts/s; one Autobase append (and apply) per post, on a subnet of its own (the same path with ${c.stepPosts.toLocaleString('en-US')} concurrent appends is the row above)`
+      })
+    }
+    const last = single.steps[single.steps.length - 1]
+    const first = single.steps[0]
+    const tail = single.steps.slice(c.runs)
+    if (tail.length) {
+      m.push({
+        metric: `Subnet chat, 1 writer, later steps (msgl ${k(tail[0].posts)}…${k(last.posts)})`,
+        unit: 'posts/s',
+        ours: median(tail.map((s) => s.rate)),
+        baseline: null,
+        ratio: null,
+        target: 'info',
+        pass: null,
+        note: `rates ${tail.map((s) => Math.round(s.rate)).join('/')} posts/s: does throughput hold as the view grows`
+      })
+    }
+    if (first) {
+      m.push({
+        metric: `Subnet RSS of the writer after ${k(first.posts)} posts`,
+        unit: 'MiB',
+        ours: first.mem.rss / MiB,
+        baseline: REF.rss5kMiB,
+        ratio: first.mem.rss / MiB / REF.rss5kMiB,
+        target: 'ours ≤ 120 MiB',
+        pass: first.mem.rss / MiB <= 120,
+        note: `idle (chat set up, no posts) ${fmt(single.idle.rss / MiB)} MiB; reference at 5k posts`
+      })
+    }
+    if (last) {
+      const growth = (last.mem.rss - first.mem.rss) / MiB
+      const series = [single.idle, ...single.steps.map((s) => s.mem)]
+      m.push({
+        metric: `Subnet RSS of the writer after ${k(last.posts)} posts`,
+        unit: 'MiB',
+        ours: last.mem.rss / MiB,
+        baseline: REF.rss30kMiB,
+        ratio: last.mem.rss / MiB / REF.rss30kMiB,
+        target: `≤ 120 MiB, flat (+≤ ${RSS_FLAT_MIB} MiB from ${k(first.posts)})`,
+        pass: last.mem.rss / MiB <= 120 && growth <= RSS_FLAT_MIB,
+        note: `RSS idle→${single.steps.map((s) => k(s.posts)).join('→')}: ${series.map((p) => fmt(p.rss / MiB)).join(' → ')} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB from ${k(first.posts)}); heap used ${series.map((p) => fmt(p.heapUsed / MiB)).join(' → ')} MiB; after forced gc rss ${fmt(single.afterGc.rss / MiB)} / heap ${fmt(single.afterGc.heapUsed / MiB)} MiB; reference ${REF.rss5kMiB} → ${REF.rss30kMiB} MiB from 5k to 30k`
+      })
+      m.push({
+        metric: `Subnet store on disk after ${k(last.posts)} posts`,
+        unit: 'MiB',
+        ours: last.mem.storeBytes / MiB,
+        baseline: null,
+        ratio: null,
+        target: 'report',
+        pass: null,
+        note: `apparent size of the peer store dir (Corestore/RocksDB + keypair; varies with RocksDB compaction timing), ${single.steps.map((s) => fmt(s.mem.storeBytes / MiB)).join(' → ')} MiB = ${Math.round(last.mem.storeBytes / last.posts)} B per post at ${k(last.posts)}; ${last.mem.storeFiles} files`
+      })
+    }
+  } else {
+    m.push(failed(`Subnet chat, 1 writer, ${c.stepPosts} concurrent posts → msgl`, 'posts/s', `≥ ${sTarget} posts/s`, 'failed'))
+  }
+  const mTarget = 3 * REF.multiPostsPerS
+  if (multi) {
+    m.push({
+      metric: `Subnet chat, ${multi.writers} writers × ${c.multiPosts.toLocaleString('en-US')} concurrent posts → identical views (median of ${multi.runs.length})`,
+      unit: 'posts/s',
+      ours: multi.medianRate,
+      baseline: REF.multiPostsPerS,
+      ratio: multi.medianRate / REF.multiPostsPerS,
+      target: `≥ 3× = ${mTarget} posts/s, views identical`,
+      pass: multi.medianRate >= mTarget && multi.allIdentical,
+      note: `runs ${multi.runs.map((r) => Math.round(r.rate)).join('/')} posts/s, from the earliest first post to the last view holding all ${multi.writers * c.multiPosts}; views ${multi.allIdentical ? 'identical on every node (msgl and sha256 over all entries)' : 'DIFFER'}; only the creator indexes; after an untimed warm-up of ${c.multiWarmupPosts} posts per writer; set-up ${multi.setupSeconds.toFixed(1)} s`
+    })
+    const worst = Math.max(...multi.mem.map((x) => x.rss)) / MiB
+    const total = multi.writers * (c.multiWarmupPosts + multi.runs.length * c.multiPosts)
+    m.push({
+      metric: `Subnet RSS of the ${multi.writers} writers after ${k(total)} posts`,
+      unit: 'MiB',
+      ours: worst,
+      baseline: null,
+      ratio: null,
+      target: 'report',
+      pass: null,
+      note: `max of ${multi.mem.map((x) => fmt(x.rss / MiB)).join(' / ')} MiB (after each run: ${multi.runs.map((r) => r.mem.map((x) => fmt(x.rss / MiB)).join('/')).join(' → ')}); stores ${multi.mem.map((x) => fmt(x.storeBytes / MiB)).join(' / ')} MiB`
+    })
+  } else {
+    m.push(failed(`Subnet chat, ${c.writers} writers × ${c.multiPosts} concurrent posts → identical views`, 'posts/s', `≥ ${mTarget} posts/s`, 'failed'))
+  }
+  return m
+}
+
 /** `a 1.0 + b 2.0 = 3.0`: CPU microseconds per message by process. */
 function cpuText (byProc: Record<string, number>): string {
   const parts = Object.entries(byProc)
@@ -448,7 +604,7 @@ function printTable (metrics: Metric[]): void {
     log('')
     for (const m of notes) log(`* ${m.metric}: ${m.note}`)
   }
-  log('\nratio = ours / baseline (baseline: raw Protomux c.json pair of this run for the pair and bridge rows unless noted, naive per-nonce rebuild for PoW).')
+  log('\nratio = ours / baseline (baseline: raw Protomux c.json pair of this run for the pair and bridge rows unless noted, naive per-nonce rebuild for PoW, trac-peer figures from the issue for the subnet rows).')
 }
 
 main().then((code) => {
