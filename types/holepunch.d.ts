@@ -169,7 +169,7 @@ declare module 'protomux' {
 declare module 'corestore' {
   import { EventEmitter } from 'events'
   class Corestore extends EventEmitter {
-    constructor (storage: string, opts?: object)
+    constructor (storage: string | object, opts?: object)
     ready (): Promise<void>
     close (): Promise<void>
     get (opts: string | { name?: string, key?: Uint8Array, valueEncoding?: unknown }): any
@@ -238,4 +238,18 @@ declare module 'autobase' {
   }
   namespace Autobase { export { AutobaseNode, AutobaseHost } }
   export = Autobase
+}
+
+declare module 'hypercore-storage' {
+  class CoreStorage {
+    constructor (dir: string, opts?: { writeBufferSize?: number, blockCache?: boolean, tableCacheIndexAndFilterBlocks?: boolean, [k: string]: unknown })
+  }
+  export = CoreStorage
+}
+
+declare module 'rache' {
+  class Rache {
+    constructor (opts?: { maxSize?: number })
+  }
+  export = Rache
 }
