@@ -4,7 +4,7 @@
 // per-address back-off, a frame cap, per-client back-pressure, an Origin check, and every failure
 // answered with a JSON `error` frame.
 import ReadyResource from 'ready-resource'
-import { WebSocketServer, type WebSocket, type RawData } from 'ws'
+import { WebSocketServer, type WebSocket, type RawData } from '#ws'
 import type { IncomingMessage } from 'http'
 import { sha256 } from '../crypto/index.js'
 import { parseBlobArg } from '../sidechannel/codec/index.js'
