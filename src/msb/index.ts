@@ -1,0 +1,3 @@
+export * from './amount.js'
+export * from './ops.js'
+export * from './record.js'
