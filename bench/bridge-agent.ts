@@ -10,13 +10,9 @@
 // bench channel, optionally with latencies), stats, close.
 // Only ws://127.0.0.1 URLs are accepted.
 import WebSocket from 'ws'
-import { ReceiveMeter, benchMessage, hrNow, pacedSend, serveCommands, withTimeout } from './common.js'
+import { ReceiveMeter, argReader, benchMessage, hrNow, pacedSend, serveCommands, withTimeout } from './common.js'
 
-function arg (k: string): string {
-  const i = process.argv.indexOf(`--${k}`)
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`missing --${k}`)
-  return process.argv[i + 1]
-}
+const arg = argReader(process.argv)
 
 function log (line: string): void {
   process.stderr.write(line + '\n')

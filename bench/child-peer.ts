@@ -26,17 +26,12 @@ import { parseConfig } from '../src/config/index.js'
 import { IntercomPeer } from '../src/peer.js'
 import { sha256, toHex, randomBytes } from '../src/crypto/index.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
-import { ReceiveMeter, benchMessage, hrNow, nextTick, pacedSend, serveCommands, waitUntil, withTimeout } from './common.js'
+import { ReceiveMeter, argReader, benchMessage, hrNow, nextTick, pacedSend, serveCommands, waitUntil, withTimeout } from './common.js'
 
 interface Args { mode: 'intercom' | 'raw', role: 'server' | 'client', bootstrap: string, dir: string, name: string, channel: string, stubVerify: boolean, bridge: boolean }
 
 function parseArgs (argv: string[]): Args {
-  const get = (k: string, d?: string): string => {
-    const i = argv.indexOf(`--${k}`)
-    if (i >= 0 && i + 1 < argv.length) return argv[i + 1]
-    if (d !== undefined) return d
-    throw new Error(`missing --${k}`)
-  }
+  const get = argReader(argv)
   const mode = get('mode')
   if (mode !== 'intercom' && mode !== 'raw') throw new Error('--mode must be intercom or raw')
   const role = get('role', 'server')

@@ -10,6 +10,16 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = path.resolve(BENCH_DIR, '..')
 
 /** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes on one host. */
+/** Reads `--key value` from a child's argv; a missing key without a default is an error. */
+export function argReader (argv: string[]): (key: string, fallback?: string) => string {
+  return (key, fallback) => {
+    const i = argv.indexOf(`--${key}`)
+    if (i >= 0 && i + 1 < argv.length) return argv[i + 1]!
+    if (fallback !== undefined) return fallback
+    throw new Error(`missing --${key}`)
+  }
+}
+
 export function hrNow (): number {
   return performance.timeOrigin + performance.now()
 }

@@ -15,17 +15,12 @@ import { parseConfig } from '../src/config/index.js'
 import { IntercomPeer } from '../src/peer.js'
 import { randomBytes, toHex } from '../src/crypto/index.js'
 import { buildAddAdmin, buildAddWriter, buildMessage, buildSetChatStatus } from '../src/subnet/builders.js'
-import { hrNow, serveCommands, sleep, waitUntil, withTimeout } from './common.js'
+import { argReader, hrNow, serveCommands, sleep, waitUntil, withTimeout } from './common.js'
 
 interface Args { bootstrap: string, dir: string, name: string, channel: string, subnetBootstrap: string | null }
 
 function parseArgs (argv: string[]): Args {
-  const get = (k: string, d?: string): string => {
-    const i = argv.indexOf(`--${k}`)
-    if (i >= 0 && i + 1 < argv.length) return argv[i + 1]
-    if (d !== undefined) return d
-    throw new Error(`missing --${k}`)
-  }
+  const get = argReader(argv)
   const bootstrap = get('bootstrap')
   for (const node of bootstrap.split(',')) {
     if (!node.startsWith('127.0.0.1:')) throw new Error(`refusing non-loopback bootstrap ${node}`)

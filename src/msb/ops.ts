@@ -6,7 +6,7 @@
 import { blake3 } from '@noble/hashes/blake3.js'
 import { fromHex, isHex, randomBytes, sign, toHex, utf8, verify } from '../crypto/index.js'
 import { subnetTopic } from '../sidechannel/codec/topic.js'
-import { txPreimage } from '../subnet/hash.js'
+import { txPreimage, type TxPreimageInput } from '../subnet/hash.js'
 import { DEFAULT_HRP, decodeAddress } from '../wallet/index.js'
 import { AMOUNT_BYTES, amountToHex } from './amount.js'
 import { decodeOperation, encodeOperation, type MsbOperationMessage } from './record.js'
@@ -114,15 +114,8 @@ export function bootstrapDeploymentPreimage (input: BootstrapDeploymentPreimageI
   ])
 }
 
-export interface TxOpPreimageInput {
-  networkId: number
-  txv: string
-  iw: string
-  ch: string
-  bs: string
-  mbs: string
-  nonce: string
-}
+/** The subnet plane's tx preimage input, with the operation type fixed to TX (12). */
+export type TxOpPreimageInput = Omit<TxPreimageInput, 'type'>
 
 /** `u32(networkId) ‖ txv ‖ iw ‖ ch ‖ bs ‖ mbs ‖ in ‖ u32(12)` (the subnet plane's `txPreimage`). */
 export function txOpPreimage (input: TxOpPreimageInput): Uint8Array {
