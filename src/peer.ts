@@ -21,6 +21,9 @@ import { SubnetRuntime } from './subnet/runtime.js'
 import { SampleProtocol } from '../protocol/protocol.js'
 import { SampleContract } from '../contract/contract.js'
 import { TimerFeature } from '../features/timer.js'
+import { MsbClient } from './msb/client.js'
+import { MsbSettlement } from './msb/settlement.js'
+import { resolveMsbNetwork, MsbNetworkError, type MsbNetwork } from './msb/network.js'
 
 export interface PeerOptions {
   config: Config
@@ -51,6 +54,11 @@ export class IntercomPeer extends ReadyResource {
   bridge: ScBridge | null = null
   subnet!: SubnetRuntime<SampleProtocol, SampleContract>
   timer: TimerFeature | null = null
+  /** The MSB light client; null with --msb 0, or when local-only mode refuses its DHT. */
+  msb: MsbClient | null = null
+  settlement: MsbSettlement | null = null
+  msbDhtBootstrap: DhtNode[] = []
+  private msbLocalDht: LocalDht | null = null
   private commandRunner: CommandRunner | null = null
   private readonly env: Record<string, string | undefined>
   private readonly log: (line: string) => void
@@ -75,6 +83,7 @@ export class IntercomPeer extends ReadyResource {
       ? null
       : config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
     if (configuredNodes) assertLocalOnly(configuredNodes, '--peer-dht-bootstrap', this.env)
+    const msbPlan = this.planMsb()
 
     const { wallet, created } = await loadOrCreateWallet(this.keypairPath, {
       onCreated: ({ mnemonic }) => {
@@ -105,6 +114,8 @@ export class IntercomPeer extends ReadyResource {
     })
     if (!dhtReady) this.log('[peer] DHT not bootstrapped after 30s; continuing, it keeps trying in the background.')
 
+    if (msbPlan !== null) await this.startMsb(msbPlan)
+
     this.subnet = new SubnetRuntime({
       storeDir: this.peerDir,
       swarm: this.swarm,
@@ -113,9 +124,22 @@ export class IntercomPeer extends ReadyResource {
       bootstrap: config.subnet.bootstrap,
       ProtocolClass: SampleProtocol,
       ContractClass: SampleContract,
+      msb: this.msb ? this.msb.msbView() : null,
       log: this.log
     })
     await this.subnet.ready()
+    if (this.msb) {
+      const msb = this.msb
+      this.settlement = new MsbSettlement(msb, {
+        wallet: wallet.keyPair,
+        writerKeyHex: () => this.subnet.writerKeyHex,
+        subnetBootstrapHex: () => this.subnet.bootstrapHex,
+        writable: () => this.subnet.writable,
+        append: async (op) => await this.subnet.append(op),
+        log: this.log
+      })
+      this.subnet.settlement = this.settlement
+    }
     if (config.timer) await this.startTimer()
 
     const sc = config.sidechannel
@@ -175,9 +199,64 @@ export class IntercomPeer extends ReadyResource {
     if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
     if (this.timer) await this.timer.stop()
+    if (this.settlement) this.settlement.close()
+    // The MSB reader closes before the subnet: an apply waiting on the MSB view is released (and retried on
+    // the next start) instead of holding the subnet's close.
+    if (this.msb) await this.msb.close()
     if (this.subnet) await this.subnet.close()
     if (this.swarm) await this.swarm.destroy()
+    if (this.msbLocalDht) await this.msbLocalDht.close()
     if (this.localDht) await this.localDht.close()
+  }
+
+  /**
+   * Resolves the MSB settings before anything is written: the network (a bad --msb-channel stops start-up),
+   * and the DHT. Null when the client stays off: --msb 0, or INTERCOM_LOCAL_ONLY with a public MSB DHT (the
+   * peer then runs without settlement rather than send a packet off the machine).
+   */
+  private planMsb (): { network: MsbNetwork, nodes: DhtNode[] | 'local' } | null {
+    const msb = this.config.msb
+    if (!msb.enabled) return null
+    let network: MsbNetwork
+    try {
+      network = resolveMsbNetwork({ network: msb.network, bootstrap: msb.bootstrap, channel: msb.channel })
+    } catch (err) {
+      if (err instanceof MsbNetworkError) throw new PeerStartupError(err.message)
+      throw err
+    }
+    if (msb.dhtBootstrap === 'local') return { network, nodes: 'local' }
+    const nodes = msb.dhtBootstrap.map((s) => parseDhtNode(s, '--msb-dht-bootstrap'))
+    try {
+      assertLocalOnly(nodes, '--msb-dht-bootstrap', this.env)
+    } catch (err) {
+      this.log(`[msb] client off: ${(err as Error).message} Pass --msb-dht-bootstrap with loopback nodes, or --msb 0.`)
+      return null
+    }
+    return { network, nodes }
+  }
+
+  private async startMsb (plan: { network: MsbNetwork, nodes: DhtNode[] | 'local' }): Promise<void> {
+    if (plan.nodes === 'local') {
+      if (this.localDht) {
+        this.msbDhtBootstrap = this.localDht.bootstrap
+      } else {
+        this.msbLocalDht = await startLocalDht()
+        this.msbDhtBootstrap = this.msbLocalDht.bootstrap
+      }
+    } else {
+      this.msbDhtBootstrap = plan.nodes
+    }
+    const msbDir = path.resolve(this.cwd, this.config.msb.storesDirectory, this.config.msb.storeName)
+    const { wallet } = await loadOrCreateWallet(path.join(msbDir, 'db', 'keypair.json'))
+    this.msb = new MsbClient({
+      network: plan.network,
+      dhtBootstrap: this.msbDhtBootstrap,
+      storeDir: msbDir,
+      keyPair: wallet.keyPair,
+      log: this.log
+    })
+    await this.msb.ready()
+    this.log(`[msb] light client on ${plan.network.name} (bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`)
   }
 
   /** The sample timer feature runs only on the subnet admin, and only while it can write (reference rule). */
@@ -236,8 +315,8 @@ export class IntercomPeer extends ReadyResource {
   /** The reference's `info` object (bridge `info` frame). */
   info (): StartupInfo {
     return { ...configSummary(this.config, {
-      msbBootstrap: null,
-      msbChannel: null,
+      msbBootstrap: this.msb ? this.msb.bootstrapHex : null,
+      msbChannel: this.msb ? this.msb.network.channel : null,
       subnetBootstrap: this.subnet ? this.subnet.bootstrapHex : null,
       peerPubkey: this.wallet.publicKeyHex,
       peerTracAddress: this.wallet.address,
@@ -256,7 +335,9 @@ export class IntercomPeer extends ReadyResource {
   }
 
   terminalPeer (): TerminalPeer {
+    const self = this
     return {
+      get msb () { return self.msb },
       sidechannel: this.sidechannel ?? null,
       identity: {
         publicKeyHex: this.wallet.publicKeyHex,

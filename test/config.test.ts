@@ -69,7 +69,10 @@ test('defaults for an empty command line', () => {
   assert.equal(c.timer, false)
   assert.equal(c.storeLabel, null)
   assert.deepEqual(c.peer, { storeName: 'peer', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP] })
-  assert.deepEqual(c.msb, { storeName: 'peer-msb', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP] })
+  assert.deepEqual(c.msb, {
+    enabled: true, network: 'mainnet', bootstrap: null, channel: null,
+    storeName: 'peer-msb', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP]
+  })
   assert.deepEqual(c.subnet, { channel: 'trac-peer-subnet', bootstrap: null })
   assert.deepEqual(c.sidechannel, {
     channels: [],
@@ -493,4 +496,15 @@ test('docs/flags.md is generated from the current flag table', async () => {
   const { flagsMarkdown } = await import('../src/config/index.js')
   const onDisk = fs.readFileSync(new URL('../docs/flags.md', import.meta.url), 'utf8')
   assert.equal(onDisk, flagsMarkdown() + '\n', 'docs/flags.md is stale: run `npm run docs`')
+})
+
+test('MSB flags: network preset choice, bootstrap and channel overrides, clear errors', () => {
+  const c = parseConfig(['--msb-network', 'Testnet', '--msb-bootstrap', 'AB'.repeat(32), '--msb-channel', 'my-msb', '--msb', '0'], {})
+  assert.equal(c.msb.network, 'testnet')
+  assert.equal(c.msb.bootstrap, 'ab'.repeat(32))
+  assert.equal(c.msb.channel, 'my-msb')
+  assert.equal(c.msb.enabled, false)
+  assert.throws(() => parseConfig(['--msb-network', 'moonnet'], {}), /--msb-network.*expected one of mainnet, testnet, development/)
+  assert.throws(() => parseConfig(['--msb-bootstrap', 'xyz'], {}), /--msb-bootstrap/)
+  assert.equal(parseConfig([], { MSB_NETWORK: 'development' }).msb.network, 'development')
 })

@@ -13,6 +13,7 @@ import { CommandRunner, inspectValue, type TerminalPeer, type TerminalSubnet } f
 import { Wallet } from '../src/wallet/index.js'
 import { SampleProtocol } from '../protocol/protocol.js'
 import { SampleContract } from '../contract/contract.js'
+import { MSB_OFF } from '../src/terminal/msb-commands.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -284,7 +285,7 @@ test('subnet terminal commands append the reference ops and apply them', { timeo
   assert.ok(stats.some((l) => /^View length: \d+, signed length: \d+$/.test(l)))
   assert.ok(stats.some((l) => /^Base signed length: \d+, indexed length: \d+$/.test(l)))
 
-  assert.deepEqual(await admin.run('/deploy_subnet'), ['Command failed: Subnet deployment needs the MSB client, which this peer does not have yet.'])
+  assert.deepEqual(await admin.run('/deploy_subnet'), [`Command failed: ${MSB_OFF}`])
 
   // ---- admin hand-over: "null" gives the role up for good
   assert.deepEqual(await admin.run('/update_admin --address zz'), ['Command failed: Invalid --address. Expected 32-byte hex (64 chars).'])

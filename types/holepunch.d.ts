@@ -106,6 +106,8 @@ declare module 'hyperswarm' {
     readonly destroyed: boolean
     join (topic: Uint8Array, opts?: { server?: boolean, client?: boolean }): Discovery
     leave (topic: Uint8Array): Promise<void>
+    joinPeer (publicKey: Uint8Array): void
+    leavePeer (publicKey: Uint8Array): void
     flush (): Promise<boolean>
     listen (): Promise<void>
     destroy (opts?: { force?: boolean }): Promise<void>

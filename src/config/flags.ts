@@ -68,6 +68,8 @@ export interface ChanMapFlag extends FlagBase {
   values: 'key' | 'raw'
   default: null
 }
+/** One of a fixed list of words (lowercased). */
+export interface ChoiceFlag extends FlagBase { kind: 'choice', key: PathsOfType<string>, default: string, choices: readonly string[] }
 /** 32 bytes as 64 hex chars, trimmed and lowercased. */
 export interface Hex32Flag extends FlagBase {
   kind: 'hex32'
@@ -81,7 +83,7 @@ export interface HostPortsFlag extends FlagBase { kind: 'hostPorts', key: PathsO
 
 export type FlagSpec =
   | BoolFlag | IntFlag | TextFlag | OptionalTextFlag | StoreNameFlag | DirFlag | CsvFlag
-  | ChannelListFlag | KeyListFlag | ChanMapFlag | Hex32Flag | HostPortsFlag
+  | ChannelListFlag | KeyListFlag | ChanMapFlag | Hex32Flag | HostPortsFlag | ChoiceFlag
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600
 
@@ -357,6 +359,28 @@ export const FLAGS: readonly FlagSpec[] = [
   },
 
   // MSB
+  {
+    name: 'msb', env: ['MSB_ENABLED'], group: 'MSB',
+    kind: 'bool', key: 'msb.enabled', default: true,
+    help: 'Run the MSB light client (balances, /transfer, /deploy_subnet, settled /tx). Off: the peer runs without settlement; subnet `tx` ops cannot be checked.'
+  },
+  {
+    name: 'msb-network', env: ['MSB_NETWORK'], group: 'MSB',
+    kind: 'choice', key: 'msb.network', default: 'mainnet', choices: ['mainnet', 'testnet', 'development'],
+    help: 'MSB network preset: bootstrap, channel, network id and address prefix of the reference networks.'
+  },
+  {
+    name: 'msb-bootstrap', env: ['MSB_BOOTSTRAP'], group: 'MSB',
+    kind: 'hex32', key: 'msb.bootstrap', default: null,
+    defaultLabel: "the preset's",
+    help: 'MSB bootstrap key (64 hex), overriding the preset (a local devnet prints it).'
+  },
+  {
+    name: 'msb-channel', env: ['MSB_CHANNEL'], group: 'MSB',
+    kind: 'optionalText', key: 'msb.channel', default: null,
+    defaultLabel: "the preset's",
+    help: 'MSB channel name (1-32 bytes; its swarm topic), overriding the preset.'
+  },
   {
     name: 'msb-store-name', env: ['MSB_STORE_NAME'], group: 'MSB',
     kind: 'storeName', key: 'msb.storeName', default: 'peer-msb', fallback: 'peerStoreName',

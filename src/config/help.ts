@@ -30,6 +30,7 @@ function typeLabel (flag: FlagSpec): string {
     case 'chanMap': return flag.values === 'key' ? '<chan:hex64,...>' : '<chan:value,...>'
     case 'hex32': return '<hex64>'
     case 'hostPorts': return '<host:port,...|local>'
+    case 'choice': return `<${flag.choices.join('|')}>`
   }
 }
 
@@ -38,7 +39,7 @@ function defaultLabel (flag: FlagSpec): string {
   switch (flag.kind) {
     case 'bool': return flag.default ? 'on' : 'off'
     case 'int': return flag.unit !== undefined ? `${flag.default} ${flag.unit}` : String(flag.default)
-    case 'text': case 'storeName': case 'dir': return flag.default === '' ? "''" : flag.default
+    case 'text': case 'storeName': case 'dir': case 'choice': return flag.default === '' ? "''" : flag.default
     case 'channelList': return flag.default.length === 0 ? 'none' : flag.default.join(',')
     case 'hostPorts': return flag.default === 'local' ? 'local' : flag.default.join(',')
     default: return 'none'

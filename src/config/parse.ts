@@ -54,6 +54,7 @@ function describeExpected (flag: FlagSpec): string {
     case 'chanMap': return flag.values === 'key' ? 'chan:hexkey,...' : 'chan:value,...'
     case 'hex32': return '32-byte hex, 64 chars'
     case 'hostPorts': return 'host:port,... or local'
+    case 'choice': return `one of ${flag.choices.join(', ')}`
   }
 }
 
@@ -156,6 +157,11 @@ function resolveFlag (flag: FlagSpec, source: Source | null): unknown {
     }
     case 'hostPorts':
       return parseHostPorts(source, raw)
+    case 'choice': {
+      const word = raw.trim().toLowerCase()
+      if (!flag.choices.includes(word)) throw invalid(source, `${JSON.stringify(raw)} (expected one of ${flag.choices.join(', ')})`)
+      return word
+    }
   }
 }
 

@@ -13,6 +13,12 @@ export interface PeerSection {
 }
 
 export interface MsbSection {
+  enabled: boolean
+  /** `mainnet`, `testnet` or `development`. */
+  network: string
+  /** 64 lowercase hex, or null for the preset's. */
+  bootstrap: string | null
+  channel: string | null
   storeName: string
   /** Always ends with `/`. */
   storesDirectory: string

@@ -20,7 +20,7 @@ import { subnetTopic } from '../sidechannel/codec/index.js'
 import { frameEncoding, serializePayload, type InboundFrame } from '../sidechannel/frame.js'
 import { applyOp } from './apply.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView, type ViewStore } from './types.js'
-import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions } from './protocol.js'
+import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
 
 export interface SubnetWallet {
@@ -64,6 +64,8 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   bootstrapSource: 'flag' | 'file' | 'created' = 'flag'
   readonly stats = { applied: 0, skipped: 0, appends: 0, appendBatches: 0 }
   readonly skips = new Map<string, number>()
+  /** MSB settlement for `/tx` (set by the peer once its MSB client runs); null: only `--sim` works. */
+  settlement: TxSettlement | null = null
 
   private readonly opts: SubnetRuntimeOptions<P, C>
   private readonly logLine: (line: string) => void

@@ -7,6 +7,7 @@ import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
 import { isHex, type KeyPair } from '../crypto/index.js'
 import type { SidechannelManager } from '../sidechannel/manager.js'
 import { subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
+import { MSB_COMMANDS, type TerminalMsb } from './msb-commands.js'
 
 export interface TerminalPeer {
   sidechannel: SidechannelManager | null
@@ -14,6 +15,8 @@ export interface TerminalPeer {
   subnet?: TerminalSubnet | null
   /** The wallet's key pair: subnet ops are signed with it. */
   walletKeyPair?: KeyPair | null
+  /** The MSB light client; absent or null when it is off. */
+  msb?: TerminalMsb | null
   identity: { publicKeyHex: string, address: string | null, secretKeyHex: string }
   /** Default invite TTL in ms from --sidechannel-invite-ttl (0 = none). */
   inviteTtlMs: number
@@ -239,7 +242,7 @@ export const systemCommands: CommandSpec[] = [
 ]
 
 export function allCommands (): CommandSpec[] {
-  return [...subnetCommands, ...sidechannelCommands, ...systemCommands]
+  return [...subnetCommands, ...MSB_COMMANDS, ...sidechannelCommands, ...systemCommands]
 }
 
 export function helpText (commands: CommandSpec[]): string {

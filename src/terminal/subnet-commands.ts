@@ -19,6 +19,8 @@ export interface TerminalSubnet {
   readonly isIndexer: boolean
   readonly writerKeyHex: string
   readonly bootstrapHex: string
+  /** The subnet channel name (its swarm topic; `/deploy_subnet` registers it). */
+  readonly channel?: string
   readonly protocol: Protocol
   readonly base: {
     readonly signedLength: number
@@ -44,7 +46,6 @@ export const ONLY_BOOTSTRAP = 'Only the subnet bootstrap node may set the initia
 export const ADMIN_ALREADY_SET = 'Admin is already set.'
 export const NOT_WRITABLE = 'Peer is not writable.'
 export const MISSING_COMMAND = 'Missing option. Please use the --command flag.'
-export const DEPLOY_NEEDS_MSB = 'Subnet deployment needs the MSB client, which this peer does not have yet.'
 
 type Args = Record<string, string | null>
 
@@ -174,16 +175,6 @@ export const subnetCommands: CommandSpec[] = [
       await append(s, ctx, buildEnableTransactions(s.signer, flag(args, 'enabled'), nonce()))
     }
   },
-  {
-    name: '/deploy_subnet',
-    section: 'Setup',
-    usage: '/deploy_subnet',
-    description: 'register this subnet\'s bootstrap on the MSB',
-    run () {
-      throw new Error(DEPLOY_NEEDS_MSB)
-    }
-  },
-
   // ------------------------------------------------------------------ Chat
   adminCommand('Chat', '/set_chat_status', '/set_chat_status --enabled 1|0',
     'turn the chat on or off', (s, args) => buildSetChatStatus(s.signer, flag(args, 'enabled'), nonce())),

@@ -1,0 +1,68 @@
+// The ledger half of a validator's checks (spec msb.md §3, rows 4 and 9–12), run by the client before it
+// spends a broadcast: a failure here is the reason the validator would give, without the round trip. It reads
+// the confirmed state only (a light client sees nothing else), so it can pass an op that a validator then
+// rejects on its fresher unconfirmed view; the validator's answer is authoritative.
+import b4a from 'b4a'
+import { fromHex, toHex } from '../crypto/index.js'
+import { MAX_AMOUNT, amountFromHex } from './amount.js'
+import { decodeOperation } from './record.js'
+import type { PartialOperation } from './ops.js'
+
+/** 0.03 TNK in base units: a constant of the network, not stored in state (§1.4). */
+export const MSB_FEE = 30_000_000_000_000_000n
+
+export interface LedgerReader {
+  /** Raw value under a key of the confirmed view, or null. */
+  get (key: string): Promise<Uint8Array | null>
+  /** Balance of an address's node entry, or null when the address has no entry. */
+  balanceOf (address: string): Promise<bigint | null>
+}
+
+export type PrecheckResult = { ok: true } | { ok: false, code: number, name: string, error: string }
+
+const fail = (code: number, name: string, error: string): PrecheckResult => ({ ok: false, code, name, error })
+
+/** `deployment/<bs>` value: the deployment tx hash (32 bytes) then the deployer's address. */
+function deploymentTxHex (value: Uint8Array): string | null {
+  if (value.byteLength < 32) return null
+  return toHex(value.subarray(0, 32))
+}
+
+export async function precheckAgainstLedger (op: PartialOperation, ledger: LedgerReader, fee: bigint = MSB_FEE): Promise<PrecheckResult> {
+  const member = op.type === 13 ? op.tro : op.type === 12 ? op.txo : op.bdo
+  if ((await ledger.get(member.tx)) !== null) return fail(18, 'TX_ALREADY_EXISTS', `Transaction ${member.tx} is already in the MSB state.`)
+  const balance = await ledger.balanceOf(op.address)
+
+  if (op.type === 13) {
+    const amount = amountFromHex(op.tro.am)
+    if (balance === null) return fail(42, 'TRANSFER_SENDER_NOT_FOUND', `Sender ${op.address} has no MSB account (fund it first).`)
+    const self = op.tro.to === op.address
+    const cost = self ? fee : amount + fee
+    if (balance < cost) return fail(43, 'TRANSFER_INSUFFICIENT_BALANCE', `Insufficient balance: ${op.address} holds ${balance} base units, the transfer needs ${cost} (amount + fee).`)
+    if (!self) {
+      const recipient = (await ledger.balanceOf(op.tro.to)) ?? 0n
+      if (recipient + amount > MAX_AMOUNT) return fail(44, 'TRANSFER_RECIPIENT_BALANCE_OVERFLOW', 'The recipient balance would overflow.')
+    }
+    return { ok: true }
+  }
+
+  if (balance === null) return fail(20, 'REQUESTER_NOT_FOUND', `Requester ${op.address} has no MSB account (fund it first).`)
+  if (balance < fee) return fail(21, 'INSUFFICIENT_FEE_BALANCE', `Insufficient balance to cover the fee: ${op.address} holds ${balance} base units, the fee is ${fee}.`)
+
+  const bs = op.type === 12 ? op.txo.bs : op.bdo.bs
+  const deployment = await ledger.get('deployment/' + bs)
+  if (op.type === 11) {
+    if (deployment !== null) return fail(38, 'BOOTSTRAP_ALREADY_EXISTS', `Subnet ${bs} is already deployed.`)
+    return { ok: true }
+  }
+  if (deployment === null) return fail(35, 'EXTERNAL_BOOTSTRAP_NOT_DEPLOYED', `Subnet ${bs} is not deployed on the MSB (run /deploy_subnet first).`)
+  const depTx = deploymentTxHex(deployment)
+  const depOp = depTx === null ? null : await ledger.get(depTx)
+  if (depOp === null) return fail(36, 'EXTERNAL_BOOTSTRAP_TX_MISSING', `The deployment tx of subnet ${bs} is missing from the MSB state.`)
+  const decoded = decodeOperation(depOp)
+  const depBs = decoded?.bdo?.bs
+  if (depBs === undefined || !b4a.equals(depBs, fromHex(bs))) {
+    return fail(37, 'EXTERNAL_BOOTSTRAP_MISMATCH', `The deployment record of subnet ${bs} names another bootstrap.`)
+  }
+  return { ok: true }
+}

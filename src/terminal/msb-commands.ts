@@ -1,0 +1,135 @@
+// MSB terminal commands: `/msb` (the reference's status fields, plus what a light client can add), `/balance`,
+// `/transfer` and `/deploy_subnet`. Transfers and deployments wait for the indexer-signed confirmation and
+// report it; every refusal names the validator's reason (the same result-code names the MSB uses).
+import { isAddress } from '../wallet/index.js'
+import { formatAmount, parseAmount } from '../msb/amount.js'
+import type { MsbClient } from '../msb/client.js'
+import { channelToIc, type PartialOperation } from '../msb/ops.js'
+import { pickArg } from './args.js'
+import type { CommandContext, CommandSpec } from './commands.js'
+
+export const MSB_OFF = 'The MSB client is off (--msb 0, or local-only mode refused its DHT); settlement commands are unavailable.'
+
+/** What the terminal uses of the MSB client (`MsbClient` satisfies it). */
+export type TerminalMsb = Pick<MsbClient, 'status' | 'account' | 'addressOf' | 'buildTransfer' | 'buildDeployment' | 'submit' | 'fee' | 'networkId' | 'bootstrapHex' | 'addressPrefix'>
+
+function msbOf (ctx: CommandContext): TerminalMsb {
+  const msb = ctx.peer.msb ?? null
+  if (msb === null) throw new Error(MSB_OFF)
+  return msb
+}
+
+function signerOf (ctx: CommandContext, msb: TerminalMsb): { address: string, secretKey: Uint8Array } {
+  const kp = ctx.peer.walletKeyPair ?? null
+  if (kp === null) throw new Error('Wallet keys are not available.')
+  return { address: msb.addressOf(kp.publicKey), secretKey: kp.secretKey }
+}
+
+const tnk = (units: bigint): string => `${formatAmount(units)} TNK`
+
+export const MSB_COMMANDS: CommandSpec[] = [
+  {
+    name: '/msb',
+    section: 'System',
+    usage: '/msb',
+    description: 'MSB status: network, txv, confirmed length, validators, this peer\'s MSB address, balance and the fee',
+    async run (_args, ctx) {
+      const msb = msbOf(ctx)
+      const s = msb.status()
+      const kp = ctx.peer.walletKeyPair ?? null
+      const address = kp === null ? null : msb.addressOf(kp.publicKey)
+      const account = address === null ? null : await msb.account(address)
+      ctx.print({
+        networkId: s.networkId,
+        msbBootstrap: s.msbBootstrap,
+        txv: s.txv,
+        msbSignedLength: s.msbSignedLength,
+        // A light client sees only confirmed state; the reference prints its full node's local length here.
+        msbUnsignedLength: null,
+        connectedValidators: s.connectedValidators,
+        peerMsbAddress: address,
+        peerMsbBalance: account === null ? '0' : account.balance.toString(),
+        msbFee: msb.fee.toString(),
+        network: s.network,
+        channel: s.channel,
+        knownValidators: s.knownValidators,
+        connections: s.connections,
+        indexers: s.indexers,
+        viewKey: s.viewKey,
+        verified: s.verified,
+        staleSeconds: s.staleMs === null ? null : Math.round(s.staleMs / 1000),
+        error: s.error
+      })
+    }
+  },
+  {
+    name: '/balance',
+    section: 'System',
+    usage: '/balance [--address "<trac1…>"]',
+    description: 'confirmed MSB balance of an address (default: this peer\'s)',
+    async run (args, ctx) {
+      const msb = msbOf(ctx)
+      let address = pickArg(args, 'address')
+      if (address === null) address = signerOf(ctx, msb).address
+      address = address.trim()
+      if (!isAddress(address, msb.addressPrefix)) throw new Error(`Invalid --address: expected a ${msb.addressPrefix}1… address.`)
+      const account = await msb.account(address)
+      const s = msb.status()
+      if (account === null) {
+        ctx.print({ address, balance: '0 TNK', exists: false, signedLength: s.msbSignedLength, note: 'no MSB account: fund this address to create one' })
+        return
+      }
+      ctx.print({
+        address,
+        balance: tnk(account.balance),
+        balanceUnits: account.balance.toString(),
+        stakedBalance: tnk(account.stakedBalance),
+        isValidator: account.isWriter && !account.isIndexer,
+        isIndexer: account.isIndexer,
+        signedLength: s.msbSignedLength
+      })
+    }
+  },
+  {
+    name: '/transfer',
+    section: 'System',
+    usage: '/transfer --to "<trac1…>" --amount <TNK>',
+    description: 'send TNK on the MSB (plus the 0.03 TNK fee) and wait for the confirmation',
+    async run (args, ctx) {
+      const msb = msbOf(ctx)
+      const to = pickArg(args, 'to')?.trim() ?? null
+      const amountText = pickArg(args, 'amount')?.trim() ?? null
+      if (to === null || amountText === null) throw new Error('Usage: /transfer --to "<trac1…>" --amount <TNK>')
+      if (!isAddress(to, msb.addressPrefix)) throw new Error(`Invalid --to: expected a ${msb.addressPrefix}1… address.`)
+      let amount: bigint
+      try {
+        amount = parseAmount(amountText)
+      } catch (err) {
+        throw new Error(`Invalid --amount: ${(err as Error).message}`)
+      }
+      const op: PartialOperation = msb.buildTransfer(signerOf(ctx, msb), to, amount)
+      ctx.print(`Transfer ${op.type === 13 ? op.tro.tx : ''} sent; waiting for MSB confirmation...`)
+      const r = await msb.submit(op)
+      ctx.print(`Transfer confirmed (MSB signed length ${r.signedLength}): ${tnk(amount)} to ${to}, fee ${tnk(msb.fee)}. tx ${r.tx}`)
+    }
+  },
+  {
+    name: '/deploy_subnet',
+    section: 'Setup',
+    usage: '/deploy_subnet',
+    description: 'register this subnet\'s bootstrap on the MSB (needed before /tx settles) and wait for the confirmation',
+    async run (_args, ctx) {
+      const msb = msbOf(ctx)
+      const subnet = ctx.peer.subnet ?? null
+      if (subnet === null) throw new Error('Subnet not initialized.')
+      const channel = subnet.channel ?? null
+      if (channel === null) throw new Error('The subnet channel is unknown.')
+      const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel)
+      ctx.print(`Subnet bootstrap: ${subnet.bootstrapHex}`)
+      ctx.print(`Subnet channel (hex): ${channelToIc(channel)}`)
+      ctx.print(`Subnet deployment tx: ${op.type === 11 ? op.bdo.tx : ''}`)
+      const r = await msb.submit(op)
+      ctx.print(`Subnet deployment confirmed (MSB signed length ${r.signedLength}).`)
+    }
+  }
+]
