@@ -262,14 +262,20 @@ export class MsbTransport extends EventEmitter {
     }
   }
 
-  /** The next validator to try: usable, not excluded, not resting; least recently used first. */
+  /**
+   * The next validator to try: usable and not excluded; v1 before legacy, least recently used first. Resting
+   * validators come last, the one whose rest ends first, so a send is never refused while one is connected.
+   */
   private pick (exclude: Set<string>): Session | null {
     const now = Date.now()
     let best: Session | null = null
+    const rank = (s: Session): [number, number, number] => [s.restUntil > now ? 1 : 0, s.mode === 'v1' ? 0 : 1, s.restUntil > now ? s.restUntil : s.lastUsed]
     for (const s of this.byKey.values()) {
-      if (!this.validators.has(s.key) || exclude.has(s.key) || s.restUntil > now) continue
+      if (!this.validators.has(s.key) || exclude.has(s.key)) continue
       if (s.mode !== 'v1' && s.mode !== 'legacy') continue
-      if (best === null || (s.mode === 'v1' && best.mode === 'legacy') || (s.mode === best.mode && s.lastUsed < best.lastUsed)) best = s
+      if (best === null) { best = s; continue }
+      const [a, b] = [rank(s), rank(best)]
+      if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = s
     }
     return best
   }

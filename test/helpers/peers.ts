@@ -65,6 +65,7 @@ export class Cluster {
     const argv = [
       '--peer-store-name', name,
       '--peer-stores-directory', storesDir,
+      '--msb-stores-directory', storesDir,
       '--peer-dht-bootstrap', this.net.bootstrap,
       ...flags
     ]
