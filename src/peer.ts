@@ -321,7 +321,8 @@ export class IntercomPeer extends ReadyResource {
       peerPubkey: this.wallet.publicKeyHex,
       peerTracAddress: this.wallet.address,
       peerWriterKey: this.subnet ? this.subnet.writerKeyHex : null,
-      peerDhtNodes: this.dhtBootstrap.map(formatNode)
+      peerDhtNodes: this.dhtBootstrap.map(formatNode),
+      ...(this.msbDhtBootstrap.length > 0 ? { msbDhtNodes: this.msbDhtBootstrap.map(formatNode) } : {})
     }) }
   }
 

@@ -114,7 +114,7 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   // The reader syncs and the validators are found from the confirmed state.
   // (The admin-indexer counts as a validator while there are at most 10 writers, as in the reference; this
   // devnet's admin refuses broadcasts with NODE_HAS_NO_WRITE_ACCESS, so the client rotates past it.)
-  await waitFor(() => msbA.status().msbSignedLength > 0 && msbA.status().connectedValidators >= 2, 30_000, () => `a synced: ${JSON.stringify(msbA.status())}`)
+  await waitFor(() => msbA.status().msbSignedLength > 0 && msbA.status().connectedValidators >= 2, 60_000, () => `a synced: ${JSON.stringify(msbA.status())}`)
   assert.equal(msbA.status().verified, true)
   const txv0 = msbA.status().txv
   assert.match(txv0 ?? '', /^[0-9a-f]{64}$/)
@@ -124,6 +124,8 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   const addrB = msbB.addressOf(b.peer.wallet.publicKey)
   const addrC = msbA.addressOf(c.peer.wallet.publicKey)
   assert.match((await run(a, '/balance')).join('\n'), /no MSB account/)
+  assert.match((await run(a, `/transfer --to ${addrB} --amount 1`)).join('\n'), /Command failed: TRANSFER_SENDER_NOT_FOUND: Sender trac1\S+ has no MSB account \(fund it first\)/)
+  assert.match((await run(a, '/transfer --to nobody --amount 1')).join('\n'), /Invalid --to/)
   devnet.send(`/fund ${addrA} 10`)
   devnet.send(`/fund ${addrB} 2`)
   const ten = parseAmount('10')
@@ -162,6 +164,10 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.ok(retried >= 1, 'the dropping validator was tried, timed out and rotated out')
   devnet.send('/drop 0 off')
 
+  // ---- before the deployment a settled /tx (and its simulation, which runs the MSB pre-checks) is refused
+  assert.match((await run(b, '/tx --command "store greeting hello" --sim 1')).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
+  assert.match((await run(b, '/tx --command "store greeting hello"')).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
+
   // ---- deploy the subnet, confirmed; a second deployment is refused
   const dep = await run(a, '/deploy_subnet')
   assert.ok(dep.includes(`Subnet bootstrap: ${bs}`), dep.join('\n'))
@@ -169,7 +175,11 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.ok((await msbA.get('deployment/' + bs)) !== null)
   assert.match((await run(a, '/deploy_subnet')).join('\n'), /BOOTSTRAP_ALREADY_EXISTS/)
 
-  // ---- /tx from the joiner b: settled on the MSB, then indexed identically on a, b and c
+  // ---- /tx from the joiner b: simulated (pre-checks pass, nothing appended), then settled on the MSB and
+  // indexed identically on a, b and c
+  const sim = (await run(b, '/tx --command "store greeting hello" --sim 1')).join('\n')
+  assert.doesNotMatch(sim, /Invalid MSB tx|Command failed/, sim)
+  assert.equal(await a.peer.subnet.get('txl'), null, 'a simulation appends nothing')
   const txOut = await run(b, '/tx --command "store greeting hello"')
   const txHash = /MSB TX broadcasted: ([0-9a-f]{64})/.exec(txOut.join('\n'))?.[1]
   assert.ok(txHash, txOut.join('\n'))
@@ -226,4 +236,29 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.match(after.join('\n'), /Transfer confirmed/, after.join('\n'))
 
   assert.equal(await devnet.stop(), 0, 'the devnet exits cleanly on SIGTERM')
+})
+
+test('the peer keeps working when the MSB is unreachable', { timeout: 120_000 }, async (t) => {
+  const cl = await new Cluster().start()
+  t.after(() => cl.cleanup())
+  // An MSB bootstrap nobody serves, on the cluster's own loopback DHT.
+  const dht = (cl as any).net.bootstrap as string
+  const flags = ['--msb-dht-bootstrap', dht, '--msb-bootstrap', toHex(randomBytes(32)), '--msb-channel', 'nobody-here']
+  const started = Date.now()
+  const a = await cl.peer('a', flags)
+  const b = await cl.peer('b', ['--subnet-bootstrap', a.peer.subnet.bootstrapHex, ...flags])
+  assert.ok(Date.now() - started < 60_000, 'start-up does not wait for the MSB')
+  // Sidechannels and chat still work.
+  await waitFor(() => a.peer.sidechannel.connectionCount() > 0 && b.peer.sidechannel.connectionCount() > 0, 30_000, 'sidechannel connected')
+  await a.peer.subnet.append(buildAddAdmin(a.key))
+  const chat = await run(a, '/set_chat_status --enabled 1')
+  assert.doesNotMatch(chat.join('\n'), /failed/i, chat.join('\n'))
+  await waitFor(() => b.peer.subnet.base.view.core.length > 0, 30_000, 'subnet replicated')
+  const status = JSON.parse((await run(a, '/msb'))[0]!)
+  assert.equal(status.msbSignedLength, 0)
+  assert.equal(status.txv, null)
+  assert.equal(status.connectedValidators, 0)
+  const tr = await run(a, `/transfer --to ${a.peer.msb!.addressOf(b.peer.wallet.publicKey)} --amount 1`)
+  assert.match(tr.join('\n'), /Command failed: The MSB state has not synced yet/)
+  assert.match((await run(a, '/deploy_subnet')).join('\n'), /Command failed: The MSB state has not synced yet/)
 })

@@ -5,7 +5,7 @@ import { fromHex, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import {
   V1MessageType, V1ResultCode, buildBroadcastRequest, buildBroadcastResponse, buildLivenessRequest, buildLivenessResponse,
-  decodeV1, encodeV1, resultName, v1ShapeError, v1SignedPreimage, validatorClosesAfter, verifyV1Signature
+  decodeV1, encodeV1, resultName, uuidv7, v1ShapeError, v1SignedPreimage, validatorClosesAfter, verifyV1Signature
 } from '../src/msb/v1/envelope.js'
 
 const v = JSON.parse(readFileSync(new URL('./fixtures/msb-vectors.json', import.meta.url), 'utf8'))
@@ -83,4 +83,11 @@ test('v1 decode never throws and shape checks name the problem', () => {
   assert.match(v1ShapeError({ ...msg, type: 3 }) ?? '', /broadcastTransactionRequest/)
   assert.match(v1ShapeError({ ...msg, livenessRequest: { nonce: new Uint8Array(3), signature: msg.livenessRequest!.signature } }) ?? '', /nonce/)
   assert.throws(() => buildBroadcastRequest(kp, new Uint8Array(0)), /1\.\.3072/)
+})
+
+test('uuidv7 request ids: layout, time order', () => {
+  const id = uuidv7(0x0190_1234_5678)
+  assert.match(id, /^01901234-5678-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.ok(uuidv7(1000) < uuidv7(2000))
+  assert.notEqual(uuidv7(5), uuidv7(5))
 })

@@ -255,3 +255,14 @@ declare module 'rache' {
   }
   export = Rache
 }
+
+declare module '@hyperswarm/secret-stream' {
+  import { Duplex } from 'stream'
+  class NoiseSecretStream extends Duplex {
+    constructor (isInitiator: boolean, rawStream?: unknown, opts?: { keyPair?: { publicKey: Uint8Array, secretKey: Uint8Array } })
+    readonly rawStream: any
+    readonly publicKey: Uint8Array
+    readonly remotePublicKey: Uint8Array | null
+  }
+  export = NoiseSecretStream
+}

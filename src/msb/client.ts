@@ -98,6 +98,8 @@ export class MsbClient extends ReadyResource {
   transport!: MsbTransport
   private readonly log: (line: string) => void
   private discoveryTimer: ReturnType<typeof setInterval> | null = null
+  private keeperTimer: ReturnType<typeof setInterval> | null = null
+  private readonly redialedAt = new Map<string, number>()
   private discovering: Promise<void> | null = null
   private readonly joined = new Set<string>()
 
@@ -136,11 +138,14 @@ export class MsbClient extends ReadyResource {
     this.swarm.join(this.network.channel32, { client: true, server: false })
     this.discoveryTimer = setInterval(() => this.discover(), this.opts.discoveryIntervalMs ?? 5000)
     this.discoveryTimer.unref?.()
+    this.keeperTimer = setInterval(() => this.reconnectValidators(), 1000)
+    this.keeperTimer.unref?.()
     this.discover()
   }
 
   protected override async _close (): Promise<void> {
     if (this.discoveryTimer !== null) clearInterval(this.discoveryTimer)
+    if (this.keeperTimer !== null) clearInterval(this.keeperTimer)
     this.transport?.close()
     try { await this.discovering } catch {}
     if (this.reader) await this.reader.close()
@@ -266,6 +271,25 @@ export class MsbClient extends ReadyResource {
       this.swarm.leavePeer(fromHex(key))
     }
     if (added.length > 0 || removed.length > 0) this.log(`[msb] validators: ${keys.size} known (+${added.length} -${removed.length})`)
+  }
+
+  /**
+   * Validators close the connection after refusing an op (§2.5), and Hyperswarm gives up on a peer after a few
+   * short-lived connections. A known validator that is not connected is dialled again (fresh peer state) at most
+   * every 3 s, so refusals never cut this client off the network, and the reader keeps its replication peers.
+   */
+  private reconnectValidators (): void {
+    if (this.closing || !this.opened) return
+    const now = Date.now()
+    for (const key of this.joined) {
+      const mode = this.transport.sessionMode(key)
+      if (mode !== null && mode !== 'down') continue
+      if (now - (this.redialedAt.get(key) ?? 0) < 3000) continue
+      this.redialedAt.set(key, now)
+      const publicKey = fromHex(key)
+      this.swarm.leavePeer(publicKey)
+      this.swarm.joinPeer(publicKey)
+    }
   }
 
   private publicKeyHexOf (address: string): string | null {

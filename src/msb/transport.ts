@@ -128,6 +128,10 @@ export class MsbTransport extends EventEmitter {
     const added = [...next].filter((k) => !this.validators.has(k))
     const removed = [...this.validators].filter((k) => !next.has(k))
     this.validators = next
+    for (const key of added) {
+      const s = this.byKey.get(key)
+      if (s !== undefined) s.restUntil = 0
+    }
     if (added.length > 0) this.emit('validators-changed')
     return { added, removed }
   }
@@ -309,9 +313,11 @@ export class MsbTransport extends EventEmitter {
     const exclude = new Set<string>()
     if (opts.requesterKeyHex !== undefined) exclude.add(opts.requesterKeyHex.toLowerCase())
     let last: MsbBroadcastError | null = null
-    for (let attempt = 1; attempt <= this.maxRetries + 1; attempt++) {
+    let budget = this.maxRetries + 1
+    for (let attempt = 1; attempt <= budget; attempt++) {
       if (this.closed) throw new MsbBroadcastError('The MSB client is closing.', null, attempt - 1)
-      const session = await this.waitForCandidate(exclude, Date.now() + (attempt === 1 ? this.connectWaitMs : 1000))
+      // Validators close the connection after most refusals; later attempts give the reconnection some time.
+      const session = await this.waitForCandidate(exclude, Date.now() + (attempt === 1 ? this.connectWaitMs : Math.min(this.connectWaitMs, 5000)))
       if (session === null) {
         if (last !== null) throw last
         throw new MsbBroadcastError(this.validators.size === 0
@@ -345,15 +351,21 @@ export class MsbTransport extends EventEmitter {
       }
       last = new MsbBroadcastError(`${resultName(result)} (${String(result)})`, result, attempt, session.key)
       if (isDeterministicRejection(result)) throw last
-      this.rest(session)
       exclude.add(session.key)
+      if (result === V1ResultCode.NODE_HAS_NO_WRITE_ACCESS) {
+        // Not a validator (any more): a routing miss, not a failed send. Left out until discovery says otherwise.
+        budget++
+        this.rest(session, this.restMs * 10)
+        continue
+      }
+      this.rest(session)
     }
     throw last ?? new MsbBroadcastError('Broadcast failed.', null, this.maxRetries + 1)
   }
 
-  private rest (session: Session): void {
-    session.restUntil = Date.now() + this.restMs
-    this.log(`[msb] validator ${session.key.slice(0, 16)}… rotated out for ${Math.round(this.restMs / 1000)} s`)
+  private rest (session: Session, ms = this.restMs): void {
+    session.restUntil = Date.now() + ms
+    this.log(`[msb] validator ${session.key.slice(0, 16)}… rotated out for ${Math.round(ms / 1000)} s`)
   }
 
   close (): void {

@@ -4,7 +4,6 @@
 // connection authenticated. Pure: no I/O. Decoding never throws (bytes come from untrusted peers).
 import protobuf from 'protobufjs/light.js'
 import { blake3 } from '@noble/hashes/blake3.js'
-import { v7 as uuidv7 } from 'uuid'
 import { randomBytes, sign, verify } from '../../crypto/index.js'
 
 export const V1_PROTOCOL = 'network/v1'
@@ -296,6 +295,23 @@ export function verifyV1Signature (msg: V1Message, publicKey: Uint8Array): boole
   const sig = signatureOf(msg)
   if (preimage === null || sig === undefined || sig.byteLength !== V1_SIGNATURE_BYTES) return false
   return verify(sig, blake3(preimage), publicKey)
+}
+
+/**
+ * A UUIDv7 (RFC 9562) request id: 48-bit millisecond time, version 7, variant 10, the rest random. Built here
+ * because the `uuid` package loads Node's `crypto`, which Bare does not have; the bytes come from libsodium.
+ */
+export function uuidv7 (now: number = Date.now()): string {
+  const b = randomBytes(16)
+  let t = now
+  for (let i = 5; i >= 0; i--) {
+    b[i] = t % 256
+    t = Math.floor(t / 256)
+  }
+  b[6] = 0x70 | (b[6]! & 0x0f)
+  b[8] = 0x80 | (b[8]! & 0x3f)
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
 interface EnvelopeOptions { id?: string, timestamp?: number, nonce?: Uint8Array, capabilities?: readonly string[] }
