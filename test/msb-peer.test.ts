@@ -11,7 +11,7 @@ import { randomBytes, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import { buildAddAdmin, buildAddWriter } from '../src/subnet/builders.js'
 import { parseAmount } from '../src/msb/amount.js'
-import { MsbOperationError, type MsbClient } from '../src/msb/client.js'
+import { MsbOperationError, MsbTimeoutError, type MsbClient } from '../src/msb/client.js'
 import { buildTransfer, buildTxOperation, type PartialOperation } from '../src/msb/ops.js'
 import { MSB_FEE } from '../src/msb/precheck.js'
 import { commandHash } from '../src/subnet/hash.js'
@@ -261,4 +261,6 @@ test('the peer keeps working when the MSB is unreachable', { timeout: 120_000 },
   const tr = await run(a, `/transfer --to ${a.peer.msb!.addressOf(b.peer.wallet.publicKey)} --amount 1`)
   assert.match(tr.join('\n'), /Command failed: The MSB state has not synced yet/)
   assert.match((await run(a, '/deploy_subnet')).join('\n'), /Command failed: The MSB state has not synced yet/)
+  await assert.rejects(a.peer.msb!.waitForConfirmed(toHex(randomBytes(32)), 300), (err: unknown) =>
+    err instanceof MsbTimeoutError && /not confirmed within 300 ms; it may still confirm/.test(err.message))
 })

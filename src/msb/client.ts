@@ -339,7 +339,7 @@ export class MsbClient extends ReadyResource {
       const length = this.reader.signedLength()
       if (length > 0 && (await this.reader.get(txHex)) !== null) return length
       const left = deadline - Date.now()
-      if (left <= 0) throw new MsbTimeoutError(`Transaction ${txHex} was accepted but not confirmed within ${Math.round(timeoutMs / 1000)} s; it may still confirm (check /msb and /balance).`)
+      if (left <= 0) throw new MsbTimeoutError(`Transaction ${txHex} was accepted but not confirmed within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}; it may still confirm (check /msb and /balance).`)
       await this.reader.waitForSignedLength(length + 1, Math.min(left, 1000))
     }
   }
