@@ -17,6 +17,7 @@ import { toHex } from './crypto/index.js'
 import { CommandRunner, type TerminalPeer } from './terminal/index.js'
 import { ScBridge } from './bridge/index.js'
 import { configSummary, type StartupInfo } from './config/index.js'
+import { MAINNET_DHT_BOOTSTRAP } from './config/flags.js'
 import { SubnetRuntime } from './subnet/runtime.js'
 import { SampleProtocol } from '../protocol/protocol.js'
 import { SampleContract } from '../contract/contract.js'
@@ -35,6 +36,10 @@ export interface PeerOptions {
   firewall?: (remotePublicKey: Uint8Array) => boolean
   /** Ask the host to end the process (used by /exit). */
   onShutdownRequest?: () => Promise<void> | void
+}
+
+function sameNodes (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 export class PeerStartupError extends Error {
@@ -225,6 +230,12 @@ export class IntercomPeer extends ReadyResource {
       throw err
     }
     if (msb.dhtBootstrap === 'local') return { network, nodes: 'local' }
+    // A peer told to stay on a local DHT keeps its MSB swarm there too unless an MSB DHT was named: an offline
+    // run never reaches for the public bootstrap nodes behind the user's back.
+    if (this.config.peer.dhtBootstrap === 'local' && sameNodes(msb.dhtBootstrap, MAINNET_DHT_BOOTSTRAP)) {
+      this.log('[msb] using the local DHT, as the peer does (give --msb-dht-bootstrap to reach an MSB network)')
+      return { network, nodes: 'local' }
+    }
     const nodes = msb.dhtBootstrap.map((s) => parseDhtNode(s, '--msb-dht-bootstrap'))
     try {
       assertLocalOnly(nodes, '--msb-dht-bootstrap', this.env)

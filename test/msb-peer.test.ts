@@ -6,7 +6,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { Cluster, sleep, waitFor, type TestPeer } from './helpers/peers.js'
+import fs from 'node:fs'
+import { Cluster, sleep, tmpDir, waitFor, type TestPeer } from './helpers/peers.js'
+import { parseConfig } from '../src/config/index.js'
+import { IntercomPeer } from '../src/peer.js'
 import { randomBytes, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import { buildAddAdmin, buildAddWriter } from '../src/subnet/builders.js'
@@ -263,4 +266,19 @@ test('the peer keeps working when the MSB is unreachable', { timeout: 120_000 },
   assert.match((await run(a, '/deploy_subnet')).join('\n'), /Command failed: The MSB state has not synced yet/)
   await assert.rejects(a.peer.msb!.waitForConfirmed(toHex(randomBytes(32)), 300), (err: unknown) =>
     err instanceof MsbTimeoutError && /not confirmed within 300 ms; it may still confirm/.test(err.message))
+})
+
+test('with --dht-bootstrap local the MSB swarm stays on the local DHT unless an MSB DHT is named', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir()
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const env = { INTERCOM_LOCAL_ONLY: '1' }
+  const config = parseConfig(['solo', '--dht-bootstrap', 'local', '--peer-stores-directory', dir, '--msb-stores-directory', dir], env)
+  const logs: string[] = []
+  const peer = new IntercomPeer({ config, env, log: (l) => logs.push(l) })
+  t.after(() => peer.close())
+  await peer.ready()
+  assert.ok(peer.msb !== null, 'the MSB client runs')
+  assert.deepEqual(peer.msbDhtBootstrap, peer.dhtBootstrap)
+  assert.ok(logs.some((l) => /\[msb\] using the local DHT/.test(l)))
+  assert.ok(peer.info().msbBootstrap !== null)
 })

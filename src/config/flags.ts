@@ -121,7 +121,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'msb-dht-bootstrap', env: ['MSB_DHT_BOOTSTRAP'], group: 'Networking',
     kind: 'hostPorts', key: 'msb.dhtBootstrap', default: MAINNET_DHT_BOOTSTRAP,
-    defaultLabel: 'the 5 mainnet DHT nodes',
+    defaultLabel: 'the 5 mainnet DHT nodes (the local DHT when the peer runs with --dht-bootstrap local)',
     help: 'DHT bootstrap nodes of the separate MSB swarm. `local` starts a loopback DHT inside this process.'
   },
 
