@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: parse flags, build the peer, print the banner, start the terminal. Everything else
 // lives in src/; this file only composes.
-import { hostArgs, hostEnv, hostExit, hostStorage, onTeardown } from './src/host/index.js'
+import { hostArgs, hostEnv, hostExit, hostStdin, hostStorage, onTeardown } from './src/host/index.js'
 import { parseConfig, renderHelp, bannerLines, startupWarnings, ConfigError, type Config } from './src/config/index.js'
 import { IntercomPeer, PeerStartupError } from './src/peer.js'
 import { Terminal } from './src/terminal/index.js'
@@ -57,7 +57,7 @@ async function main (): Promise<void> {
     })()
     return shuttingDown
   }
-  onTeardown((signal) => { shutdown(signal) })
+  onTeardown((signal) => shutdown(signal))
 
   console.log('=============== STARTING PEER ===============')
   try {
@@ -82,7 +82,7 @@ async function main (): Promise<void> {
   if (!sc.quiet && !peer.bridge) peer.attachConsolePrinter((line) => console.log(line))
   console.log('Sidechannel: ready')
 
-  terminal = new Terminal(peer.runner, { input: process.stdin, output: process.stdout })
+  terminal = new Terminal(peer.runner, { input: hostStdin(), output: process.stdout })
   terminal.start()
 }
 

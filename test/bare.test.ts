@@ -2,34 +2,12 @@
 // each way over a local DHT, SC-Bridge served by the Bare peer, and SIGINT closing it cleanly.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import { tmpDir, waitFor } from './helpers/peers.js'
+import { bareBinary, spawnPeer, type Proc } from './helpers/runtimes.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ENTRY = path.join(ROOT, 'dist', 'index.js')
 const TOKEN = 'bare-test-token'
-
-/** The Bare runtime binary from the optional platform dependency, or null on other platforms. */
-async function bareBinary (): Promise<string | null> {
-  const { bareBinary: find } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'bare.mjs')).href)
-  return find()
-}
-
-interface Proc { child: ChildProcess, out: () => string, exited: Promise<number | null>, send (line: string): void }
-
-function run (cmd: string, args: string[], cwd: string): Proc {
-  if (!args.includes('--dht-bootstrap')) throw new Error('every test peer needs a loopback --dht-bootstrap')
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
-  let buf = ''
-  child.stdout!.on('data', (d) => { buf += d })
-  child.stderr!.on('data', (d) => { buf += d })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, out: () => buf, exited, send: (line) => { child.stdin!.write(line + '\n') } }
-}
 
 test('a Bare peer and a Node peer talk; the Bare peer serves SC-Bridge; SIGINT closes it', { timeout: 90_000 }, async (t) => {
   const bin = await bareBinary()
@@ -41,14 +19,14 @@ test('a Bare peer and a Node peer talk; the Bare peer serves SC-Bridge; SIGINT c
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  const bare = run(bin, [ENTRY, 'barepeer', '--dht-bootstrap', 'local', '--sc-bridge', '1', '--sc-bridge-port', '0', '--sc-bridge-token', TOKEN], dir)
+  const bare = spawnPeer(bin, ['barepeer', '--dht-bootstrap', 'local', '--sc-bridge', '1', '--sc-bridge-port', '0', '--sc-bridge-token', TOKEN], { cwd: dir })
   procs.push(bare)
   await waitFor(() => bare.out().includes('Sidechannel: ready'), 40_000, () => `bare peer ready:\n${bare.out()}`)
   const addr = /Local DHT started on (\S+)/.exec(bare.out())![1]!
   const url = /SC-Bridge: (ws:\/\/\S+)/.exec(bare.out())![1]!
   const bareKey = /Peer pubkey \(hex\): ([0-9a-f]{64})/.exec(bare.out())![1]!
 
-  const node = run(process.execPath, [ENTRY, 'nodepeer', '--dht-bootstrap', addr], dir)
+  const node = spawnPeer(process.execPath, ['nodepeer', '--dht-bootstrap', addr], { cwd: dir })
   procs.push(node)
   await waitFor(() => node.out().includes('Sidechannel: ready'), 40_000, () => `node peer ready:\n${node.out()}`)
   const nodeKey = /Peer pubkey \(hex\): ([0-9a-f]{64})/.exec(node.out())![1]!
@@ -75,6 +53,6 @@ test('a Bare peer and a Node peer talk; the Bare peer serves SC-Bridge; SIGINT c
   await waitFor(() => node.out().includes(`[sidechannel:0000intercom] ${bareKey}: hello node`), 15_000, () => `node receives:\n${node.out()}`)
 
   bare.child.kill('SIGINT')
-  assert.equal(await bare.exited, 0)
+  assert.deepEqual(await bare.exited, { code: 0, signal: null })
   assert.match(bare.out(), /SIGINT: shutting down/)
 })

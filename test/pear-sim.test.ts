@@ -1,43 +1,63 @@
-// The Pear code path, with a simulated `Pear` global: arguments come from Pear.config.args, stores
-// live under Pear.config.storage, and Pear.teardown closes the peer cleanly.
+// The Pear code path with a simulated `Pear` global (test/helpers/pear-sim.mjs), under Node and
+// under the Bare runtime Pear itself runs: arguments come from Pear.config.args (the command line is
+// empty), stores live under Pear.config.storage, and a signal runs the Pear.teardown handler, which
+// closes the peer before Pear may exit (Pear awaits the promise the handler returns).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { tmpDir, waitFor } from './helpers/peers.js'
+import { PEAR_SIM, runtimeBinary, spawnScript, grab, type Proc, type Runtime } from './helpers/runtimes.js'
 
-const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')
-
-test('Pear host: config.args, config.storage and teardown are honoured', { timeout: 60_000 }, async (t) => {
-  const dir = tmpDir()
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  const storage = path.join(dir, 'pear-storage')
-  fs.mkdirSync(storage)
-  const sim = path.join(dir, 'pear-sim.mjs')
-  fs.writeFileSync(sim, `
-let teardown = null
-globalThis.Pear = {
-  config: { args: ['pearpeer', '--dht-bootstrap', 'local'], storage: ${JSON.stringify(storage)} },
-  teardown (fn) { teardown = fn },
-  exit (code) { console.log('pear exit ' + code); process.exit(code) }
+async function pearRun (bin: string, runtime: Runtime, dir: string, storage: string, procs: Proc[]): Promise<Proc> {
+  const env = { INTERCOM_PEAR_SIM: JSON.stringify({ args: ['pearpeer', '--dht-bootstrap', 'local'], storage }) }
+  const p = spawnScript(bin, PEAR_SIM, [], { cwd: dir, env })
+  procs.push(p)
+  await waitFor(() => p.out().includes('Sidechannel: ready'), 40_000, () => `ready under ${runtime}:\n${p.out()}`)
+  assert.match(p.out(), new RegExp(`\\[pear-sim\\] ${runtime} runtime; Pear global installed`))
+  return p
 }
-process.on('message', async (m) => { if (m === 'teardown' && teardown) await teardown() })
-await import(${JSON.stringify(pathToFileURL(ENTRY).href)})
-`)
-  // No command-line arguments at all: everything comes from the simulated Pear.
-  const child = spawn(process.execPath, [sim], { cwd: dir, env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-  let out = ''
-  child.stdout!.on('data', (d) => { out += d })
-  child.stderr!.on('data', (d) => { out += d })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  await waitFor(() => out.includes('Sidechannel: ready'), 30_000, () => `ready:\n${out}`)
-  assert.ok(fs.existsSync(path.join(storage, 'stores', 'pearpeer', 'db', 'keypair.json')), 'stores live under Pear.config.storage')
-  assert.ok(!fs.existsSync(path.join(dir, 'stores')), 'nothing written relative to the working directory')
-  child.send('teardown')
-  assert.equal(await exited, 0)
-  assert.match(out, /teardown: shutting down/)
-  assert.match(out, /pear exit 0/)
-})
+
+/** Sends `signal`; the Pear teardown handler must win over the app's own signal handler and finish the close. */
+async function teardownBy (p: Proc, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+  p.child.kill(signal)
+  const res = await p.exited
+  const out = p.out()
+  assert.deepEqual(res, { code: 0, signal: null }, out)
+  assert.match(out, new RegExp(`\\[pear-sim\\] ${signal}: running 1 teardown handler\\(s\\)`))
+  assert.match(out, /\[peer\] teardown: shutting down\.\.\./, 'the Pear teardown path ran, not the plain signal one')
+  assert.match(out, /\[pear-sim\] Pear\.exit\(0\)/, 'the app exits through Pear.exit once closed')
+  // Had the handler returned before the peer closed, Pear would have exited (130/143) in the middle.
+  assert.doesNotMatch(out, /teardown handlers settled/)
+  assert.doesNotMatch(out, /error while closing|took too long/)
+  assert.ok(out.indexOf('teardown: shutting down') < out.indexOf('Pear.exit(0)'))
+}
+
+for (const runtime of ['node', 'bare'] as const) {
+  test(`Pear host under ${runtime}: config.args, config.storage and teardown are honoured`, { timeout: 120_000 }, async (t) => {
+    const bin = await runtimeBinary(runtime)
+    if (!bin) return t.skip(`no Bare runtime package for ${process.platform}-${process.arch}`)
+    const dir = tmpDir()
+    const procs: Proc[] = []
+    t.after(async () => {
+      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited }
+      fs.rmSync(dir, { recursive: true, force: true })
+    })
+    const storage = path.join(dir, 'pear-storage')
+    fs.mkdirSync(storage)
+
+    // No command-line arguments at all: everything comes from the simulated Pear.
+    const first = await pearRun(bin, runtime, dir, storage, procs)
+    const key = grab(/Peer pubkey \(hex\): ([0-9a-f]{64})/, first.out())
+    assert.match(first.out(), /New wallet created/)
+    assert.ok(fs.existsSync(path.join(storage, 'stores', 'pearpeer', 'db', 'keypair.json')), 'stores live under Pear.config.storage')
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['pear-storage'], 'nothing written relative to the working directory')
+    await teardownBy(first, 'SIGINT')
+
+    // Same storage again: the identity persists, and SIGTERM takes the same teardown path.
+    const again = await pearRun(bin, runtime, dir, storage, procs)
+    assert.equal(grab(/Peer pubkey \(hex\): ([0-9a-f]{64})/, again.out()), key)
+    assert.doesNotMatch(again.out(), /New wallet created/)
+    await teardownBy(again, 'SIGTERM')
+  })
+}

@@ -1,13 +1,18 @@
 // Host adapter: the one place that touches runtime globals (process, Bare, Pear), so the rest of
 // the code runs unchanged on Node, Bare and Pear. '#globals' installs Node-like globals under Bare.
 import '#globals'
+import fs from 'fs'
 
 export type HostName = 'pear' | 'bare' | 'node'
 
 export function hostName (): HostName {
   if (typeof Pear !== 'undefined' && Pear) return 'pear'
-  if (typeof Bare !== 'undefined' && Bare) return 'bare'
-  return 'node'
+  return hostRuntime()
+}
+
+/** The JavaScript runtime underneath: Pear apps run on Bare (a simulated Pear may run on Node). */
+export function hostRuntime (): 'bare' | 'node' {
+  return typeof Bare !== 'undefined' && Bare ? 'bare' : 'node'
 }
 
 /** Command-line arguments after the program name, whatever the host. */
@@ -29,17 +34,56 @@ export function hostStorage (): string | null {
   return null
 }
 
+/**
+ * Runs `fn` once, on the first of Pear's teardown or SIGINT/SIGTERM/SIGHUP; later signals are
+ * absorbed. Pear waits for the promise a teardown handler returns before it exits, so every caller
+ * gets the promise of that one run.
+ */
 export function onTeardown (fn: (signal: string) => unknown): void {
-  let called = false
-  const once = (signal: string) => {
-    if (called) return
-    called = true
-    fn(signal)
+  let result: Promise<unknown> | null = null
+  const once = (signal: string): Promise<unknown> => {
+    if (result === null) result = Promise.resolve(fn(signal))
+    return result
   }
   if (typeof Pear !== 'undefined' && Pear) Pear.teardown(() => once('teardown'))
-  if (typeof process !== 'undefined' && typeof process.once === 'function') {
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => once(sig))
+  // Listeners stay: a signal often arrives twice (Ctrl-C reaches the whole process group, and npm or
+  // scripts/bare.mjs forward it once more), and a default SIGINT action would kill the peer in the
+  // middle of closing its stores. The caller bounds the shutdown with its own timer.
+  if (typeof process !== 'undefined' && typeof process.on === 'function') {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { once(sig) })
   }
+}
+
+/**
+ * The process's stdin, or null where descriptor 0 is no input at all. Node reopens a closed fd 0
+ * as /dev/null; Bare does not, so its event loop takes fd 0 for its epoll/kqueue descriptor, and
+ * reading (then closing) that as stdin breaks the loop: shutdown would hang. A TTY, pipe, socket,
+ * file or /dev/null is an input; anything else is treated as closed stdin.
+ */
+export function hostStdin (): NodeJS.ReadableStream | null {
+  if (typeof process === 'undefined') return null
+  if (hostRuntime() === 'bare') {
+    try {
+      const st = fs.fstatSync(0)
+      if (!(st.isFIFO() || st.isCharacterDevice() || st.isSocket() || st.isFile())) return null
+    } catch {
+      return null
+    }
+  }
+  return process.stdin ?? null
+}
+
+/**
+ * Raises SIGINT in this process, as a terminal does on Ctrl-C outside raw mode; the TTY calls it
+ * when it reads Ctrl-C in raw mode, so that key reaches the same shutdown (or Pear teardown) path.
+ */
+export function hostInterrupt (): void {
+  if (typeof process !== 'undefined' && typeof process.kill === 'function') process.kill(process.pid, 'SIGINT')
+}
+
+/** Runs `fn` when the process exits (synchronous work only). */
+export function onHostExit (fn: () => void): void {
+  if (typeof process !== 'undefined' && typeof process.once === 'function') process.once('exit', fn)
 }
 
 export function hostExit (code: number): void {

@@ -1,13 +1,17 @@
-// The interactive terminal: a readline loop over the command table. Lines run one at a time, in
-// order, so piped scripts behave like typed ones. When stdin ends (a peer run as a service) the
-// peer keeps running until a signal or /exit.
+// The interactive terminal: a readline loop over the command table on a TTY, plain line reading
+// otherwise (a pipe or file gets no prompt, echo or escape codes, on Node and Bare alike). Lines run
+// one at a time, in order, so piped scripts behave like typed ones. When stdin ends (a peer run as a
+// service) the peer keeps running until a signal or /exit.
 import readline from 'readline'
 import { allCommands, findCommand, helpText, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
+import { LineReader, type LineSource } from './lines.js'
+import { hostInterrupt, hostRuntime, onHostExit } from '../host/index.js'
 
 export { allCommands, helpText, findCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 export { subnetCommands, type TerminalSubnet } from './subnet-commands.js'
 export { inspectValue, formatArgs } from './format.js'
+export { LineReader, LineSplitter } from './lines.js'
 
 export interface CommandOutcome {
   ok: boolean
@@ -54,7 +58,8 @@ export class CommandRunner {
 }
 
 export interface TerminalOptions {
-  input: NodeJS.ReadableStream
+  /** null: no usable stdin; the help is printed and nothing is read (as with closed stdin). */
+  input: NodeJS.ReadableStream | null
   output: NodeJS.WritableStream
   prompt?: string
   /** Print the command list at start (the reference does). */
@@ -63,26 +68,81 @@ export interface TerminalOptions {
 
 export class Terminal {
   private rl: readline.Interface | null = null
+  private lines: LineReader | null = null
+  private restoreMode: (() => void) | null = null
 
   constructor (readonly runner: CommandRunner, private readonly opts: TerminalOptions) {}
 
   start (): void {
     const { input, output } = this.opts
-    const interactive = Boolean((input as any).isTTY)
-    this.rl = readline.createInterface({ input, output, terminal: interactive })
     const print = (...args: unknown[]) => { output.write(formatArgs(args) + '\n') }
     if (this.opts.printHelp !== false) print(helpText(this.runner.commands))
-    this.rl.setPrompt(this.opts.prompt ?? '> ')
-    if (interactive) this.rl.prompt()
-    this.rl.on('line', (line) => {
-      this.runner.run(line, print).finally(() => { if (interactive && this.rl) this.rl.prompt() })
+    if (input === null) return
+    if (!(input as any).isTTY) {
+      // A pipe, a file or /dev/null: plain lines, no prompt and no echo, on Node and Bare alike.
+      // Closed stdin is not a reason to stop: the peer keeps serving until a signal or /exit.
+      this.lines = new LineReader(input as unknown as LineSource, (line) => { this.runner.run(line, print).catch(() => {}) }, () => { this.lines = null })
+      return
+    }
+    this.startTty(input, print)
+  }
+
+  private startTty (input: NodeJS.ReadableStream, print: (...args: unknown[]) => void): void {
+    const { output } = this.opts
+    const tty = input as NodeJS.ReadableStream & { setRawMode?: (on: boolean) => unknown, prependListener?: (ev: string, fn: (d: unknown) => void) => unknown }
+    let onCtrlC: ((d: unknown) => void) | null = null
+    if (hostRuntime() === 'bare' && typeof tty.setRawMode === 'function') {
+      // Bare's readline decodes keys itself but leaves the mode alone: without raw mode the terminal
+      // echoes each line a second time. Raw mode also turns Ctrl-C into a byte, so raise the SIGINT
+      // the terminal no longer sends (Bare's readline would only close itself).
+      tty.setRawMode(true)
+      onCtrlC = (d) => { if (typeof d === 'string' ? d.includes('\x03') : (d as Uint8Array).includes(3)) hostInterrupt() }
+      tty.prependListener?.('data', onCtrlC)
+      let restored = false
+      this.restoreMode = () => {
+        if (restored) return
+        restored = true
+        if (onCtrlC) input.removeListener('data', onCtrlC)
+        try { tty.setRawMode!(false) } catch {}
+      }
+      onHostExit(this.restoreMode)
+    }
+    const rl = readline.createInterface({ input, output: hostRuntime() === 'bare' ? withColumns(output) : output, terminal: true })
+    this.rl = rl
+    // Node's readline takes Ctrl-C in raw mode too; without a listener it would just close.
+    rl.on('SIGINT', () => hostInterrupt())
+    rl.setPrompt(this.opts.prompt ?? '> ')
+    rl.prompt()
+    rl.on('line', (line) => {
+      this.runner.run(line, print).catch(() => {}).finally(() => { if (this.rl) this.rl.prompt() })
     })
-    // Closed stdin is not a reason to stop: the peer keeps serving until a signal or /exit.
-    this.rl.on('close', () => { this.rl = null })
+    // Ctrl-D closes the prompt but, as with closed stdin, the peer keeps serving.
+    rl.on('close', () => {
+      this.rl = null
+      this.restoreMode?.()
+    })
   }
 
   close (): void {
+    this.lines?.close()
+    this.lines = null
     this.rl?.close()
     this.rl = null
+    this.restoreMode?.()
   }
+}
+
+/**
+ * `output` with a usable width: a terminal that reports 0 columns (a pseudo-terminal nobody sized)
+ * would make Bare's readline divide by zero and print `ESC[NaNG` cursor moves.
+ */
+function withColumns (output: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(output, {
+    get (target, key) {
+      if (key === 'columns') return (target as any).columns || 80
+      if (key === 'rows') return (target as any).rows || 24
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
 }

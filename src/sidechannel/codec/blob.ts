@@ -70,7 +70,19 @@ function parseJsonObject (text: string): Record<string, unknown> | null {
 
 /** Lenient decoding like Node's: characters outside the alphabet are skipped, URL-safe letters accepted. */
 function parseBase64Object (text: string): Record<string, unknown> | null {
-  return parseJsonObject(b4a.toString(b4a.from(text, 'base64'), 'utf8'))
+  return parseJsonObject(b4a.toString(decodeBase64Lenient(text), 'utf8'))
+}
+
+/**
+ * Node's `Buffer.from(text, 'base64')`, on every runtime: it skips characters outside the alphabet
+ * (spaces, line breaks, `!`...), accepts the URL-safe `-` and `_`, stops at the first `=`, and drops
+ * a lone trailing character. Bare's decoder throws on all of those, so it only gets the clean rest.
+ */
+export function decodeBase64Lenient (text: string): Uint8Array {
+  const eq = text.indexOf('=')
+  let clean = (eq >= 0 ? text.slice(0, eq) : text).replace(/[^A-Za-z0-9+/_-]/g, '').replace(/-/g, '+').replace(/_/g, '/')
+  if (clean.length % 4 === 1) clean = clean.slice(0, -1)
+  return b4a.from(clean, 'base64')
 }
 
 /** Standard base64 of the UTF-8 JSON form, as printed after `invite_b64:` / `welcome_b64:`. */
