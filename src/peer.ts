@@ -267,7 +267,8 @@ export class IntercomPeer extends ReadyResource {
       log: this.log
     })
     await this.msb.ready()
-    this.log(`[msb] light client on ${plan.network.name} (bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`)
+    const custom = this.config.msb.bootstrap !== null || this.config.msb.channel !== null ? ', overridden' : ''
+    this.log(`[msb] light client (${plan.network.name} preset${custom}: bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`)
   }
 
   /** The sample timer feature runs only on the subnet admin, and only while it can write (reference rule). */
