@@ -5,9 +5,20 @@ import { performance } from 'node:perf_hooks'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import readline from 'node:readline'
+import fs from 'node:fs'
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = path.resolve(BENCH_DIR, '..')
+
+/** The peer's runtime settings, shared with `npm start` and the entry's shebang (scripts/runtime.json). */
+export const PEER_RUNTIME: { nodeFlags: string[], env: Record<string, string> } = (() => {
+  // Found by walking up: the compiled children run from bench/.build/bench/.
+  for (let dir = BENCH_DIR; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'scripts', 'runtime.json')
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'))
+    if (path.dirname(dir) === dir) throw new Error('scripts/runtime.json not found above ' + BENCH_DIR)
+  }
+})()
 
 /** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes on one host. */
 /** Reads `--key value` from a child's argv; a missing key without a default is an error. */
@@ -112,7 +123,7 @@ export class BenchChild {
     this.name = name
     this.proc = spawn(process.execPath, [...command, ...args], {
       cwd: REPO_DIR,
-      env: { ...process.env, INTERCOM_LOCAL_ONLY: '1', ...(opts.env ?? {}) },
+      env: { ...process.env, ...PEER_RUNTIME.env, INTERCOM_LOCAL_ONLY: '1', ...(opts.env ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe']
     })
     liveChildren.add(this)

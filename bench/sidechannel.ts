@@ -12,12 +12,13 @@ import {
 import { serializePayload } from '../src/sidechannel/frame.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
 import {
-  BENCH_DIR, BenchChild, MESSAGE_BYTES, benchMessage, hrNow, median, percentile, sleep, waitUntil, withTimeout
+  BENCH_DIR, BenchChild, MESSAGE_BYTES, PEER_RUNTIME, benchMessage, hrNow, median, percentile, sleep, waitUntil, withTimeout
 } from './common.js'
 
 export const CHANNEL = 'bench'
-// The V8 flags `npm start` runs the peer with; the raw baseline gets the same runtime.
-export const PEER_NODE_FLAGS = ['--max-semi-space-size=1']
+// The runtime `npm start` runs the peer with (scripts/runtime.json: V8 flags and the malloc arena limit);
+// every bench child, the raw baselines included, gets the same.
+export const PEER_NODE_FLAGS: string[] = [...PEER_RUNTIME.nodeFlags]
 export const TSX_CHILD: string[] = ['--import', 'tsx', path.join(BENCH_DIR, 'child-peer.ts')]
 
 // ------------------------------------------------------------------ two-process pair

@@ -29,7 +29,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`No Bare runtime for ${process.platform}-${process.arch} is installed (optional dependency bare-runtime-${process.platform}-${process.arch}).`)
     process.exit(1)
   }
-  const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit' })
+  // The memory settings `npm start` gives Node (scripts/runtime.json); Bare links the same glibc malloc.
+  const runtime = JSON.parse(fs.readFileSync(new URL('./runtime.json', import.meta.url), 'utf8'))
+  const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', env: { ...runtime.env, ...process.env } })
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig))
   child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1))
 }

@@ -508,3 +508,14 @@ test('MSB flags: network preset choice, bootstrap and channel overrides, clear e
   assert.throws(() => parseConfig(['--msb-bootstrap', 'xyz'], {}), /--msb-bootstrap/)
   assert.equal(parseConfig([], { MSB_NETWORK: 'development' }).msb.network, 'development')
 })
+
+test('npm start, the entry shebang and the bench share one runtime setting (scripts/runtime.json)', () => {
+  const root = new URL('../', import.meta.url)
+  const runtime = JSON.parse(fs.readFileSync(new URL('scripts/runtime.json', root), 'utf8')) as { nodeFlags: string[], env: Record<string, string> }
+  const envPart = Object.entries(runtime.env).map(([k, v]) => `${k}=${v}`).join(' ')
+  const expected = `${envPart} node ${runtime.nodeFlags.join(' ')}`
+  const pkg = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'))
+  assert.equal(pkg.scripts.start, `${expected} dist/index.js`)
+  const firstLine = fs.readFileSync(new URL('index.ts', root), 'utf8').split('\n')[0]
+  assert.equal(firstLine, `#!/usr/bin/env -S ${expected}`)
+})
