@@ -7,3 +7,5 @@ export { SidechannelManager, type DeliveredMessage, type SendResult } from './si
 export * as codec from './sidechannel/codec/index.js'
 export { Wallet, loadOrCreateWallet, encodeAddress, decodeAddress } from './wallet/index.js'
 export { startLocalDht } from './net/index.js'
+export * as msb from './msb/index.js'
+export { startDevnet, type Devnet, type DevnetOptions } from './msb/devnet/devnet.js'
