@@ -11,7 +11,7 @@ import type { CommandContext, CommandSpec } from './commands.js'
 export const MSB_OFF = 'The MSB client is off (--msb 0, or local-only mode refused its DHT); settlement commands are unavailable.'
 
 /** What the terminal uses of the MSB client (`MsbClient` satisfies it). */
-export type TerminalMsb = Pick<MsbClient, 'status' | 'account' | 'addressOf' | 'buildTransfer' | 'buildDeployment' | 'submit' | 'fee' | 'networkId' | 'bootstrapHex' | 'addressPrefix'>
+export type TerminalMsb = Pick<MsbClient, 'status' | 'account' | 'addressOf' | 'buildTransfer' | 'buildDeployment' | 'precheck' | 'send' | 'waitForConfirmed' | 'fee' | 'networkId' | 'bootstrapHex' | 'addressPrefix'>
 
 function msbOf (ctx: CommandContext): TerminalMsb {
   const msb = ctx.peer.msb ?? null
@@ -107,10 +107,12 @@ export const MSB_COMMANDS: CommandSpec[] = [
       } catch (err) {
         throw new Error(`Invalid --amount: ${(err as Error).message}`)
       }
-      const op: PartialOperation = msb.buildTransfer(signerOf(ctx, msb), to, amount)
-      ctx.print(`Transfer ${op.type === 13 ? op.tro.tx : ''} sent; waiting for MSB confirmation...`)
-      const r = await msb.submit(op)
-      ctx.print(`Transfer confirmed (MSB signed length ${r.signedLength}): ${tnk(amount)} to ${to}, fee ${tnk(msb.fee)}. tx ${r.tx}`)
+      const op = msb.buildTransfer(signerOf(ctx, msb), to, amount) as PartialOperation & { type: 13 }
+      await msb.precheck(op)
+      await msb.send(op)
+      ctx.print(`Transfer ${op.tro.tx} accepted by an MSB validator; waiting for the confirmation...`)
+      const length = await msb.waitForConfirmed(op.tro.tx)
+      ctx.print(`Transfer confirmed (MSB signed length ${length}): ${tnk(amount)} to ${to}, fee ${tnk(msb.fee)}. tx ${op.tro.tx}`)
     }
   },
   {
@@ -124,12 +126,15 @@ export const MSB_COMMANDS: CommandSpec[] = [
       if (subnet === null) throw new Error('Subnet not initialized.')
       const channel = subnet.channel ?? null
       if (channel === null) throw new Error('The subnet channel is unknown.')
-      const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel)
+      const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel) as PartialOperation & { type: 11 }
+      await msb.precheck(op)
+      await msb.send(op)
+      // The reference prints these three lines once the deployment is broadcast; we then also wait for it.
       ctx.print(`Subnet bootstrap: ${subnet.bootstrapHex}`)
       ctx.print(`Subnet channel (hex): ${channelToIc(channel)}`)
-      ctx.print(`Subnet deployment tx: ${op.type === 11 ? op.bdo.tx : ''}`)
-      const r = await msb.submit(op)
-      ctx.print(`Subnet deployment confirmed (MSB signed length ${r.signedLength}).`)
+      ctx.print(`Subnet deployment tx: ${op.bdo.tx}`)
+      const length = await msb.waitForConfirmed(op.bdo.tx)
+      ctx.print(`Subnet deployment confirmed (MSB signed length ${length}).`)
     }
   }
 ]
