@@ -101,6 +101,7 @@ export class MsbClient extends ReadyResource {
   private keeperTimer: ReturnType<typeof setInterval> | null = null
   private readonly redialedAt = new Map<string, number>()
   private discovering: Promise<void> | null = null
+  private lastDiscoveryAt = 0
   private readonly joined = new Set<string>()
 
   constructor (private readonly opts: MsbClientOptions) {
@@ -133,7 +134,8 @@ export class MsbClient extends ReadyResource {
     this.reader.on('indexers', (before: string[], after: string[]) => {
       this.log(`[msb] indexer set changed: ${before.length} → ${after.length} (${after.map((k) => k.slice(0, 12)).join(', ')}); txv is now ${this.reader.txv() ?? 'unknown'}`)
     })
-    this.reader.on('append', () => { this.discover() })
+    // Every confirmed block would rescan the writer index; a scan per second at most is plenty.
+    this.reader.on('append', () => { if (Date.now() - this.lastDiscoveryAt >= 1000) this.discover() })
     await this.reader.ready()
     this.swarm.join(this.network.channel32, { client: true, server: false })
     this.discoveryTimer = setInterval(() => this.discover(), this.opts.discoveryIntervalMs ?? 5000)
@@ -229,6 +231,7 @@ export class MsbClient extends ReadyResource {
    */
   private discover (): void {
     if (this.discovering !== null || this.closing || !this.opened) return
+    this.lastDiscoveryAt = Date.now()
     this.discovering = this.discoverOnce().catch((err) => {
       this.log(`[msb] validator discovery failed: ${String(err?.message ?? err)}`)
     }).finally(() => { this.discovering = null })

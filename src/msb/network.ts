@@ -2,6 +2,7 @@
 // peer's --msb-* flags against them. The channel is padded to 32 bytes by repetition and used as the swarm
 // topic as it is (§1.1).
 import b4a from 'b4a'
+import { subnetTopic } from '../sidechannel/codec/topic.js'
 
 export interface MsbNetworkPreset {
   name: string
@@ -48,7 +49,7 @@ export class MsbNetworkError extends Error {
 export function channelTo32 (channel: string): Uint8Array {
   const bytes = b4a.from(channel, 'utf8')
   if (bytes.byteLength < 1 || bytes.byteLength > 32) throw new MsbNetworkError(`Invalid --msb-channel: ${JSON.stringify(channel)} (expected 1-32 bytes).`)
-  return b4a.alloc(32).fill(bytes as any)
+  return subnetTopic(channel)
 }
 
 export function resolveMsbNetwork (opts: { network: string, bootstrap: string | null, channel: string | null }): MsbNetwork {

@@ -1,8 +1,9 @@
 // The MSB apply-operation protobuf (`apply.operations.Operation`, spec msb.md §2.4), built with protobufjs
-// reflection. Declared: the `Operation` envelope and the three client op payloads, TRANSFER (`tro`, 6),
-// BOOTSTRAP_DEPLOYMENT (`bdo`, 8) and TX (`txo`, 9). The other `oneof value` members (cao, aco, bio, rao) are
-// skipped as unknown fields when decoding. `type` is the `OperationType` enum, read and written as its int32.
-// protobufjs writes fields in field-number order, as the reference encoder does; absent fields are not written.
+// reflection: the `Operation` envelope and every `oneof value` member of the reference proto, the admin ops
+// (`cao` 3, `aco` 4, `bio` 5), TRANSFER (`tro`, 6), the role op (`rao`, 7), BOOTSTRAP_DEPLOYMENT (`bdo`, 8) and
+// TX (`txo`, 9). The client only builds the last three; the devnet writes and applies all of them. `type` is the
+// `OperationType` enum, read and written as its int32. protobufjs writes fields in field-number order, as the
+// reference encoder does; absent fields are not written.
 import protobuf from 'protobufjs/light.js'
 
 export const TRANSFER_OPERATION_FIELDS = ['tx', 'txv', 'to', 'am', 'in', 'is', 'va', 'vn', 'vs'] as const
@@ -13,8 +14,19 @@ type TxOperationField = typeof TX_OPERATION_FIELDS[number]
 export type TransferOperationField = typeof TRANSFER_OPERATION_FIELDS[number]
 export type BootstrapDeploymentOperationField = typeof BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS[number]
 
-/** The Operation member that carries each payload message. */
-export const OPERATION_MEMBERS = { tro: 6, bdo: 8, txo: 9 } as const
+/** Every payload member → its field names in field-number order (1, 2, …). */
+export const OPERATION_MEMBER_FIELDS = {
+  cao: ['tx', 'txv', 'iw', 'in', 'is'],
+  aco: ['tx', 'txv', 'ia', 'in', 'is'],
+  bio: ['tx', 'txv', 'ia', 'am', 'in', 'is'],
+  tro: TRANSFER_OPERATION_FIELDS,
+  rao: ['tx', 'txv', 'iw', 'in', 'is', 'va', 'vn', 'vs'],
+  bdo: BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS,
+  txo: TX_OPERATION_FIELDS
+} as const
+
+/** The Operation field number of each payload member. */
+export const OPERATION_MEMBERS = { cao: 3, aco: 4, bio: 5, tro: 6, rao: 7, bdo: 8, txo: 9 } as const
 export type OperationMember = keyof typeof OPERATION_MEMBERS
 
 export type MsbTxOperation = Record<TxOperationField, Uint8Array>
@@ -34,15 +46,19 @@ export interface MsbOperationMessage {
   tro?: Partial<Record<TransferOperationField, Uint8Array>>
   bdo?: Partial<Record<BootstrapDeploymentOperationField, Uint8Array>>
   txo?: Partial<Record<TxOperationField, Uint8Array>>
+  cao?: Record<string, Uint8Array>
+  aco?: Record<string, Uint8Array>
+  bio?: Record<string, Uint8Array>
+  rao?: Record<string, Uint8Array>
 }
 
-const MEMBER_FIELDS: Record<OperationMember, readonly string[]> = {
-  tro: TRANSFER_OPERATION_FIELDS,
-  bdo: BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS,
-  txo: TX_OPERATION_FIELDS
-}
+const MEMBER_FIELDS: Record<OperationMember, readonly string[]> = OPERATION_MEMBER_FIELDS
 const MEMBER_TYPES: Record<OperationMember, string> = {
+  cao: 'CoreAdminOperation',
+  aco: 'AdminControlOperation',
+  bio: 'BalanceInitializationOperation',
   tro: 'TransferOperation',
+  rao: 'RoleAccessOperation',
   bdo: 'BootstrapDeploymentOperation',
   txo: 'TxOperation'
 }

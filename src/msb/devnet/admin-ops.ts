@@ -1,13 +1,16 @@
 // The complete `apply.operations.Operation` codec the devnet writes and applies (spec msb.md §2.4): every
 // `oneof value` member of the reference proto, in its field layout — the admin ops (CoreAdminOperation `cao` 3,
 // AdminControlOperation `aco` 4, BalanceInitializationOperation `bio` 5), the role op (RoleAccessOperation
-// `rao` 7) and the client ops (`tro` 6, `bdo` 8, `txo` 9, also covered by ../record.ts). Plus the preimages,
+// `rao` 7) and the client ops (`tro` 6, `bdo` 8, `txo` 9), over the shared codec of ../record.ts. Plus the preimages,
 // builders of the admin-appended ops, and the validator co-signature that completes a partial op.
 // Pure functions; the only randomness is the default nonces.
-import protobuf from 'protobufjs/light.js'
 import { blake3 } from '@noble/hashes/blake3.js'
+import b4a from 'b4a'
 import { randomBytes, sign, utf8 } from '../../crypto/index.js'
 import { amountToBytes } from '../amount.js'
+import { OPERATION_MEMBER_FIELDS, decodeOperation, encodeOperation, type OperationMember } from '../record.js'
+
+export { OPERATION_MEMBER_FIELDS, type OperationMember }
 
 export const MsbOpType = {
   ADD_ADMIN: 1,
@@ -25,27 +28,6 @@ export const MsbOpType = {
   TRANSFER: 13
 } as const
 
-/** Payload member → its field names in field-number order (1, 2, …). */
-export const OPERATION_MEMBER_FIELDS = {
-  cao: ['tx', 'txv', 'iw', 'in', 'is'],
-  aco: ['tx', 'txv', 'ia', 'in', 'is'],
-  bio: ['tx', 'txv', 'ia', 'am', 'in', 'is'],
-  tro: ['tx', 'txv', 'to', 'am', 'in', 'is', 'va', 'vn', 'vs'],
-  rao: ['tx', 'txv', 'iw', 'in', 'is', 'va', 'vn', 'vs'],
-  bdo: ['tx', 'txv', 'bs', 'ic', 'in', 'is', 'va', 'vn', 'vs'],
-  txo: ['tx', 'txv', 'iw', 'ch', 'bs', 'mbs', 'in', 'is', 'va', 'vn', 'vs']
-} as const
-export type OperationMember = keyof typeof OPERATION_MEMBER_FIELDS
-const MEMBER_NUMBERS: Record<OperationMember, number> = { cao: 3, aco: 4, bio: 5, tro: 6, rao: 7, bdo: 8, txo: 9 }
-const MEMBER_TYPES: Record<OperationMember, string> = {
-  cao: 'CoreAdminOperation',
-  aco: 'AdminControlOperation',
-  bio: 'BalanceInitializationOperation',
-  tro: 'TransferOperation',
-  rao: 'RoleAccessOperation',
-  bdo: 'BootstrapDeploymentOperation',
-  txo: 'TxOperation'
-}
 const MEMBERS = Object.keys(OPERATION_MEMBER_FIELDS) as OperationMember[]
 
 /** The member each operation type carries. */
@@ -61,61 +43,21 @@ export interface FullOperation {
   members: Partial<Record<OperationMember, Record<string, Uint8Array>>>
 }
 
-function buildType (): protobuf.Type {
-  const root = new protobuf.Root()
-  const ns = root.define('apply.operations')
-  const operation = new protobuf.Type('Operation')
-    .add(new protobuf.Field('type', 1, 'int32'))
-    .add(new protobuf.Field('address', 2, 'bytes'))
-  for (const m of MEMBERS) {
-    const t = new protobuf.Type(MEMBER_TYPES[m])
-    OPERATION_MEMBER_FIELDS[m].forEach((name, i) => t.add(new protobuf.Field(name, i + 1, 'bytes')))
-    ns.add(t)
-    operation.add(new protobuf.Field(m, MEMBER_NUMBERS[m], MEMBER_TYPES[m]))
-  }
-  ns.add(operation)
-  root.resolveAll()
-  return operation
-}
-
-let opType: protobuf.Type | null = null
-const Operation = (): protobuf.Type => (opType ??= buildType())
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
-const EMPTY = new Uint8Array(0)
-const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
-
-/** Encodes an Operation; fields in field-number order, only those given. */
+/** Encodes an Operation (the shared codec of ../record.ts); fields in field-number order, only those given. */
 export function encodeFullOperation (op: FullOperation): Uint8Array {
-  const plain: Record<string, unknown> = { type: op.type }
-  if (op.address !== undefined) plain.address = op.address
-  for (const m of MEMBERS) {
-    const payload = op.members[m]
-    if (payload === undefined) continue
-    const out: Record<string, Uint8Array> = {}
-    for (const f of OPERATION_MEMBER_FIELDS[m]) if (payload[f] !== undefined) out[f] = payload[f]
-    plain[m] = out
-  }
-  const t = Operation()
-  return t.encode(t.fromObject(plain)).finish()
+  return encodeOperation({ type: op.type, ...(op.address !== undefined ? { address: op.address } : {}), ...op.members })
 }
 
 /** Decodes an Operation keeping field presence; null when the bytes are not a valid encoding. Never throws. */
 export function decodeFullOperation (bytes: Uint8Array): FullOperation | null {
   if (!(bytes instanceof Uint8Array)) return null
-  let raw: Record<string, unknown>
-  try {
-    raw = Operation().decode(bytes) as unknown as Record<string, unknown>
-  } catch {
-    return null
-  }
-  const out: FullOperation = { type: typeof raw.type === 'number' ? raw.type : 0, members: {} }
-  if (has(raw, 'address')) out.address = bytesOf(raw.address)
+  const message = decodeOperation(bytes)
+  if (message === null) return null
+  const out: FullOperation = { type: message.type, members: {} }
+  if (message.address !== undefined) out.address = message.address
   for (const m of MEMBERS) {
-    const body = raw[m] as Record<string, unknown> | null | undefined
-    if (body === null || body === undefined || !has(raw, m)) continue
-    const payload: Record<string, Uint8Array> = {}
-    for (const f of OPERATION_MEMBER_FIELDS[m]) if (has(body, f)) payload[f] = bytesOf(body[f])
-    out.members[m] = payload
+    const payload = message[m] as Record<string, Uint8Array> | undefined
+    if (payload !== undefined) out.members[m] = payload
   }
   return out
 }
@@ -138,10 +80,7 @@ export function createMessage (...parts: Array<Uint8Array | number>): Uint8Array
     new DataView(b.buffer).setUint32(0, p >>> 0)
     return b
   })
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let at = 0
-  for (const c of chunks) { out.set(c, at); at += c.byteLength }
-  return out
+  return b4a.concat(chunks)
 }
 
 /** `vs` input: blake3(u32(networkId) ‖ tx ‖ vn ‖ u32(type)). */

@@ -9,6 +9,7 @@ import { toHex, verify } from '../../crypto/index.js'
 import { decodeAddress } from '../../wallet/index.js'
 import { MAX_AMOUNT, UNITS_PER_TNK, amountFromBytes } from '../amount.js'
 import { addressLength } from '../ops.js'
+import { MSB_FEE } from '../precheck.js'
 import {
   MEMBER_OF_TYPE, MsbOpType, OPERATION_MEMBER_FIELDS, adminOpPreimage, createMessage, decodeFullOperation, soleMember, validatorMessageHash
 } from './admin-ops.js'
@@ -18,8 +19,7 @@ import {
   isIndexer, isInitializationDisabled, isWhitelisted, isWriter, licenseIndexKey, writerAddressKey, writerIndexKey, type NodeEntry
 } from '../state.js'
 
-/** 0.03 TNK, the fee of every fee-paying op (not stored in state). */
-export const MSB_FEE = 30_000_000_000_000_000n
+export { MSB_FEE }
 /** What ADD_ADMIN credits the admin (1000 TNK) and stakes for it (0.3 TNK), as the reference does. */
 export const ADMIN_INITIAL_BALANCE = 1000n * UNITS_PER_TNK
 export const ADMIN_INITIAL_STAKE = 10n * MSB_FEE
@@ -276,6 +276,20 @@ async function initializationDisabled (ctx: Ctx): Promise<boolean> {
 /** The complete op bytes exactly as appended, under `<txHashHex>` (present = applied). */
 const putTx = (ctx: Ctx): void => { ctx.tx.put(ctx.hash, ctx.raw) }
 
+/** The checks ADD_INDEXER and REMOVE_INDEXER share: admin-signed, current txv, not applied, the target exists. */
+async function indexerChange (ctx: Ctx): Promise<{ target: { address: string }, admin: { address: string }, t: NodeEntry }> {
+  const { f, cfg } = ctx
+  const requester = addressOf(ctx.op.address, ctx, 'requester')
+  const target = addressOf(f.ia!, ctx, 'target indexer')
+  const admin = await requireAdmin(ctx, requester.publicKey)
+  checkHashAndSignature(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
+  checkTxv(ctx)
+  if (await alreadyApplied(ctx)) fail('operation has already been applied')
+  const t = await entryOf(ctx, target.address)
+  if (t === null) return fail('target entry missing')
+  return { target, admin, t }
+}
+
 // ---------------------------------------------------------------------------------------------- handlers
 
 type Handler = (ctx: Ctx) => Promise<void>
@@ -371,15 +385,7 @@ const HANDLERS: Record<number, Handler> = {
   },
 
   [MsbOpType.ADD_INDEXER]: async (ctx) => {
-    const { f, cfg } = ctx
-    const requester = addressOf(ctx.op.address, ctx, 'requester')
-    const target = addressOf(f.ia!, ctx, 'target indexer')
-    const admin = await requireAdmin(ctx, requester.publicKey)
-    checkHashAndSignature(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
-    checkTxv(ctx)
-    if (await alreadyApplied(ctx)) fail('operation has already been applied')
-    const t = await entryOf(ctx, target.address)
-    if (t === null) fail('target entry missing')
+    const { target, admin, t } = await indexerChange(ctx)
     if (!isWriter(t!) || isIndexer(t!)) fail('node must be a writer and not already an indexer')
     if (ctx.host.indexerKeys().some((k) => b4a.equals(k, t!.writingKey))) fail('writer key already in the indexer list')
     const a = await entryOf(ctx, admin.address)
@@ -394,15 +400,7 @@ const HANDLERS: Record<number, Handler> = {
   },
 
   [MsbOpType.REMOVE_INDEXER]: async (ctx) => {
-    const { f, cfg } = ctx
-    const requester = addressOf(ctx.op.address, ctx, 'requester')
-    const target = addressOf(f.ia!, ctx, 'target indexer')
-    const admin = await requireAdmin(ctx, requester.publicKey)
-    checkHashAndSignature(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
-    checkTxv(ctx)
-    if (await alreadyApplied(ctx)) fail('operation has already been applied')
-    const t = await entryOf(ctx, target.address)
-    if (t === null) fail('target entry missing')
+    const { target, admin, t } = await indexerChange(ctx)
     if (!isIndexer(t!)) fail('node must be an indexer')
     const keys = ctx.host.indexerKeys()
     if (!keys.some((k) => b4a.equals(k, t!.writingKey))) fail('writer key is not in the indexer list')

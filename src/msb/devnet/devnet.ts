@@ -13,7 +13,7 @@ import { fromHex, isHex, toHex, utf8 } from '../../crypto/index.js'
 import {
   BootstrapError, createPeerSwarm, formatNode, isLoopbackHost, parseDhtNode, startLocalDht, type DhtNode, type LocalDht
 } from '../../net/index.js'
-import { subnetTopic } from '../../sidechannel/codec/topic.js'
+import { channelTo32 } from '../network.js'
 import { Wallet, decodeAddress } from '../../wallet/index.js'
 import { MAX_AMOUNT, UNITS_PER_TNK } from '../amount.js'
 import { ADMIN_KEY, decodeNodeEntry, isIndexer, isWhitelisted, isWriter, writerAddressKey } from '../state.js'
@@ -83,7 +83,7 @@ interface Member {
 
 /** The MSB channel topic: the UTF-8 channel repeated to 32 bytes (not hashed). */
 export function msbChannelTopic (channel: string): Uint8Array {
-  return subnetTopic(channel)
+  return channelTo32(channel)
 }
 
 /** The line a peer appends to its command line. */

@@ -3,6 +3,7 @@
 // (connection) key over blake3 of a type-specific preimage; the receiver checks it against the key the
 // connection authenticated. Pure: no I/O. Decoding never throws (bytes come from untrusted peers).
 import protobuf from 'protobufjs/light.js'
+import b4a from 'b4a'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { randomBytes, sign, verify } from '../../crypto/index.js'
 
@@ -249,14 +250,7 @@ export function capabilitiesBytes (capabilities: readonly string[]): Uint8Array 
   return concat(parts)
 }
 
-function concat (parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.byteLength
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) { out.set(p, o); o += p.byteLength }
-  return out
-}
+const concat = (parts: Uint8Array[]): Uint8Array => b4a.concat(parts)
 
 /** The bytes whose blake3 the sender signs; null when the message has no (or the wrong) payload for its type. */
 export function v1SignedPreimage (msg: V1Message): Uint8Array | null {
