@@ -19,7 +19,8 @@ import { fromHex, isHex, toHex } from '../crypto/index.js'
 import { subnetTopic } from '../sidechannel/codec/index.js'
 import { frameEncoding, serializePayload, type InboundFrame } from '../sidechannel/frame.js'
 import { applyOp } from './apply.js'
-import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView, type ViewStore } from './types.js'
+import { BatchViewStore, type BeeBatchLike } from './batch-store.js'
+import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
 
@@ -245,12 +246,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   private async apply (nodes: Autobase.AutobaseNode[], view: Hyperbee, host: Autobase.AutobaseHost): Promise<void> {
     const batch = view.batch()
-    const store: ViewStore = {
-      get: async (k) => (await batch.get(k))?.value ?? null,
-      has: async (k) => (await batch.get(k)) !== null,
-      put: (k, v) => batch.put(k, v),
-      del: (k) => batch.del(k)
-    }
+    const store = new BatchViewStore(batch as unknown as BeeBatchLike)
     const membership: MembershipHost = {
       addWriter: (key, o) => host.addWriter(key, { indexer: o.indexer }),
       removeWriter: (key) => host.removeWriter(key),
