@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --max-old-space-size=96
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=1 --max-old-space-size=96
 // Entry point: parse flags, build the peer, print the banner, start the terminal. Everything else
 // lives in src/; this file only composes.
 import { hostArgs, hostEnv, hostExit, hostStdin, hostStorage, onTeardown } from './src/host/index.js'
