@@ -323,3 +323,25 @@ test('subnet commands without a subnet, without write access, and routing', { ti
   const outcome = await me.runner.run('/set_mod --user ' + 'ab'.repeat(32) + ' --mod 1', () => {})
   assert.deepEqual(outcome, { ok: false, error: 'Only admin may perform this operation.', result: undefined })
 })
+
+test('coalesced appends: an op that is not JSON fails alone, the ops appended with it still land', async (t) => {
+  const { rt } = await startRuntime(t, Wallet.generate())
+  const before = rt.base.local.length
+  const cyclic: Record<string, unknown> = { type: 'cyclic' }
+  cyclic.self = cyclic
+  const results = await Promise.allSettled([
+    rt.append({ type: 'first' }),
+    rt.append({ type: 'bigint', n: 1n }),
+    rt.append(cyclic),
+    rt.append({ type: 'last' })
+  ])
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled'])
+  for (const r of results.filter((x) => x.status === 'rejected')) {
+    assert.match(String((r as PromiseRejectedResult).reason), /TypeError: op is not JSON-serializable/)
+  }
+  assert.equal(rt.base.local.length, before + 2)
+  // A batch of only bad ops appends nothing and the runtime keeps working.
+  await assert.rejects(rt.append({ type: 'bigint', n: 2n }), /not JSON-serializable/)
+  await rt.append({ type: 'after' })
+  assert.equal(rt.base.local.length, before + 3)
+})

@@ -52,6 +52,16 @@ const STORE_CACHE_ENTRIES = 8192
 /** Appends coalesced into one Autobase append: big enough to amortize, small enough to bound memory. */
 const MAX_APPEND_BATCH = 128
 
+/** Whether `JSON.stringify` can write `v` (acks are null). */
+function isJson (v: unknown): boolean {
+  if (v === null) return true
+  try {
+    return typeof JSON.stringify(v) === 'string'
+  } catch {
+    return false
+  }
+}
+
 interface InviteMessage { inviteMyKey?: unknown, bootstrap?: unknown, to?: unknown }
 
 export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRuntime = ContractRuntime> extends ReadyResource implements SubnetRuntimeLike {
@@ -153,7 +163,16 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
           this.stats.appendBatches++
           for (const p of batch) p.resolve()
         } catch (err: any) {
-          for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)))
+          // Autobase serializes the whole batch before it appends any of it, so one value that is not JSON
+          // (a BigInt, a cycle) fails every op coalesced with it. Refuse those alone; the rest go again.
+          const bad = batch.filter((p) => !isJson(p.op))
+          if (bad.length > 0 && bad.length < batch.length) {
+            for (const p of bad) p.reject(new TypeError('op is not JSON-serializable'))
+            this.pending.unshift(...batch.filter((p) => !bad.includes(p)))
+            continue
+          }
+          const error = bad.length > 0 ? new TypeError('op is not JSON-serializable') : err instanceof Error ? err : new Error(String(err))
+          for (const p of batch) p.reject(error)
         }
       }
     } finally {
