@@ -336,9 +336,8 @@ test('coalesced appends: an op that is not JSON fails alone, the ops appended wi
     rt.append({ type: 'last' })
   ])
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled'])
-  for (const r of results.filter((x) => x.status === 'rejected')) {
-    assert.match(String((r as PromiseRejectedResult).reason), /TypeError: op is not JSON-serializable/)
-  }
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /TypeError: op is not JSON-serializable: .*BigInt/)
+  assert.match(String((results[2] as PromiseRejectedResult).reason), /TypeError: op is not JSON-serializable: .*circular/i)
   assert.equal(rt.base.local.length, before + 2)
   // A batch of only bad ops appends nothing and the runtime keeps working.
   await assert.rejects(rt.append({ type: 'bigint', n: 2n }), /not JSON-serializable/)

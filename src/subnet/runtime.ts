@@ -52,13 +52,13 @@ const STORE_CACHE_ENTRIES = 8192
 /** Appends coalesced into one Autobase append: big enough to amortize, small enough to bound memory. */
 const MAX_APPEND_BATCH = 128
 
-/** Whether `JSON.stringify` can write `v` (acks are null). */
-function isJson (v: unknown): boolean {
-  if (v === null) return true
+/** Null when `JSON.stringify` can write `v` (acks are null), else why not. */
+function notJsonReason (v: unknown): string | null {
+  if (v === null) return null
   try {
-    return typeof JSON.stringify(v) === 'string'
-  } catch {
-    return false
+    return typeof JSON.stringify(v) === 'string' ? null : 'not a JSON value'
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
   }
 }
 
@@ -165,14 +165,13 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
         } catch (err: any) {
           // Autobase serializes the whole batch before it appends any of it, so one value that is not JSON
           // (a BigInt, a cycle) fails every op coalesced with it. Refuse those alone; the rest go again.
-          const bad = batch.filter((p) => !isJson(p.op))
-          if (bad.length > 0 && bad.length < batch.length) {
-            for (const p of bad) p.reject(new TypeError('op is not JSON-serializable'))
-            this.pending.unshift(...batch.filter((p) => !bad.includes(p)))
+          const reasons = batch.map((p) => notJsonReason(p.op))
+          if (reasons.some((r) => r !== null)) {
+            batch.forEach((p, i) => { if (reasons[i] !== null) p.reject(new TypeError(`op is not JSON-serializable: ${reasons[i]}`)) })
+            this.pending.unshift(...batch.filter((_, i) => reasons[i] === null))
             continue
           }
-          const error = bad.length > 0 ? new TypeError('op is not JSON-serializable') : err instanceof Error ? err : new Error(String(err))
-          for (const p of batch) p.reject(error)
+          for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)))
         }
       }
     } finally {
