@@ -252,6 +252,16 @@ declare module 'hypercore-storage' {
 declare module 'rache' {
   class Rache {
     constructor (opts?: { maxSize?: number })
+    /** A cache sharing this one's entry budget. */
+    sub (): Rache
+    /** Entries held by this cache and its parent's other subs together. */
+    readonly globalSize: number
+    /** Entries held by this cache. */
+    readonly size: number
+    get (key: unknown): unknown
+    set (key: unknown, value: unknown): void
+    delete (key: unknown): boolean
+    keys (): IterableIterator<unknown>
   }
   export = Rache
 }

@@ -20,6 +20,7 @@ import { subnetTopic } from '../sidechannel/codec/index.js'
 import { frameEncoding, serializePayload, type InboundFrame } from '../sidechannel/frame.js'
 import { applyOp } from './apply.js'
 import { BatchViewStore, type BeeBatchLike } from './batch-store.js'
+import { ViewBee } from './view-bee.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
@@ -203,7 +204,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     this.base = new Autobase<Hyperbee>(this.store, bootstrap ? fromHex(bootstrap) : null, {
       ackInterval: 1000,
       valueEncoding: 'json',
-      open: (store: any) => new Hyperbee(store.get('view'), { extension: false, keyEncoding: 'utf-8', valueEncoding: 'json' }),
+      open: (store: any) => new ViewBee(store.get('view'), { extension: false, keyEncoding: 'utf-8', valueEncoding: 'json' }),
       apply: (nodes, view, host) => this.apply(nodes, view, host)
     })
     this.base.on('warning', (err: any) => this.logLine(`[subnet] warning: ${err?.message ?? err}`))
