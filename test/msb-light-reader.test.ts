@@ -147,6 +147,18 @@ function lines (): { log: (l: string) => void, all: string[] } {
   return { all, log: (l: string) => { all.push(l); if (process.env.MSB_LR_DEBUG) console.log(elapsed(), l) } }
 }
 
+/** Stores named `names` in a temp dir and a bootstrap base A on the first one, all cleaned up after the test. */
+async function stores (cleanup: (fn: () => unknown) => void, names: string[]): Promise<{ stores: Corestore[], A: ReturnType<typeof makeBase> }> {
+  const dir = tmpdir()
+  cleanup(() => rmdir(dir))
+  const list = names.map((n) => new Corestore(path.join(dir, n)))
+  for (const s of list) cleanup(() => s.close())
+  const A = makeBase(list[0]!, null)
+  cleanup(() => A.close())
+  await A.ready()
+  return { stores: list, A }
+}
+
 test('pure manifest checks: derived namespace, majority quorum, unsigned and tampered manifests are rejected', { timeout: 20_000 }, async (t) => {
   assert.deepEqual([0, 1, 2, 3, 4, 5].map(majorityQuorum), [0, 1, 2, 2, 3, 3])
   const defer = teardown(t)
@@ -189,13 +201,7 @@ test('pure manifest checks: derived namespace, majority quorum, unsigned and tam
 
 test('single indexer: first sync, reads equal the signed view, waits, getAt, history, passive growth, rejected view', { timeout: 40_000 }, async (t) => {
   const cleanup = teardown(t)
-  const dir = tmpdir()
-  cleanup(() => rmdir(dir))
-  const [storeA, storeB, storeP, storeX] = ['a', 'b', 'p', 'x'].map((n) => new Corestore(path.join(dir, n)))
-  for (const s of [storeA, storeB, storeP, storeX]) cleanup(() => s.close())
-  const A = makeBase(storeA, null)
-  cleanup(() => A.close())
-  await A.ready()
+  const { stores: [, storeB, storeP, storeX], A } = await stores(cleanup, ['a', 'b', 'p', 'x'])
 
   for (let i = 0; i < 30; i++) await put(A, `k${i}`, `v${i}`)
   await put(A, 'over', 'first')
@@ -309,13 +315,7 @@ test('single indexer: first sync, reads equal the signed view, waits, getAt, his
 
 test('indexer added and removed: the reader follows each view key, verifies it, and reads across the switches', { timeout: 60_000 }, async (t) => {
   const cleanup = teardown(t)
-  const dir = tmpdir()
-  cleanup(() => rmdir(dir))
-  const [storeA, storeC, storeB] = ['a', 'c', 'b'].map((n) => new Corestore(path.join(dir, n)))
-  for (const s of [storeA, storeC, storeB]) cleanup(() => s.close())
-  const A = makeBase(storeA, null)
-  cleanup(() => A.close())
-  await A.ready()
+  const { stores: [, storeC, storeB], A } = await stores(cleanup, ['a', 'c', 'b'])
   const C = makeBase(storeC, A.key)
   cleanup(() => C.close())
   await C.ready()
@@ -396,13 +396,7 @@ test('indexer added and removed: the reader follows each view key, verifies it, 
 
 test('late reader after the bootstrap stopped being an indexer (rule B), and a live reader through the same change', { timeout: 60_000 }, async (t) => {
   const cleanup = teardown(t)
-  const dir = tmpdir()
-  cleanup(() => rmdir(dir))
-  const [storeA, storeC, storeB, storeD] = ['a', 'c', 'b', 'd'].map((n) => new Corestore(path.join(dir, n)))
-  for (const s of [storeA, storeC, storeB, storeD]) cleanup(() => s.close())
-  const A = makeBase(storeA, null)
-  cleanup(() => A.close())
-  await A.ready()
+  const { stores: [storeA, storeC, storeB, storeD], A } = await stores(cleanup, ['a', 'c', 'b', 'd'])
   const C = makeBase(storeC, A.key)
   cleanup(() => C.close())
   await C.ready()

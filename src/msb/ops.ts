@@ -10,6 +10,7 @@ import { txPreimage, type TxPreimageInput } from '../subnet/hash.js'
 import { DEFAULT_HRP, decodeAddress } from '../wallet/index.js'
 import { AMOUNT_BYTES, amountToHex } from './amount.js'
 import { decodeOperation, encodeOperation, type MsbOperationMessage } from './record.js'
+import { V1ResultCode } from './v1/envelope.js'
 
 export const OperationType = {
   BOOTSTRAP_DEPLOYMENT: 11,
@@ -277,24 +278,18 @@ export function decodePartialOperation (bytes: Uint8Array, hrp: string = DEFAULT
 
 // ---------------------------------------------------------------------------------------------- validation
 
-/** MSB result codes (spec §2.5/§3) that the stateless pre-checks can produce. */
-export const MSB_RESULT_CODES = {
-  UNEXPECTED_ERROR: 5,
-  OPERATION_TYPE_UNKNOWN: 11,
-  SCHEMA_VALIDATION_FAILED: 12,
-  REQUESTER_ADDRESS_INVALID: 13,
-  REQUESTER_PUBLIC_KEY_INVALID: 14,
-  TX_HASH_MISMATCH: 15,
-  TX_SIGNATURE_INVALID: 16,
-  TX_EXPIRED: 17,
-  OPERATION_ALREADY_COMPLETED: 19,
-  EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP: 22,
-  SELF_VALIDATION_FORBIDDEN: 23,
-  MSB_BOOTSTRAP_MISMATCH: 34,
-  TRANSFER_RECIPIENT_ADDRESS_INVALID: 39,
-  TRANSFER_RECIPIENT_PUBLIC_KEY_INVALID: 40,
-  TX_INVALID_PAYLOAD: 61
-} as const
+/** The MSB result codes (spec §2.5/§3) that the stateless pre-checks can produce. */
+const PRECHECK_RESULTS = [
+  'UNEXPECTED_ERROR', 'OPERATION_TYPE_UNKNOWN', 'SCHEMA_VALIDATION_FAILED', 'REQUESTER_ADDRESS_INVALID',
+  'REQUESTER_PUBLIC_KEY_INVALID', 'TX_HASH_MISMATCH', 'TX_SIGNATURE_INVALID', 'TX_EXPIRED',
+  'OPERATION_ALREADY_COMPLETED', 'EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP', 'SELF_VALIDATION_FORBIDDEN',
+  'MSB_BOOTSTRAP_MISMATCH', 'TRANSFER_RECIPIENT_ADDRESS_INVALID', 'TRANSFER_RECIPIENT_PUBLIC_KEY_INVALID',
+  'TX_INVALID_PAYLOAD'
+] as const
+
+/** Their numbers, taken from the one `network.v1.ResultCode` table. */
+export const MSB_RESULT_CODES = Object.freeze(Object.fromEntries(PRECHECK_RESULTS.map((name) => [name, V1ResultCode[name]]))) as
+  { readonly [K in typeof PRECHECK_RESULTS[number]]: (typeof V1ResultCode)[K] }
 export type MsbResultName = keyof typeof MSB_RESULT_CODES
 
 export type PartialValidation =

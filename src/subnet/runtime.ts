@@ -20,7 +20,7 @@ import { subnetTopic } from '../sidechannel/codec/index.js'
 import { frameEncoding, serializePayload, type InboundFrame } from '../sidechannel/frame.js'
 import { applyOp } from './apply.js'
 import { BatchViewStore, type BeeBatchLike } from './batch-store.js'
-import { ViewBee } from './view-bee.js'
+import { ViewBee, readView } from './view-bee.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
@@ -130,14 +130,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   /** A view value: the local linearized view, or with `confirmed` the indexer-signed checkout. */
   async get (key: string, opts: { confirmed?: boolean } = {}): Promise<unknown> {
-    const view = this.base.view
-    if (!opts.confirmed) return (await view.get(key))?.value ?? null
-    const snapshot = view.checkout(view.core.signedLength)
-    try {
-      return (await snapshot.get(key))?.value ?? null
-    } finally {
-      await snapshot.close()
-    }
+    return await readView(this.base.view, key, opts.confirmed === true)
   }
 
   /**

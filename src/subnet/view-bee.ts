@@ -30,3 +30,17 @@ export class ViewBee extends Hyperbee {
     ;(Hyperbee.prototype as unknown as { _ontruncate: (this: Hyperbee, n: number) => void })._ontruncate.call(this, length)
   }
 }
+
+/**
+ * A value of an Autobase view: from the local linearized view, or with `confirmed` from a checkout at the
+ * indexer-signed length. Null when absent.
+ */
+export async function readView (view: Hyperbee, key: string, confirmed: boolean): Promise<unknown> {
+  if (!confirmed) return (await view.get(key))?.value ?? null
+  const snapshot = view.checkout(view.core.signedLength)
+  try {
+    return (await snapshot.get(key))?.value ?? null
+  } finally {
+    await snapshot.close()
+  }
+}

@@ -250,6 +250,19 @@ async function requireValidator (ctx: Ctx, address: string): Promise<NodeEntry> 
   return e!
 }
 
+/**
+ * The checks every validated op (one a validator co-signed) shares after its own: the requester's hash and
+ * signature over `preimage`, the validator's signature, the txv, the validator's standing, and replay.
+ */
+async function checkValidated (ctx: Ctx, preimage: Uint8Array, requester: Uint8Array): Promise<{ validator: { address: string, publicKey: Uint8Array }, v: NodeEntry }> {
+  checkHashAndSignature(ctx, preimage, requester)
+  const validator = checkValidatorSignature(ctx)
+  checkTxv(ctx)
+  const v = await requireValidator(ctx, validator.address)
+  if (await alreadyApplied(ctx)) ignore('operation has already been applied')
+  return { validator, v }
+}
+
 function add (balance: bigint, amount: bigint, what: string): bigint {
   const out = balance + amount
   if (out > MAX_AMOUNT) fail(`${what} balance would overflow`)
@@ -360,11 +373,7 @@ const HANDLERS: Record<number, Handler> = {
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
     if (b4a.equals(f.iw!, ZERO_KEY)) fail('writer key must not be zero')
-    checkHashAndSignature(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
-    const validator = checkValidatorSignature(ctx)
-    checkTxv(ctx)
-    const v = await requireValidator(ctx, validator.address)
-    if (await alreadyApplied(ctx)) ignore('operation has already been applied')
+    const { validator, v } = await checkValidated(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
     const r = await entryOf(ctx, requester.address)
     if (r === null) fail('requester entry missing')
     const iwHex = toHex(f.iw!)
@@ -424,11 +433,7 @@ const HANDLERS: Record<number, Handler> = {
     if (b4a.equals(f.bs!, cfg.bootstrap)) fail('cannot deploy the MSB bootstrap')
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    checkHashAndSignature(ctx, createMessage(cfg.networkId, f.txv!, f.bs!, f.ic!, f.in!, ctx.op.type), requester.publicKey)
-    const validator = checkValidatorSignature(ctx)
-    checkTxv(ctx)
-    const v = await requireValidator(ctx, validator.address)
-    if (await alreadyApplied(ctx)) ignore('operation has already been applied')
+    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.bs!, f.ic!, f.in!, ctx.op.type), requester.publicKey)
     const bsHex = toHex(f.bs!)
     if (await ctx.tx.get(deploymentKey(bsHex)) !== null) ignore('bootstrap already registered')
     const r = await entryOf(ctx, requester.address)
@@ -447,11 +452,7 @@ const HANDLERS: Record<number, Handler> = {
     if (b4a.equals(f.bs!, f.mbs!)) fail('subnet bootstrap equals the MSB bootstrap')
     if (!b4a.equals(f.mbs!, cfg.bootstrap)) fail('mbs is not the MSB bootstrap')
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    checkHashAndSignature(ctx, createMessage(cfg.networkId, f.txv!, f.iw!, f.ch!, f.bs!, cfg.bootstrap, f.in!, ctx.op.type), requester.publicKey)
-    const validator = checkValidatorSignature(ctx)
-    checkTxv(ctx)
-    const v = await requireValidator(ctx, validator.address)
-    if (await alreadyApplied(ctx)) ignore('operation has already been applied')
+    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.iw!, f.ch!, f.bs!, cfg.bootstrap, f.in!, ctx.op.type), requester.publicKey)
     const deployment = decodeDeploymentEntry(await ctx.tx.get(deploymentKey(toHex(f.bs!))), ctx.cfg.hrp)
     if (deployment === null) fail('subnet bootstrap is not deployed')
     const creator = deployment!.address
@@ -478,11 +479,7 @@ const HANDLERS: Record<number, Handler> = {
     const { f, cfg } = ctx
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    checkHashAndSignature(ctx, createMessage(cfg.networkId, f.txv!, f.to!, f.am!, f.in!, ctx.op.type), requester.publicKey)
-    const validator = checkValidatorSignature(ctx)
-    checkTxv(ctx)
-    const v = await requireValidator(ctx, validator.address)
-    if (await alreadyApplied(ctx)) ignore('operation has already been applied')
+    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.to!, f.am!, f.in!, ctx.op.type), requester.publicKey)
     const recipient = addressOf(f.to!, ctx, 'recipient')
     const amount = amountFromBytes(f.am!)
     const self = recipient.address === requester.address

@@ -8,6 +8,7 @@ import Autobase from 'autobase'
 import Hyperbee from 'hyperbee'
 import b4a from 'b4a'
 import { toHex } from '../../crypto/index.js'
+import { readView } from '../../subnet/view-bee.js'
 import { applyOperation, indexerSetHash, type ApplyConfig, type ApplyHost, type ApplyOutcome, type ApplyStore } from './apply.js'
 
 export const MSB_VIEW_NAME = 'TracNetwork'
@@ -158,14 +159,7 @@ export class MsbNode {
 
   /** A view value: the local linearized view, or with `confirmed` the indexer-signed checkout. */
   async get (key: string, opts: { confirmed?: boolean } = {}): Promise<Uint8Array | null> {
-    const view = this.base.view
-    if (!opts.confirmed) return (await view.get(key))?.value ?? null
-    const snapshot = view.checkout(view.core.signedLength)
-    try {
-      return (await snapshot.get(key))?.value ?? null
-    } finally {
-      await snapshot.close()
-    }
+    return await readView(this.base.view, key, opts.confirmed === true) as Uint8Array | null
   }
 
   /** Appends one value through this node's writer (appends are serialized) and finds its block. */
