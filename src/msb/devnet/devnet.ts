@@ -378,9 +378,14 @@ export class Devnet {
   private async waitIndexer (m: Member, present: boolean): Promise<void> {
     const key = m.node.writerKeyHex
     const has = (): boolean => this.adminMember.node.indexerKeys().some((k) => toHex(k) === key)
+    // The member answers requests from its own view, so the change has to reach that view too, not only the admin's.
+    const ownRole = async (): Promise<boolean> => {
+      const entry = decodeNodeEntry(await m.node.get(m.wallet.address))
+      return entry !== null && isIndexer(entry) === present
+    }
     let lastAck = 0
-    await this.adminMember.node.waitFor(() => {
-      if (has() === present) return true
+    await this.adminMember.node.waitFor(async () => {
+      if (has() === present && await ownRole()) return true
       if (Date.now() - lastAck > 500) {
         lastAck = Date.now()
         m.node.ack().catch(() => {})
