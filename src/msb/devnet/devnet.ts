@@ -170,7 +170,10 @@ export class Devnet {
     return await this.appendAdminOp(op, 'fund')
   }
 
-  /** ADD_INDEXER for validator `target` (index) or an address; resolves once confirmed and the indexer set changed. */
+  /**
+   * ADD_INDEXER for validator `target` (index) or an address; resolves once confirmed, the indexer set changed and
+   * (for one of this devnet's validators) its own view shows the new role.
+   */
   async addIndexer (target: number | string): Promise<string> {
     const { address, member } = this.resolveTarget(target)
     const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type: MsbOpType.ADD_INDEXER, target: address })
@@ -180,7 +183,7 @@ export class Devnet {
     return tx
   }
 
-  /** REMOVE_INDEXER (demotion to a plain writer); resolves once confirmed and the indexer set changed. */
+  /** REMOVE_INDEXER (demotion to a plain writer); resolves as addIndexer does. */
   async removeIndexer (target: number | string): Promise<string> {
     const { address, member } = this.resolveTarget(target)
     const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type: MsbOpType.REMOVE_INDEXER, target: address })
