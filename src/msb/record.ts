@@ -87,8 +87,8 @@ function Operation (): protobuf.Type {
 }
 
 const EMPTY = new Uint8Array(0)
-// protobufjs leaves absent bytes fields at a shared default (an empty array, not a Uint8Array).
-const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
+/** A decoded protobufjs bytes field: protobufjs leaves absent ones at a shared default (an empty array, not a Uint8Array). */
+export const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
 
 function decodeRaw (bytes: Uint8Array): Record<string, unknown> | null {

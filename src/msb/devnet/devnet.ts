@@ -174,22 +174,23 @@ export class Devnet {
    * ADD_INDEXER for validator `target` (index) or an address; resolves once confirmed, the indexer set changed and
    * (for one of this devnet's validators) its own view shows the new role.
    */
-  async addIndexer (target: number | string): Promise<string> {
-    const { address, member } = this.resolveTarget(target)
-    const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type: MsbOpType.ADD_INDEXER, target: address })
-    const tx = await this.appendAdminOp(op, 'add_indexer', false)
-    if (member !== null) await this.waitIndexer(member, true)
-    await this.waitConfirmed(tx, 'add_indexer')
-    return tx
+  addIndexer (target: number | string): Promise<string> {
+    return this.changeIndexer(target, true)
   }
 
   /** REMOVE_INDEXER (demotion to a plain writer); resolves as addIndexer does. */
-  async removeIndexer (target: number | string): Promise<string> {
+  removeIndexer (target: number | string): Promise<string> {
+    return this.changeIndexer(target, false)
+  }
+
+  private async changeIndexer (target: number | string, add: boolean): Promise<string> {
     const { address, member } = this.resolveTarget(target)
-    const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type: MsbOpType.REMOVE_INDEXER, target: address })
-    const tx = await this.appendAdminOp(op, 'remove_indexer', false)
-    if (member !== null) await this.waitIndexer(member, false)
-    await this.waitConfirmed(tx, 'remove_indexer')
+    const label = add ? 'add_indexer' : 'remove_indexer'
+    const type = add ? MsbOpType.ADD_INDEXER : MsbOpType.REMOVE_INDEXER
+    const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type, target: address })
+    const tx = await this.appendAdminOp(op, label, false)
+    if (member !== null) await this.waitIndexer(member, add)
+    await this.waitConfirmed(tx, label)
     return tx
   }
 

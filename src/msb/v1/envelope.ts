@@ -6,6 +6,7 @@ import protobuf from 'protobufjs/light.js'
 import b4a from 'b4a'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { randomBytes, sign, verify } from '../../crypto/index.js'
+import { bytesOf } from '../record.js'
 
 export const V1_PROTOCOL = 'network/v1'
 /** Largest encoded envelope a validator accepts; bigger ones get the connection dropped. */
@@ -161,7 +162,6 @@ function Header (): protobuf.Type {
 }
 
 const EMPTY = new Uint8Array(0)
-const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
 const PAYLOAD_KEYS = ['livenessRequest', 'livenessResponse', 'broadcastTransactionRequest', 'broadcastTransactionResponse'] as const
 
 /** Encodes an envelope (fields in field-number order, zero scalars omitted, as proto3 encoders do). */
