@@ -7,6 +7,7 @@ import { IntercomPeer, PeerStartupError } from './src/peer.js'
 import { Terminal } from './src/terminal/index.js'
 import { WalletFileError } from './src/wallet/index.js'
 import { BootstrapError } from './src/net/index.js'
+import { SubnetStoreFormatError } from './src/subnet/errors.js'
 
 const VERSION = '0.1.0'
 
@@ -63,7 +64,8 @@ async function main (): Promise<void> {
   try {
     await peer.ready()
   } catch (err: any) {
-    if (err instanceof WalletFileError || err instanceof BootstrapError || err instanceof PeerStartupError) {
+    if (err instanceof WalletFileError || err instanceof BootstrapError || err instanceof PeerStartupError ||
+      err instanceof SubnetStoreFormatError) {
       console.error(err.message)
       await peer.close().catch(() => {})
       return hostExit(1)

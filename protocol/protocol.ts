@@ -1,26 +1,27 @@
-// The sample Intercom protocol: the local side of the sample app. It maps `/tx --command` input to the
-// sample contract's functions and adds two terminal commands, `/get` and `/print`.
-import { jsonParse } from '../src/subnet/numbers.js'
+// The sample Intercom protocol: the local side of the sample app, behaving as the reference's
+// (Trac-Systems/intercom contract/protocol.js): the same `/tx --command` mapping, the same `/get` and `/print`
+// commands, the same help lines and the same API extension. The reference's `/msb` and `/sc_*` commands are
+// built into our terminal.
 import { Protocol, type Printer, type TxDispatch } from '../src/subnet/protocol.js'
-import { tokenizeCommandLine } from '../src/terminal/args.js'
-import { STORE_PREFIX, TIMER_KEY } from '../contract/contract.js'
 
-const GET_USAGE = '/get --key "<key>" [--confirmed true|false]'
-const PRINT_USAGE = '/print --text "<text>"'
+export const GET_USAGE = 'Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]'
 
-/** `true`/`1` and `false`/`0` (any case); anything else is `fallback`. */
-function parseFlag (raw: string | null | undefined, fallback: boolean): boolean {
-  if (typeof raw !== 'string') return fallback
-  const s = raw.trim().toLowerCase()
-  if (s === 'true' || s === '1') return true
-  if (s === 'false' || s === '0') return false
-  return fallback
-}
+// `/get` reads its options with these patterns (not with parseArgs), as the reference does: `--key` takes a
+// double- or single-quoted value or one word; any `--unconfirmed` means the local view; `--confirmed` is
+// true only for `true` or `1`; by default the read is confirmed.
+const GET_KEY_RE = /(?:^|\s)--key(?:=|\s+)("[^"]+"|'[^']+'|\S+)/
+const GET_CONFIRMED_RE = /(?:^|\s)--confirmed(?:=|\s+)(\S+)/
+const GET_UNCONFIRMED_RE = /(?:^|\s)--unconfirmed(?:=|\s+)?(\S+)?/
 
-/** A command argument as a value: JSON when it parses (numbers, objects, quoted strings), else the text itself. */
-function argValue (text: string): unknown {
-  const parsed = jsonParse(text)
-  return parsed === undefined ? text : parsed
+/** The options `/get` reads from its line: the key (quotes removed) and whether the read is confirmed. */
+export function parseGetLine (line: string): { key: string | null, confirmed: boolean } {
+  const m = GET_KEY_RE.exec(line)
+  const raw = m ? m[1]!.trim() : null
+  const key = raw === null || raw === '' ? null : raw.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1')
+  const confirmedMatch = GET_CONFIRMED_RE.exec(line)
+  const unconfirmed = GET_UNCONFIRMED_RE.test(line)
+  const confirmed = unconfirmed ? false : confirmedMatch ? confirmedMatch[1] === 'true' || confirmedMatch[1] === '1' : true
+  return { key, confirmed }
 }
 
 function isRecord (x: unknown): x is Record<string, unknown> {
@@ -29,81 +30,72 @@ function isRecord (x: unknown): x is Record<string, unknown> {
 
 export class SampleProtocol extends Protocol {
   /**
-   * Accepted `/tx --command` forms:
-   * - a JSON object `{"type": "<function>", "value": <any JSON>}` (value required, null allowed), passed as is;
-   * - `store <key> <value…>` → storeSomething `{ key, value }`; the value is the rest of the line, read as
-   *   JSON when it parses (`42`, `{"a":1}`, `"quoted text"`), else taken as plain text;
-   * - `submit <value…>` → submitSomething (same value rule);
-   * - `read_snapshot`, `read_chat_last`, `read_timer` → the read functions (value null);
-   * - `read_key <key>` → readKey `{ key }`.
-   * Anything else maps to nothing (the command is reported as not found).
+   * `/tx --command` forms (exact strings, no trimming):
+   * - `something` → storeSomething; `read_snapshot` → readSnapshot; `read_chat_last` → readChatLast;
+   *   `read_timer` → readTimer (value null);
+   * - a JSON object with `op`: `do_something` → submitSomething and `read_key` → readKey, both with the whole
+   *   object as value; `read_chat_last` and `read_timer` → those reads (value null).
+   * Anything else maps to nothing (the command is reported as not found). The reference throws a TypeError
+   * for a command that is not JSON at all; here that is "not found" too.
    */
   override mapTxCommand (command: string): TxDispatch | null {
-    const trimmed = typeof command === 'string' ? command.trim() : ''
-    if (trimmed.startsWith('{')) {
-      const obj = jsonParse(trimmed)
-      if (!isRecord(obj) || typeof obj.type !== 'string' || obj.type === '' || obj.value === undefined) return null
-      return { type: obj.type, value: obj.value }
+    switch (command) {
+      case 'something': return { type: 'storeSomething', value: null }
+      case 'read_snapshot': return { type: 'readSnapshot', value: null }
+      case 'read_chat_last': return { type: 'readChatLast', value: null }
+      case 'read_timer': return { type: 'readTimer', value: null }
     }
-    // The rest of the line is taken raw (not re-tokenized), so JSON values keep their quotes.
-    const [, verb = '', rest = ''] = /^(\S*)\s*([\s\S]*)$/.exec(trimmed) ?? []
-    switch (verb) {
-      case 'store': {
-        const m = /^(\S+)\s+([\s\S]+)$/.exec(rest)
-        return m ? { type: 'storeSomething', value: { key: m[1], value: argValue(m[2]!) } } : null
-      }
-      case 'submit':
-        return rest === '' ? null : { type: 'submitSomething', value: argValue(rest) }
-      case 'read_key':
-        return rest === '' || /\s/.test(rest) ? null : { type: 'readKey', value: { key: rest } }
-      case 'read_snapshot':
-        return { type: 'readSnapshot', value: null }
-      case 'read_chat_last':
-        return { type: 'readChatLast', value: null }
-      case 'read_timer':
-        return { type: 'readTimer', value: null }
-      default:
-        return null
+    const json = typeof command === 'string' ? this.safeJsonParse(command) : undefined
+    if (!isRecord(json) || json.op === undefined) return null
+    switch (json.op) {
+      case 'do_something': return { type: 'submitSomething', value: json }
+      case 'read_key': return { type: 'readKey', value: json }
+      case 'read_chat_last': return { type: 'readChatLast', value: null }
+      case 'read_timer': return { type: 'readTimer', value: null }
+      default: return null
     }
   }
 
+  /** `/get` and `/print`. Like the reference, a line is matched by its start (`/getx` is `/get`). */
   override async customCommand (line: string, print: Printer): Promise<boolean> {
-    const command = tokenizeCommandLine(line)[0]
-    if (command === '/get') {
-      const args = this.parseArgs(line)
-      const key = args.key
-      if (typeof key !== 'string' || key === '') {
-        print(`Usage: ${GET_USAGE}`)
+    this.tokenizeInput(line)
+    if (line.startsWith('/get')) {
+      const { key, confirmed } = parseGetLine(line)
+      if (key === null) {
+        print(GET_USAGE)
         return true
       }
-      // Confirmed (indexer-signed) by default; `--confirmed false` or `--unconfirmed 1` reads the local view.
-      const confirmed = parseFlag(args.confirmed, !parseFlag(args.unconfirmed, false))
       print(confirmed ? await this.getSigned(key) : await this.get(key))
       return true
     }
-    if (command === '/print') {
+    if (line.startsWith('/print')) {
       const text = this.parseArgs(line).text
-      print(typeof text === 'string' ? text : `Usage: ${PRINT_USAGE}`)
+      print(typeof text === 'string' ? text : undefined)
       return true
     }
     return false
   }
 
   override async printOptions (print: Printer): Promise<void> {
-    print('App Commands:')
-    print(`- /get | read a subnet state key (confirmed view unless --confirmed false): '${GET_USAGE}'`)
-    print(`- /print | print a text: '${PRINT_USAGE}'`)
-    print('- /tx | sample contract call; the command is JSON {"type","value"} or one of: store <key> <value>, ' +
-      'submit <value>, read_key <key>, read_snapshot, read_chat_last, read_timer: \'/tx --command "<command>" [--sim 1]\'')
+    print(' ')
+    print('- Sample Commands:')
+    print("- /print | use this flag to print some text to the terminal: '--text \"I am printing\"")
+    print('- /get --key "<key>" [--confirmed true|false] | reads subnet state key (confirmed defaults to true).')
+    print('- /msb | prints MSB txv + lengths (local MSB node view).')
+    print('- /tx --command "read_chat_last" | prints last chat message captured by contract.')
+    print('- /tx --command "read_timer" | prints current timer feature value.')
+    print('- /sc_join --channel "<name>" | join an ephemeral sidechannel (no autobase).')
+    print('- /sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>] | request others to open a sidechannel.')
+    print('- /sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] | send message over sidechannel.')
+    print('- /sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>] | create a signed invite.')
+    print('- /sc_welcome --channel "<name>" --text "<message>" | create a signed welcome.')
+    print('- /sc_stats | show sidechannel channels + connection count.')
   }
 
-  /** Adds `getStoredValue(key, signed = true)` and `getCurrentTime(signed = true)` to the API (and so to RPC). */
+  /** Adds `getSampleData()` to the API (and so to the RPC schema), as the reference does. */
   override async extendApi (): Promise<void> {
-    this.api.getStoredValue = async (key: string, signed = true): Promise<unknown> => {
-      return signed ? this.getSigned(STORE_PREFIX + key) : this.get(STORE_PREFIX + key)
-    }
-    this.api.getCurrentTime = async (signed = true): Promise<unknown> => {
-      return signed ? this.getSigned(TIMER_KEY) : this.get(TIMER_KEY)
+    this.api.getSampleData = function (): string {
+      return 'Some sample data'
     }
   }
 }

@@ -167,9 +167,11 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.ok(retried >= 1, 'the dropping validator was tried, timed out and rotated out')
   devnet.send('/drop 0 off')
 
+  // The reference sample's schema'd tx: stores some_key under submitted_by/<invoker>.
+  const SUBMIT = '{"op":"do_something","some_key":"hello"}'
   // ---- before the deployment a settled /tx (and its simulation, which runs the MSB pre-checks) is refused
-  assert.match((await run(b, '/tx --command "store greeting hello" --sim 1')).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
-  assert.match((await run(b, '/tx --command "store greeting hello"')).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
+  assert.match((await run(b, `/tx --command '${SUBMIT}' --sim 1`)).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
+  assert.match((await run(b, `/tx --command '${SUBMIT}'`)).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
 
   // ---- deploy the subnet, confirmed; a second deployment is refused
   const dep = await run(a, '/deploy_subnet')
@@ -180,10 +182,10 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
 
   // ---- /tx from the joiner b: simulated (pre-checks pass, nothing appended), then settled on the MSB and
   // indexed identically on a, b and c
-  const sim = (await run(b, '/tx --command "store greeting hello" --sim 1')).join('\n')
+  const sim = (await run(b, `/tx --command '${SUBMIT}' --sim 1`)).join('\n')
   assert.doesNotMatch(sim, /Invalid MSB tx|Command failed/, sim)
   assert.equal(await a.peer.subnet.get('txl'), null, 'a simulation appends nothing')
-  const txOut = await run(b, '/tx --command "store greeting hello"')
+  const txOut = await run(b, `/tx --command '${SUBMIT}'`)
   const txHash = /MSB TX broadcasted: ([0-9a-f]{64})/.exec(txOut.join('\n'))?.[1]
   assert.ok(txHash, txOut.join('\n'))
   for (const tp of [a, b, c]) {
@@ -198,7 +200,8 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.equal(txi.ipk, b.key)
   assert.equal(txi.err, null)
   const views = await Promise.all([a, b, c].map(viewOf))
-  for (const key of ['tx/' + txHash, 'txi/0', 'txl']) {
+  assert.equal(await a.peer.subnet.get('submitted_by/' + b.key), 'hello', 'the sample contract ran the settled tx')
+  for (const key of ['tx/' + txHash, 'txi/0', 'txl', 'submitted_by/' + b.key]) {
     assert.equal(views[1]![key], views[0]![key], `b ${key}`)
     assert.equal(views[2]![key], views[0]![key], `c ${key}`)
   }

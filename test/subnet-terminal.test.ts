@@ -158,7 +158,7 @@ test('subnet terminal commands append the reference ops and apply them', { timeo
   await admin.run('/enable_transactions --enabled 0')
   await waitFor('txen', (v) => v === false)
   assert.equal(await get(`sh/${userTxen.hash}`), null, 'the non-admin op was ignored')
-  assert.deepEqual(await admin.run('/tx --command "store k1 42" --sim 1'), ['Tx is not enabled.'])
+  assert.deepEqual(await admin.run('/tx --command "something" --sim 1'), ['Error: Tx is not enabled.'])
   await admin.run('/enable_transactions --enabled 1')
   await waitFor('txen', (v) => v === true)
 
@@ -237,22 +237,22 @@ test('subnet terminal commands append the reference ops and apply them', { timeo
   // ---- /tx
   assert.deepEqual(await admin.run('/tx'), ['Missing option. Please use the --command flag.'])
   const before = admin.appended.length
-  assert.deepEqual(await admin.run('/tx --command "store k1 42" --sim 1'), ["{ key: 'app/store/k1' }"])
-  assert.deepEqual(await admin.run('/tx --command "{\\"type\\":\\"submitSomething\\",\\"value\\":null}" --sim 1'), ['Nothing to submit.'])
-  assert.deepEqual(await admin.run('/tx --command "nonsense" --sim 1'), ['HyperMallProtocol::tx(): command not found.'])
-  const settled = await admin.run('/tx --command "store k1 42"')
+  assert.deepEqual(await admin.run('/tx --command "something" --sim 1'), ['is there already something? null'])
+  assert.deepEqual(await admin.run('/tx --command "{\\"op\\":\\"do_something\\"}" --sim 1'), ['Invalid schema.'])
+  assert.deepEqual(await admin.run('/tx --command "nonsense" --sim 1'), ['Error: HyperMallProtocol::tx(): command not found.'])
+  const settled = await admin.run('/tx --command "something"')
   assert.equal(settled.length, 1)
-  assert.match(settled[0]!, /MSB client/)
+  assert.match(settled[0]!, /^Error: .*MSB client/)
   assert.equal(admin.appended.length, before, '/tx appends nothing itself')
   await rt.base.update()
-  assert.equal(await get('app/store/k1'), null, 'simulation leaves the view unchanged')
+  assert.equal(await get('something'), null, 'simulation leaves the view unchanged')
   assert.equal(await get('txl'), null)
 
   // ---- /get (the sample protocol's custom command) and unknown lines
   assert.deepEqual(await admin.run('/get --key chat_status --confirmed false'), ['on'])
   await until(rt, async () => (await rt.get('admin', { confirmed: true })) === A, 'admin confirmed')
   assert.deepEqual(await admin.run('/get --key admin'), [A])
-  assert.deepEqual(await admin.run('/get'), ['Usage: /get --key "<key>" [--confirmed true|false]'])
+  assert.deepEqual(await admin.run('/get'), ['Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]'])
   assert.deepEqual(await admin.run('/bogus'), ['Unknown command: /bogus. Type /help for the list of commands.'])
   assert.deepEqual(await admin.run('hello'), ['Commands start with "/". Type /help for the list of commands.'])
 
@@ -267,10 +267,10 @@ test('subnet terminal commands append the reference ops and apply them', { timeo
 
   // ---- /help and /stats
   const help = (await admin.run('/help')).join('\n')
-  for (const s of ['Setup Commands:', 'Chat Commands:', 'Sidechannel Commands:', 'System Commands:', 'App Commands:']) assert.ok(help.includes(s), s)
+  for (const s of ['Setup Commands:', 'Chat Commands:', 'Sidechannel Commands:', 'System Commands:', '- Sample Commands:', '- /get --key']) assert.ok(help.includes(s), s)
   for (const c of ['/add_admin', '/update_admin', '/add_indexer', '/add_writer', '/remove_writer', '/remove_indexer',
     '/set_auto_add_writers', '/enable_transactions', '/deploy_subnet', '/set_chat_status', '/post', '/set_nick', '/mute_status',
-    '/set_mod', '/delete_message', '/pin_message', '/unpin_message', '/enable_whitelist', '/set_whitelist_status', '/tx', '/get']) {
+    '/set_mod', '/delete_message', '/pin_message', '/unpin_message', '/enable_whitelist', '/set_whitelist_status', '/tx']) {
     assert.ok(help.includes(`- ${c} |`), c)
   }
   assert.ok(help.indexOf('Setup Commands:') < help.indexOf('Chat Commands:'))
@@ -310,7 +310,7 @@ test('subnet commands without a subnet, without write access, and routing', { ti
   const wallet = Wallet.fromSeed(randomBytes(32))
   const { rt } = await startRuntime(t, wallet)
   const readOnly = terminal(overriding(rt, { writable: false }), wallet.keyPair)
-  assert.deepEqual(await readOnly.run('/tx --command "store a 1" --sim 1'), ['Command failed: Peer is not writable.'])
+  assert.deepEqual(await readOnly.run('/tx --command "something" --sim 1'), ['Command failed: Peer is not writable.'])
   assert.deepEqual(await readOnly.run(`/add_admin --address ${wallet.publicKeyHex}`), ['Command failed: Peer is not writable.'])
   assert.deepEqual(await readOnly.run('/enable_transactions --enabled 1'), ['Command failed: Peer is not writable.'])
   assert.equal(readOnly.appended.length, 0)

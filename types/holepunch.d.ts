@@ -276,3 +276,19 @@ declare module '@hyperswarm/secret-stream' {
   }
   export = NoiseSecretStream
 }
+
+// The subnet runs the stack reference subnet peers run (trac-peer b157f7e's pins): Autobase 7.6.3 on
+// Corestore 7.4.4, Hypercore 11.8.3 and hypercore-storage 1.18.0, installed under these aliases. The public
+// API used here is the part of the newer versions declared above.
+declare module 'autobase-subnet' {
+  import Autobase = require('autobase')
+  export = Autobase
+}
+declare module 'corestore-subnet' {
+  import Corestore = require('corestore')
+  export = Corestore
+}
+declare module 'hypercore-storage-subnet' {
+  import CoreStorage = require('hypercore-storage')
+  export = CoreStorage
+}

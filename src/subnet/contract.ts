@@ -9,7 +9,8 @@ import {
 } from './errors.js'
 import { jsonStringify, safeClone } from './numbers.js'
 import type { Protocol } from './protocol.js'
-import type { ContractResult, ContractRuntime, ViewStore } from './types.js'
+import type { ContractResult, ContractRuntime, ExecuteOptions, ViewStore } from './types.js'
+import { formatArgs } from '../host/format.js'
 import { HEX_ROUND_TRIP_RE, compileCheck } from './validator.js'
 
 // fastest-validator is CommonJS with an ES-style `export default` declaration; at runtime the import is
@@ -70,6 +71,43 @@ export function createSubnetValidator (): Validator {
     }
   })
   return v
+}
+
+/**
+ * `contract.check`, as trac-peer's contract Check offers it: schemas registered by type and checked on demand
+ * (the reference's sample contract validates feature entries with `this.check.validateSchema(...)`).
+ * A check is true only when the compiled schema answers exactly `true` (an async schema never does).
+ */
+export class ContractCheck {
+  readonly validator: Validator = createSubnetValidator()
+  private readonly schemata = new Map<string, CheckFunction>()
+
+  compile (schema: ValidationSchema): CheckFunction {
+    return this.validator.compile(schema)
+  }
+
+  /** True when `compiled` accepts `payload`; a throw from exotic input counts as a failed check. */
+  validate (compiled: CheckFunction, payload: unknown): boolean {
+    try {
+      return compiled(payload) === true
+    } catch {
+      return false
+    }
+  }
+
+  addSchema (type: string, schema: ValidationSchema): void {
+    this.schemata.set(type, this.compile(schema))
+  }
+
+  hasSchema (type: string): boolean {
+    return this.schemata.has(type)
+  }
+
+  /** Checks `payload` against the schema registered as `type`; false for a type with no schema. */
+  validateSchema (type: string, payload: unknown): boolean {
+    const compiled = this.schemata.get(type)
+    return compiled !== undefined && this.validate(compiled, payload)
+  }
 }
 
 // The op-shape checks every execute starts with (trac-peer's contract Check), compiled with the same
@@ -143,8 +181,8 @@ function requireKey (key: unknown): asserts key is string {
 export class Contract implements ContractRuntime {
   readonly protocol: Protocol | null
   readonly config: Record<string, unknown>
-  /** The fastest-validator instance used for `addSchema` (with `is_hex` and `bigint`). */
-  readonly check: Validator = createSubnetValidator()
+  /** Registered schemas and the fastest-validator behind them (with `is_hex` and `bigint`). */
+  readonly check = new ContractCheck()
   readonly metadata: ContractMetadata = { schemas: {}, functions: [], features: [] }
 
   storage: ViewStore | null = null
@@ -157,9 +195,9 @@ export class Contract implements ContractRuntime {
   is_message = false
 
   private readonly functions = new Set<string>()
-  private readonly schemaChecks = new Map<string, CheckFunction>()
   private readonly featureHandlers = new Map<string, ContractHandler>()
   private messageHook: ContractHandler | null = null
+  private logSink: ((line: string) => void) | null = null
   // execute keeps its context on the instance, so runs must not interleave (apply and a simulation
   // can both be in flight); they are queued.
   private queue: Promise<unknown> = Promise.resolve()
@@ -184,7 +222,7 @@ export class Contract implements ContractRuntime {
   addSchema (type: string, schema: ValidationSchema): void {
     this.claimMethodType(type)
     const copy = safeClone(schema)
-    this.schemaChecks.set(type, this.check.compile(schema))
+    this.check.addSchema(type, schema)
     Object.defineProperty(this.metadata.schemas, type, { value: copy, enumerable: true, writable: true, configurable: true })
   }
 
@@ -207,9 +245,28 @@ export class Contract implements ContractRuntime {
     this.messageHook = handler as ContractHandler
   }
 
-  /** Throws a ContractAssertionError when `condition` is falsy; `execute` returns it as the tx result. */
-  assert (condition: unknown, message?: string): asserts condition {
-    if (!condition) throw new ContractAssertionError(message)
+  /**
+   * Throws a ContractAssertionError when `condition` is falsy; `execute` returns it as the tx result.
+   * As with node's assert, an Error given as the message is thrown itself: it is then not an assertion, so the
+   * tx is recorded as failed with 'Error in contract.' (the reference crashes its apply there).
+   */
+  assert (condition: unknown, message?: string | Error): asserts condition {
+    if (condition) return
+    if (message instanceof Error) throw message
+    throw new ContractAssertionError(message)
+  }
+
+  /**
+   * Prints what console.log would print for `args`. While an op is applied the line goes to the peer's log
+   * (every node prints it, as the reference's contracts print with console.log); in a simulation it goes to
+   * whoever asked for the simulation (the terminal, SC-Bridge `cli`).
+   */
+  log (...args: unknown[]): void {
+    const sink = this.logSink
+    if (sink === null) return
+    try {
+      sink(formatArgs(args))
+    } catch {}
   }
 
   isFeature (): boolean {
@@ -273,14 +330,15 @@ export class Contract implements ContractRuntime {
    * Writes made before a failure are not rolled back (same as trac-peer).
    * It only throws `ViewStorageError`: a local storage fault that must not turn into a recorded result.
    */
-  execute (op: Record<string, unknown>, storage: ViewStore): Promise<ContractResult> {
-    const run = this.queue.then(() => this.executeNow(op, storage))
+  execute (op: Record<string, unknown>, storage: ViewStore, options: ExecuteOptions = {}): Promise<ContractResult> {
+    const run = this.queue.then(() => this.executeNow(op, storage, options.log ?? null))
     this.queue = run.catch(() => {})
     return run
   }
 
-  private async executeNow (op: unknown, storage: ViewStore): Promise<ContractResult> {
+  private async executeNow (op: unknown, storage: ViewStore, log: ((line: string) => void) | null): Promise<ContractResult> {
     this.resetContext()
+    this.logSink = log
     try {
       if (!isRecord(op) || !enterCheck(op)) return false
       const value = op.value as Record<string, unknown>
@@ -308,6 +366,7 @@ export class Contract implements ContractRuntime {
       return new ContractExecutionError(err)
     } finally {
       this.resetContext()
+      this.logSink = null
     }
   }
 
@@ -321,9 +380,8 @@ export class Contract implements ContractRuntime {
     if (kind === 'msg') return this.messageHook ? await this.messageHook.call(this) : undefined
     const method = (this as unknown as Record<string, unknown>)[type]
     if (method === undefined) return new UnknownContractOperationType()
-    const schemaCheck = this.schemaChecks.get(type)
-    if (schemaCheck) {
-      if (await schemaCheck(dispatch) !== true) return new UnknownContractOperationType('Invalid schema.')
+    if (this.check.hasSchema(type)) {
+      if (!this.check.validateSchema(type, dispatch)) return new UnknownContractOperationType('Invalid schema.')
     } else if (!this.functions.has(type)) {
       return new UnknownContractOperationType('Function not registered.')
     }
@@ -353,7 +411,7 @@ export class Contract implements ContractRuntime {
 
   private claimType (type: unknown): asserts type is string {
     if (typeof type !== 'string' || type.length === 0) throw new TypeError('A contract type must be a non-empty string.')
-    if (this.functions.has(type) || this.schemaChecks.has(type) || this.featureHandlers.has(type)) {
+    if (this.functions.has(type) || this.check.hasSchema(type) || this.featureHandlers.has(type)) {
       throw new Error(`Contract type already registered: ${type}`)
     }
   }

@@ -78,3 +78,23 @@ export function contractResultError (result: unknown): Error | null {
   if (result instanceof Error) return result
   return new Error(String(candidate.message))
 }
+
+/**
+ * The subnet store was written in a storage format this peer cannot open. The subnet runs the reference's
+ * storage (hypercore-storage 1, format 1) so that reference peers and ours can share stores and subnets;
+ * intercom-ts before 0.2 wrote format 2, whose subnets reference peers could not read either.
+ */
+export class SubnetStoreFormatError extends Error {
+  override name = 'SubnetStoreFormatError'
+  readonly storeDir: string
+  constructor (storeDir: string, cause: unknown) {
+    super(
+      `The subnet store ${storeDir} was written in a newer storage format (by intercom-ts before 0.2, whose subnets ` +
+      'reference peers cannot read). This peer keeps subnets in the reference format. Start with another ' +
+      '--peer-store-name, or move that directory aside first; your wallet is its db/keypair.json, copy it into ' +
+      'the new store\'s db/ to keep the same identity. Its data was left as it was.',
+      { cause }
+    )
+    this.storeDir = storeDir
+  }
+}

@@ -1,6 +1,6 @@
 // How apply reads what a contract returned (spec §7.1, Protocol.getError) and how it runs a contract.
 import { UnknownContractOperationType } from './errors.js'
-import type { ContractRuntime, ContractResult, ViewStore } from './types.js'
+import type { ContractRuntime, ContractResult, ExecuteOptions, ViewStore } from './types.js'
 
 // The error classes and the result reading are shared with the Contract base class (errors.ts), so apply and
 // contracts agree on them by construction. `contractErrorOf` is the name apply has always exported.
@@ -38,9 +38,9 @@ export class ContractThrew extends Error {
 }
 
 /** Runs `contract.execute`, turning a throw into `ContractThrew` so apply can tell it from its own failures. */
-export async function executeContract (contract: ContractRuntime, op: Record<string, unknown>, storage: ViewStore): Promise<ContractResult> {
+export async function executeContract (contract: ContractRuntime, op: Record<string, unknown>, storage: ViewStore, options: ExecuteOptions = {}): Promise<ContractResult> {
   try {
-    return await contract.execute(op, storage)
+    return await contract.execute(op, storage, options)
   } catch (err) {
     throw new ContractThrew(err)
   }

@@ -17,10 +17,18 @@ export class SeamFailure extends Error {
 
 type Staged = { text: string } | null
 
+/**
+ * Staged writes are replayed one by one, in the order the handler made them, repeated keys included: every
+ * Hyperbee put or del is one block of the view core, so the block sequence (and with it the view core that
+ * indexers sign) is the same as the reference's, which writes straight into the batch.
+ */
+
 export class StagedStore implements ViewStore {
   readonly #base: ViewStore
-  /** key → staged JSON text, or null for a staged delete; insertion order is commit order. */
-  readonly #writes = new Map<string, Staged>()
+  /** key → the latest staged JSON text, or null for a staged delete (what reads see). */
+  readonly #latest = new Map<string, Staged>()
+  /** Every staged write in the order it was made (what commit replays). */
+  readonly #log: Array<{ key: string, staged: Staged }> = []
   #failure: SeamFailure | null = null
 
   constructor (base: ViewStore) {
@@ -43,13 +51,13 @@ export class StagedStore implements ViewStore {
   }
 
   async get (key: string): Promise<unknown> {
-    const staged = this.#writes.get(key)
+    const staged = this.#latest.get(key)
     if (staged !== undefined) return staged === null ? null : JSON.parse(staged.text)
     return await this.#read(`ViewStore.get(${key})`, () => this.#base.get(key))
   }
 
   async has (key: string): Promise<boolean> {
-    const staged = this.#writes.get(key)
+    const staged = this.#latest.get(key)
     if (staged !== undefined) return staged !== null
     return await this.#read(`ViewStore.has(${key})`, () => this.#base.has(key))
   }
@@ -58,20 +66,26 @@ export class StagedStore implements ViewStore {
     // Encode now, as Hyperbee's json encoding does: later changes to `value` must not leak into the view.
     const text = JSON.stringify(value)
     if (typeof text !== 'string') throw new TypeError(`value for ${key} is not JSON-encodable`)
-    this.#writes.set(key, { text })
+    this.#stage(key, { text })
   }
 
   async del (key: string): Promise<void> {
-    this.#writes.set(key, null)
+    this.#stage(key, null)
+  }
+
+  #stage (key: string, staged: Staged): void {
+    this.#latest.set(key, staged)
+    this.#log.push({ key, staged })
   }
 
   /** Writes the staged changes through to the underlying store. */
   async commit (): Promise<void> {
-    for (const [key, staged] of this.#writes) {
+    for (const { key, staged } of this.#log) {
       if (staged === null) await this.#read(`ViewStore.del(${key})`, () => this.#base.del(key))
       else await this.#read(`ViewStore.put(${key})`, () => this.#base.put(key, JSON.parse(staged.text)))
     }
-    this.#writes.clear()
+    this.#log.length = 0
+    this.#latest.clear()
   }
 }
 

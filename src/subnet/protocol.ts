@@ -68,6 +68,11 @@ export interface SubnetRuntimeLike {
   log? (...args: unknown[]): void
 }
 
+export interface TxOptions {
+  /** Where a simulated contract's `log` lines go (the terminal's printer); default: the runtime's log. */
+  log?: (line: string) => void
+}
+
 export interface ProtocolOptions {
   config?: Record<string, unknown>
   /** The peer's ProtocolApi (spec §7.3); `extendApi` adds own properties to it. An empty object by default. */
@@ -201,22 +206,22 @@ export class Protocol {
    * `/tx --command "<c>" [--sim 1]`: maps the command and settles it through the MSB, or with `sim` runs
    * the contract on a throwaway overlay and returns its raw result (check it with `getError`).
    */
-  async tx (subject: { command: string }, sim = false, surrogate: TxSurrogate | null = null): Promise<unknown> {
+  async tx (subject: { command: string }, sim = false, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<unknown> {
     const mapped = this.mapTxCommand(subject.command)
     if (mapped === null || typeof mapped !== 'object' || typeof mapped.type !== 'string' || mapped.value === undefined) {
       // The reference's exact text (it names an old protocol class); scripts may match it.
       throw new Error('HyperMallProtocol::tx(): command not found.')
     }
-    return this.broadcastTransaction({ type: mapped.type, value: mapped.value }, sim, surrogate)
+    return this.broadcastTransaction({ type: mapped.type, value: mapped.value }, sim, surrogate, options)
   }
 
-  async broadcastTransaction (dispatch: TxDispatch, sim: boolean, surrogate: TxSurrogate | null = null): Promise<unknown> {
+  async broadcastTransaction (dispatch: TxDispatch, sim: boolean, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<unknown> {
     const txen = await this.get('txen')
     if (txen !== null && txen !== undefined && txen !== true) throw new Error('Tx is not enabled.')
     if (typeof dispatch?.type !== 'string' || dispatch.value === undefined) throw new Error('Invalid tx dispatch.')
     // Not in trac-peer: a dispatch whose subnet op would exceed txMaxBytes is refused before it costs a fee.
     if (txOpBytes(dispatch) > this.txMaxBytes()) throw new Error(`Transaction too large (the subnet op must fit in ${this.txMaxBytes()} bytes).`)
-    if (sim) return this.simulateTransaction(dispatch, surrogate)
+    if (sim) return this.simulateTransaction(dispatch, surrogate, options)
     const settlement = this.runtime.settlement ?? null
     if (settlement === null) throw new SettlementUnavailableError()
     const prepared = await settlement.prepare(dispatch, surrogate)
@@ -229,7 +234,7 @@ export class Protocol {
    * broadcast. With MSB settlement the MSB preflight runs first and the contract sees the real tx hash;
    * without it, `tx` is 32 zero bytes and the invoker is the surrogate or this wallet.
    */
-  async simulateTransaction (dispatch: TxDispatch, surrogate: TxSurrogate | null = null): Promise<ContractResult> {
+  async simulateTransaction (dispatch: TxDispatch, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<ContractResult> {
     if (this.contract === null) throw new Error('No contract is bound to this protocol.')
     let tx = ZERO_KEY_HEX
     let ipk = surrogate?.address ?? this.runtime.walletPublicKeyHex
@@ -237,7 +242,8 @@ export class Protocol {
     if (settlement !== null) ({ tx, ipk } = await settlement.prepare(dispatch, surrogate))
     if (ipk === null) throw new Error('Wallet is not ready.')
     const storage = new SimStorage({ get: (key) => this.runtime.get(key, { confirmed: false }) })
-    return this.contract.execute({ type: 'tx', key: tx, value: { dispatch, ipk, wp: ZERO_KEY_HEX } }, storage)
+    const log = options.log ?? ((line: string) => this.runtime.log ? this.runtime.log(line) : console.log(line))
+    return this.contract.execute({ type: 'tx', key: tx, value: { dispatch, ipk, wp: ZERO_KEY_HEX } }, storage, { log })
   }
 }
 

@@ -6,10 +6,10 @@
 import fs from 'fs'
 import path from 'path'
 import ReadyResource from 'ready-resource'
-import Corestore from 'corestore'
-import CoreStorage from 'hypercore-storage'
+import Corestore from 'corestore-subnet'
+import CoreStorage from 'hypercore-storage-subnet'
 import Rache from 'rache'
-import Autobase from 'autobase'
+import Autobase from 'autobase-subnet'
 import Hyperbee from 'hyperbee'
 import Protomux from 'protomux'
 import b4a from 'b4a'
@@ -24,6 +24,7 @@ import { ViewBee, readView } from './view-bee.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
+import { SubnetStoreFormatError } from './errors.js'
 
 export interface SubnetWallet {
   publicKeyHex: string
@@ -187,7 +188,15 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
       blockCache: false,
       tableCacheIndexAndFilterBlocks: false
     }), { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }) })
-    await this.store.ready()
+    try {
+      await this.store.ready()
+    } catch (err) {
+      // A failed open never reaches _close: release the storage here.
+      await this.store.close().catch(() => {})
+      // hypercore-storage refuses a store of a later format before it changes anything in it.
+      if (/^Unsupported version: \d+/.test((err as Error)?.message ?? '')) throw new SubnetStoreFormatError(opts.storeDir, err)
+      throw err
+    }
     // The app exists before the base opens, so apply never runs without a contract.
     const app = createSubnetApp(this, opts.ProtocolClass, opts.ContractClass, { config: { channel: opts.channel } })
     this.protocol = app.protocol

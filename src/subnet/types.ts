@@ -36,8 +36,13 @@ export interface ApplyNode {
 export type ContractResult = unknown
 
 /** What apply needs from the app's contract. */
+export interface ExecuteOptions {
+  /** Where the contract's `log` lines go for this run (apply: the peer's log; a simulation: its caller). */
+  log?: ((line: string) => void) | null
+}
+
 export interface ContractRuntime {
-  execute (op: Record<string, unknown>, storage: ViewStore): Promise<ContractResult>
+  execute (op: Record<string, unknown>, storage: ViewStore, options?: ExecuteOptions): Promise<ContractResult>
 }
 
 /** Read access to the confirmed MSB view that `tx` ops are checked against (issue 5 provides it). */

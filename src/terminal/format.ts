@@ -1,29 +1,10 @@
-// A small, dependency-free stand-in for Node's util.inspect on plain data, so TTY output looks the
-// same under Node and Bare (`{ channels: [ '0000intercom' ], connectionCount: 1 }`).
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+// TTY output formatting: exactly what console.log prints (the reference prints with console.log, and agents
+// parse those lines), rendered by the host's own formatter so Node and Bare print the same.
+import { formatArgs } from '../host/format.js'
 
-export function inspectValue (v: unknown, depth = 0): string {
-  if (v === null) return 'null'
-  if (v === undefined) return 'undefined'
-  if (typeof v === 'string') return depth === 0 ? v : quote(v)
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v) + (typeof v === 'bigint' ? 'n' : '')
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]'
-    return '[ ' + v.map((x) => inspectValue(x, depth + 1)).join(', ') + ' ]'
-  }
-  if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-    if (entries.length === 0) return '{}'
-    return '{ ' + entries.map(([k, x]) => `${IDENT.test(k) ? k : quote(k)}: ${inspectValue(x, depth + 1)}`).join(', ') + ' }'
-  }
-  return String(v)
-}
+export { formatArgs }
 
-function quote (s: string): string {
-  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'"
-}
-
-/** Joins console-style arguments the way console.log does for our purposes. */
-export function formatArgs (args: unknown[]): string {
-  return args.map((a) => inspectValue(a, 0)).join(' ')
+/** One value as console.log prints it: strings as they are, everything else as util.inspect renders it. */
+export function inspectValue (v: unknown): string {
+  return formatArgs([v])
 }

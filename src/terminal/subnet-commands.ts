@@ -49,6 +49,14 @@ export const MISSING_COMMAND = 'Missing option. Please use the --command flag.'
 
 type Args = Record<string, string | null>
 
+const BUILTIN_ERROR_NAMES = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError'])
+
+/** The first line console.log prints for a thrown error: `Error: <message>` (engine error types keep their name). */
+function errorHeadline (err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  return `${BUILTIN_ERROR_NAMES.has(err.name) ? err.name : 'Error'}: ${err.message}`
+}
+
 interface Session {
   subnet: TerminalSubnet
   signer: KeyPair
@@ -280,16 +288,18 @@ export const subnetCommands: CommandSpec[] = [
       const protocol = subnet.protocol
       let result: unknown
       try {
-        result = await protocol.tx({ command }, sim)
-      } catch (err: any) {
-        return ctx.print(err?.message ?? String(err))
+        // A simulated contract prints through `print`, as the reference's contracts print with console.log.
+        result = await protocol.tx({ command }, sim, null, { log: (line) => ctx.print(line) })
+      } catch (err) {
+        // The reference prints the thrown error with console.log; its first line is `<name>: <message>`.
+        return ctx.print(errorHeadline(err))
       }
-      if (sim) {
-        const err = protocol.getError(result)
-        return ctx.print(err !== null ? err.message : result)
-      }
+      // As in the reference: an error result prints its message; a simulation prints nothing else (the
+      // contract's own lines were its output); a settled tx prints its MSB hash.
+      const err = protocol.getError(result)
+      if (err !== null) return ctx.print(err.message)
       const tx = (result as { txo?: { tx?: unknown } } | null)?.txo?.tx
-      ctx.print(`MSB TX broadcasted: ${typeof tx === 'string' ? tx : JSON.stringify(result)}`)
+      if (!sim && typeof tx === 'string') ctx.print(`MSB TX broadcasted: ${tx}`)
     }
   }
 ]

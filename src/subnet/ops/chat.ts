@@ -46,7 +46,7 @@ export const msg: OpHandler = async (op, { store, ctx }) => {
   }
   // Deviation: without a contract the reference crashes apply (null contract); we skip.
   if (ctx.contract === null) return skip('no contract')
-  const verdict = contractErrorOf(await executeContract(ctx.contract, op, store))
+  const verdict = contractErrorOf(await executeContract(ctx.contract, op, store, { log: ctx.log }))
   if (verdict !== null) return skip(`rejected by the contract: ${String(verdict.message)}`)
   const n = await readCount(store, 'msgl')
   const u = await readCount(store, 'umsgl/' + address)

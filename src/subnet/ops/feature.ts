@@ -19,7 +19,7 @@ export const feature: OpHandler = async (op, { store, ctx }) => {
   if (!verifyText(dispatch.hash, signedText(dispatch.value, dispatch.nonce), admin.key)) return skip('not signed by the admin')
   // Deviation: without a contract the reference crashes apply (null contract); we skip.
   if (ctx.contract === null) return skip('no contract')
-  await executeContract(ctx.contract, op, store)
+  await executeContract(ctx.contract, op, store, { log: ctx.log })
   await markSignatureUsed(store, dispatch.hash)
   return APPLIED
 }

@@ -86,7 +86,7 @@ export const tx: OpHandler = async (op, { store, ctx }) => {
   if (await store.has('tx/' + op.key)) return skip('tx already indexed')
   // Deviation: without a contract the reference crashes apply (null contract); we skip.
   if (ctx.contract === null) return skip('no contract')
-  const result = await executeContract(ctx.contract, op, store)
+  const result = await executeContract(ctx.contract, op, store, { log: ctx.log })
   const err = contractErrorOf(result)
   // Not indexed; whatever the contract wrote before returning stays, as in the reference. (`result` is tested
   // too: contractErrorOf turns an error-like non-Error object into a plain Error, losing its class name.)
