@@ -276,7 +276,17 @@ test('subnet terminal commands append the reference ops and apply them', { timeo
   assert.ok(help.indexOf('Setup Commands:') < help.indexOf('Chat Commands:'))
   const stats = await admin.run('/stats')
   assert.equal(stats[0], '--- Stats ---')
-  assert.ok(stats.includes(`Address: ${A}`), 'existing lines kept')
+  // The reference's lines first, in its order and formats.
+  const refStats = [
+    '--- Stats ---', `wallet.address: ${A}`, `hypermall.writerKey: ${rt.writerKeyHex}`, `admin: ${A}`, 'isIndexer: true', 'isWriter: true',
+    /^swarm\.connections\.size: \d+$/, /^base\.view\.core\.signedLength: \d+$/, /^base\.signedLength \d+$/, /^base\.indexedLength \d+$/,
+    'base.linearizer.indexers.length 1', `base.key: ${rt.bootstrapHex}`, /^discoveryKey: [0-9a-f]{64}$/,
+    /^VIEW Dag: [0-9a-f]{64} \(length: \d+\)$/, /^SYSTEM Dag: [0-9a-f]{64} \(length: \d+\)$/, 'Total Registered Writers: 0'
+  ]
+  refStats.forEach((want, i) => {
+    if (typeof want === 'string') assert.equal(stats[i], want)
+    else assert.match(stats[i]!, want)
+  })
   assert.ok(stats.includes(`Admin: ${A} (this peer)`))
   assert.ok(stats.includes('Is indexer: true'))
   assert.ok(stats.includes('Is writer: true'))

@@ -56,7 +56,7 @@ test('terminal commands print what the reference prints', { timeout: 60_000 }, a
   assert.match(keys[2]!, /^Secret Key: [0-9a-f]{128}$/)
   const stats = (await run('/stats')).out
   assert.equal(stats[0], '--- Stats ---')
-  assert.ok(stats.includes(`Address: ${me.key}`))
+  assert.equal(stats[1], `wallet.address: ${me.key}`)
 
   assert.deepEqual((await run('/bogus')).out, ['Unknown command: /bogus. Type /help for the list of commands.'])
   assert.deepEqual((await run('hello')).out, ['Commands start with "/". Type /help for the list of commands.'])

@@ -192,7 +192,14 @@ declare module 'hyperbee' {
   }
   class Hyperbee {
     constructor (core: unknown, opts?: { keyEncoding?: string, valueEncoding?: string, extension?: boolean })
-    readonly core: { length: number, signedLength: number, key: Uint8Array, on (ev: string, fn: (...a: any[]) => void): void, off (ev: string, fn: (...a: any[]) => void): void }
+    readonly core: {
+      length: number
+      signedLength: number
+      key: Uint8Array
+      treeHash (length?: number): Promise<Uint8Array>
+      on (ev: string, fn: (...a: any[]) => void): void
+      off (ev: string, fn: (...a: any[]) => void): void
+    }
     readonly version: number
     ready (): Promise<void>
     get (key: string): Promise<BeeEntry | null>
@@ -233,6 +240,9 @@ declare module 'autobase' {
     readonly isIndexer: boolean
     readonly signedLength: number
     readonly indexedLength: number
+    /** The system view (membership, heads); its core is what `/stats` reports as the SYSTEM Dag. */
+    readonly system: { readonly core: { readonly length: number, treeHash (length?: number): Promise<Uint8Array> } }
+    readonly linearizer: { readonly indexers: ReadonlyArray<unknown> }
     ready (): Promise<void>
     close (): Promise<void>
     update (): Promise<void>

@@ -6,7 +6,7 @@ import { parseTtyArgs, pickArg } from './args.js'
 import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
 import { isHex, type KeyPair } from '../crypto/index.js'
 import type { SidechannelManager } from '../sidechannel/manager.js'
-import { subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
+import { referenceSubnetStatsLines, subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
 import { MSB_COMMANDS, type TerminalMsb } from './msb-commands.js'
 
 export interface TerminalPeer {
@@ -201,10 +201,14 @@ export const systemCommands: CommandSpec[] = [
     description: 'identity, connections and channel statistics',
     async run (_args, ctx) {
       const { peer } = ctx
-      ctx.print('--- Stats ---')
-      ctx.print(`Address: ${peer.identity.publicKeyHex}`)
-      ctx.print(`Trac address: ${peer.identity.address ?? 'null'}`)
       const sc = peer.sidechannel
+      // The reference's lines first (trac-peer's verifyDag), in its order and formats; ours follow.
+      ctx.print('--- Stats ---')
+      ctx.print('wallet.address:', peer.identity.publicKeyHex)
+      if (peer.subnet) {
+        for (const line of await referenceSubnetStatsLines(peer.subnet, sc ? sc.connectionCount() : 0)) ctx.print(line)
+      }
+      ctx.print(`Trac address: ${peer.identity.address ?? 'null'}`)
       ctx.print(`Connections: ${sc ? sc.connectionCount() : 0}`)
       if (sc) {
         const s = sc.detailedStats()

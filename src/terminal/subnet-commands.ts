@@ -11,6 +11,7 @@ import {
 } from '../subnet/builders.js'
 import type { Protocol } from '../subnet/protocol.js'
 import { pickArg } from './args.js'
+import { formatArgs } from './format.js'
 import type { CommandContext, CommandSpec } from './commands.js'
 
 /** What the terminal needs from the subnet runtime (`SubnetRuntime` satisfies it). */
@@ -27,8 +28,10 @@ export interface TerminalSubnet {
     readonly indexedLength: number
     readonly key: Uint8Array
     readonly discoveryKey: Uint8Array
+    readonly system: { readonly core: { readonly length: number, treeHash (): Promise<Uint8Array> } }
+    readonly linearizer: { readonly indexers: { readonly length: number } }
     readonly view: {
-      readonly core: { readonly length: number, readonly signedLength: number }
+      readonly core: { readonly length: number, readonly signedLength: number, treeHash (): Promise<Uint8Array> }
       /** The raw entry, so "set to null" and "never set" can be told apart. */
       get (key: string): Promise<{ value: unknown } | null>
     }
@@ -304,7 +307,36 @@ export const subnetCommands: CommandSpec[] = [
   }
 ]
 
-/** The subnet lines of `/stats`. */
+/**
+ * The subnet part of the reference's `/stats` (trac-peer's verifyDag), line for line: labels, separators
+ * (`base.signedLength 3` has no colon there either) and values as its console.log prints them.
+ */
+export async function referenceSubnetStatsLines (subnet: TerminalSubnet, connections: number): Promise<string[]> {
+  const { base } = subnet
+  const view = base.view.core
+  const system = base.system.core
+  const [viewDag, systemDag] = await Promise.all([view.treeHash(), system.treeHash()])
+  const admin = await base.view.get('admin')
+  const wrl = await base.view.get('wrl')
+  return [
+    formatArgs(['hypermall.writerKey:', subnet.writerKeyHex]),
+    `admin: ${admin !== null ? String(admin.value) : 'unset'}`,
+    `isIndexer: ${subnet.isIndexer}`,
+    `isWriter: ${subnet.writable}`,
+    formatArgs(['swarm.connections.size:', connections]),
+    formatArgs(['base.view.core.signedLength:', view.signedLength]),
+    formatArgs(['base.signedLength', base.signedLength]),
+    formatArgs(['base.indexedLength', base.indexedLength]),
+    formatArgs(['base.linearizer.indexers.length', base.linearizer.indexers.length]),
+    `base.key: ${toHex(base.key)}`,
+    formatArgs(['discoveryKey:', toHex(base.discoveryKey)]),
+    `VIEW Dag: ${toHex(viewDag)} (length: ${view.length})`,
+    `SYSTEM Dag: ${toHex(systemDag)} (length: ${system.length})`,
+    formatArgs(['Total Registered Writers:', wrl !== null ? wrl.value : 0])
+  ]
+}
+
+/** Our own subnet lines of `/stats`, after the reference's. */
 export async function subnetStatsLines (subnet: TerminalSubnet, walletPublicKeyHex: string): Promise<string[]> {
   const { base } = subnet
   const admin = await subnet.get('admin')
