@@ -44,6 +44,11 @@ export interface SubnetRuntimeOptions<P extends Protocol, C extends ContractRunt
   ContractClass: new (protocol: P, config?: Record<string, unknown>) => C
   msb?: MsbView | null
   log?: (line: string) => void
+  /**
+   * The Corestore primary key of a NEW store (its writer key derives from it); ignored once the store exists.
+   * Tests use it to reproduce the reference's recorded cores byte for byte. Default: random.
+   */
+  primaryKey?: Uint8Array
   /** How often an indexer nudges signing with an empty append when the view is unsigned (reference: 10 s). */
   updaterIntervalMs?: number
 }
@@ -187,7 +192,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
       writeBufferSize: 4 * 1024 * 1024,
       blockCache: false,
       tableCacheIndexAndFilterBlocks: false
-    }), { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }) })
+    }), { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }), ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {}) })
     try {
       await this.store.ready()
     } catch (err) {

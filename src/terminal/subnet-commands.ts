@@ -31,7 +31,7 @@ export interface TerminalSubnet {
     readonly system: { readonly core: { readonly length: number, treeHash (): Promise<Uint8Array> } }
     readonly linearizer: { readonly indexers: { readonly length: number } }
     readonly view: {
-      readonly core: { readonly length: number, readonly signedLength: number, treeHash (): Promise<Uint8Array> }
+      readonly core: { readonly length: number, readonly signedLength: number, readonly key: Uint8Array, treeHash (): Promise<Uint8Array> }
       /** The raw entry, so "set to null" and "never set" can be told apart. */
       get (key: string): Promise<{ value: unknown } | null>
     }
@@ -348,6 +348,7 @@ export async function subnetStatsLines (subnet: TerminalSubnet, walletPublicKeyH
     `Base signed length: ${base.signedLength}, indexed length: ${base.indexedLength}`,
     `Subnet bootstrap: ${subnet.bootstrapHex}`,
     `Subnet discovery key: ${toHex(base.discoveryKey)}`,
+    `View core key: ${toHex(base.view.core.key)}`,
     `Writer key: ${subnet.writerKeyHex}`
   ]
   if (subnet.stats) lines.push(`Subnet ops: applied ${subnet.stats.applied}, skipped ${subnet.stats.skipped}`)
