@@ -241,7 +241,7 @@ declare module 'autobase' {
     readonly signedLength: number
     readonly indexedLength: number
     /** The system view (membership, heads); its core is what `/stats` reports as the SYSTEM Dag. */
-    readonly system: { readonly core: { readonly length: number, treeHash (length?: number): Promise<Uint8Array> } }
+    readonly system: { readonly core: { readonly key: Uint8Array, readonly length: number, treeHash (length?: number): Promise<Uint8Array> } }
     readonly linearizer: { readonly indexers: ReadonlyArray<unknown> }
     ready (): Promise<void>
     close (): Promise<void>
@@ -301,4 +301,12 @@ declare module 'corestore-subnet' {
 declare module 'hypercore-storage-subnet' {
   import CoreStorage = require('hypercore-storage')
   export = CoreStorage
+}
+
+// rocksdb-native: only the column family the subnet storage builds (see src/subnet/storage.ts).
+declare module 'rocksdb-native' {
+  class RocksDB {
+    static ColumnFamily: new (name: string, opts?: Record<string, unknown>) => unknown
+  }
+  export = RocksDB
 }

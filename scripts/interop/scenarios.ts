@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { PeerProcess, type Impl, type PeerLaunch } from './peer-process.js'
-import { compareDumps, dumpStore } from './store-dump.js'
+import { compareDumps, dumpStore } from '../../src/subnet/store-dump.js'
 
 export interface ScenarioEnv {
   runDir: string

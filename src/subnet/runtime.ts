@@ -7,7 +7,6 @@ import fs from 'fs'
 import path from 'path'
 import ReadyResource from 'ready-resource'
 import Corestore from 'corestore-subnet'
-import CoreStorage from 'hypercore-storage-subnet'
 import Rache from 'rache'
 import Autobase from 'autobase-subnet'
 import Hyperbee from 'hyperbee'
@@ -25,6 +24,7 @@ import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbV
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
 import type { ContractRuntime } from './types.js'
 import { SubnetStoreFormatError } from './errors.js'
+import { createSubnetStorage } from './storage.js'
 
 export interface SubnetWallet {
   publicKeyHex: string
@@ -188,16 +188,19 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     // node caches, let a busy writer grow from 249 to 442 MiB between 5k and 30k posts. Small write
     // buffers, no block cache and one bounded cache shared by every core keep it at 191 → 233 MiB
     // for ~25% less peak throughput (bench/, `--only subnet`).
-    this.store = new Corestore(new CoreStorage(opts.storeDir, {
+    const storage = createSubnetStorage(opts.storeDir, {
       writeBufferSize: 4 * 1024 * 1024,
       blockCache: false,
       tableCacheIndexAndFilterBlocks: false
-    }), { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }), ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {}) })
+    })
+    this.store = new Corestore(storage, { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }), ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {}) })
     try {
       await this.store.ready()
     } catch (err) {
-      // A failed open never reaches _close: release the storage here.
+      // A failed open never reaches _close, and a Corestore that did not open does not close its storage:
+      // release the database (and its locks) here.
       await this.store.close().catch(() => {})
+      await (storage as unknown as { close (): Promise<void> }).close().catch(() => {})
       // hypercore-storage refuses a store of a later format before it changes anything in it.
       if (/^Unsupported version: \d+/.test((err as Error)?.message ?? '')) throw new SubnetStoreFormatError(opts.storeDir, err)
       throw err

@@ -1,6 +1,7 @@
 // Reads a stopped peer's subnet store directly (Corestore + hypercore-storage in the reference's format, no
 // Autobase, no apply): every core in it with its length, tree hash and blocks, and a view core's entries.
-// Reference and our stores have the same format, so one reader compares both byte for byte.
+// Reference and our stores have the same format, so one reader compares both byte for byte (the live interop
+// check and the recorded-blocks test use it). The store must not be open elsewhere (RocksDB takes a lock).
 import Corestore from 'corestore-subnet'
 import CoreStorage from 'hypercore-storage-subnet'
 import Hyperbee from 'hyperbee'
