@@ -184,10 +184,10 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   protected override async _open (): Promise<void> {
     const { opts } = this
     const bootstrap = await this.resolveBootstrap()
-    // Memory: RocksDB's default 64 MiB write buffers and block cache, and Hyperbee's 65,536-entry
-    // node caches, let a busy writer grow from 249 to 442 MiB between 5k and 30k posts. Small write
-    // buffers, no block cache and one bounded cache shared by every core keep it at 191 → 233 MiB
-    // for ~25% less peak throughput (bench/, `--only subnet`).
+    // Memory: RocksDB's default 64 MiB write buffers and block cache, and Hyperbee's 65,536-entry node
+    // caches, let a busy writer grow without bound (249 → 442 MiB from 5k to 30k posts when measured). Small
+    // write buffers (see storage.ts), no block cache and one bounded cache shared by every core keep it near
+    // 110–130 MiB for some peak throughput (bench/README.md).
     const storage = createSubnetStorage(opts.storeDir, {
       writeBufferSize: 4 * 1024 * 1024,
       blockCache: false,
