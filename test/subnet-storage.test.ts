@@ -20,30 +20,31 @@ function tmp (t: { after: (fn: () => void) => void }): string {
   return dir
 }
 
-/** `write_buffer_size` of each column family, from the newest RocksDB OPTIONS file. */
-function writeBuffers (dir: string): Record<string, number> {
+/** `option` of each column family (its CF and table sections), from the newest RocksDB OPTIONS file. */
+function cfOption (dir: string, option: string): Record<string, string> {
   const file = fs.readdirSync(path.join(dir, 'db')).filter((f) => f.startsWith('OPTIONS-')).sort().pop()!
-  const out: Record<string, number> = {}
+  const out: Record<string, string> = {}
   let family = ''
   for (const line of fs.readFileSync(path.join(dir, 'db', file), 'utf8').split('\n')) {
-    const cf = /^\[CFOptions "([^"]+)"\]/.exec(line)
-    if (cf) family = cf[1]!
-    const wb = /^\s*write_buffer_size=(\d+)/.exec(line)
-    if (wb && family) out[family] = Number(wb[1])
+    const section = /^\[(?:CFOptions|TableOptions\/BlockBasedTable) "([^"]+)"\]/.exec(line)
+    if (section) family = section[1]!
+    const m = new RegExp(`^\\s*${option}=(.*)$`).exec(line)
+    if (m && family) out[family] = m[1]!
   }
   return out
 }
 
-test('subnet storage: the corestore column family gets the write buffer asked for, data reads back', async (t) => {
+test('subnet storage: the corestore column family gets the write buffer and filters asked for, data reads back', async (t) => {
   const dir = tmp(t)
-  const open = () => new CorestoreSubnet(createSubnetStorage(dir, { writeBufferSize: 4 << 20, blockCache: false, tableCacheIndexAndFilterBlocks: false }))
+  const open = () => new CorestoreSubnet(createSubnetStorage(dir, { writeBufferSize: 4 << 20, blockCache: false, tableCacheIndexAndFilterBlocks: false, bloomFilters: false }))
   let store = open()
   await store.ready()
   const core = store.get({ name: 'probe' })
   await core.ready()
   await core.append(Buffer.from('block 0'))
   await store.close()
-  assert.deepEqual(writeBuffers(dir), { default: 4 << 20, corestore: 4 << 20 })
+  assert.deepEqual(cfOption(dir, 'write_buffer_size'), { default: String(4 << 20), corestore: String(4 << 20) })
+  assert.equal(cfOption(dir, 'filter_policy').corestore, 'nullptr')
   store = open()
   await store.ready()
   const again = store.get({ name: 'probe' })

@@ -191,7 +191,8 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     const storage = createSubnetStorage(opts.storeDir, {
       writeBufferSize: 4 * 1024 * 1024,
       blockCache: false,
-      tableCacheIndexAndFilterBlocks: false
+      tableCacheIndexAndFilterBlocks: false,
+      bloomFilters: false
     })
     this.store = new Corestore(storage, { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }), ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {}) })
     try {

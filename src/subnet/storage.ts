@@ -1,7 +1,8 @@
 // The subnet's Corestore storage: hypercore-storage 1.18.0, the reference's format, with the memory settings
 // the peer runs with. hypercore-storage 1.18.0 builds its RocksDB column family without a write-buffer
 // option (so RocksDB's 64 MiB default applies); that family is swapped here, before anything is opened, for
-// one with the same options plus `writeBufferSize`. What is written to disk is unchanged.
+// one with the same options plus `writeBufferSize` and, optionally, no bloom filters. The data written (keys and
+// values, so everything hypercore reads back) is unchanged.
 import CoreStorage from 'hypercore-storage-subnet'
 import RocksDB from 'rocksdb-native'
 
@@ -14,6 +15,8 @@ export interface SubnetStorageOptions {
   /** false: no RocksDB block cache (reads go to the OS page cache). */
   blockCache: boolean
   tableCacheIndexAndFilterBlocks: boolean
+  /** Bloom filters on the column family (RocksDB's default, 10 bits per key). */
+  bloomFilters: boolean
 }
 
 // rocksdb-native 3.18 (pinned): a database session keeps its column family in `_columnFamily`, and the shared
@@ -39,7 +42,11 @@ export function createSubnetStorage (dir: string, opts: SubnetStorageOptions): C
     tableFormatVersion: 6,
     optimizeFiltersForMemory: false,
     blockCache: opts.blockCache,
-    writeBufferSize: opts.writeBufferSize
+    writeBufferSize: opts.writeBufferSize,
+    // No bloom filters: without a block cache RocksDB keeps every SST's filter in memory, so they grow with the
+    // store (~10 MiB over a writer's first 30k posts); without them memory stays flat at the same speed
+    // (bench/README.md). Point reads then consult each level's index instead.
+    filterPolicy: opts.bloomFilters ? undefined : null
   })
   families![at] = family
   session._columnFamily = family
