@@ -42,6 +42,13 @@ function sameNodes (a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
+/** The swarm firewall: `--peer-deny` keys, then the caller's own rule (tests). Null when neither is set. */
+export function denyFirewall (deny: string[] | null, extra: ((remote: Uint8Array) => boolean) | null): ((remote: Uint8Array) => boolean) | null {
+  const denied = new Set((deny ?? []).map((k) => k.toLowerCase()))
+  if (denied.size === 0) return extra
+  return (remote) => denied.has(toHex(remote)) || (extra !== null && extra(remote))
+}
+
 export class PeerStartupError extends Error {
   override name = 'PeerStartupError'
 }
@@ -108,10 +115,11 @@ export class IntercomPeer extends ReadyResource {
       this.log(`Local DHT started on ${addr} (other peers: --dht-bootstrap ${addr})`)
     }
 
+    const firewall = denyFirewall(config.peer.deny, this.opts.firewall ?? null)
     this.swarm = createPeerSwarm({
       keyPair: wallet.keyPair,
       bootstrap: this.dhtBootstrap,
-      ...(this.opts.firewall ? { firewall: this.opts.firewall } : {})
+      ...(firewall ? { firewall } : {})
     })
     const dhtReady = await waitForDht(this.swarm.dht, {
       timeoutMs: 30_000,

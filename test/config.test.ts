@@ -68,7 +68,7 @@ test('defaults for an empty command line', () => {
   assert.equal(c.version, false)
   assert.equal(c.timer, false)
   assert.equal(c.storeLabel, null)
-  assert.deepEqual(c.peer, { storeName: 'peer', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP] })
+  assert.deepEqual(c.peer, { storeName: 'peer', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP], deny: null })
   assert.deepEqual(c.msb, {
     enabled: true, network: 'mainnet', bootstrap: null, channel: null,
     storeName: 'peer-msb', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP]
@@ -518,4 +518,27 @@ test('npm start, the entry shebang and the bench share one runtime setting (scri
   assert.equal(pkg.scripts.start, `${expected} dist/index.js`)
   const firstLine = fs.readFileSync(new URL('index.ts', root), 'utf8').split('\n')[0]
   assert.equal(firstLine, `#!/usr/bin/env -S ${expected}`)
+})
+
+test('--peer-deny: a block list of peer keys for the swarm firewall', async () => {
+  const { denyFirewall } = await import('../src/peer.js')
+  const a = 'ab'.repeat(32)
+  const b = 'cd'.repeat(32)
+  const cfg = parseConfig(['--peer-deny', `${a.toUpperCase()},${b}`], {})
+  assert.deepEqual(cfg.peer.deny, [a, b])
+  assert.equal(parseConfig([], {}).peer.deny, null)
+  assert.equal(parseConfig([], { PEER_DENY: a }).peer.deny?.[0], a)
+  assert.throws(() => parseConfig(['--peer-deny', 'nothex'], {}), /peer-deny/)
+  const key = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'))
+  const fw = denyFirewall(cfg.peer.deny, null)!
+  assert.equal(fw(key(a)), true)
+  assert.equal(fw(key(b)), true)
+  assert.equal(fw(key('ef'.repeat(32))), false)
+  assert.equal(denyFirewall(null, null), null)
+  const extra = (r: Uint8Array): boolean => r[0] === 0xef
+  assert.equal(denyFirewall(null, extra), extra)
+  const both = denyFirewall([a], extra)!
+  assert.equal(both(key(a)), true)
+  assert.equal(both(key('ef'.repeat(32))), true)
+  assert.equal(both(key(b)), false)
 })

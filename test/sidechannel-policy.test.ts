@@ -33,6 +33,7 @@ import {
   decideOpenRequest,
   extractWelcome,
   isAuthorized,
+  shouldSendAuth,
   nextRelayTtl,
   readControl,
   sendDecision
@@ -655,6 +656,31 @@ test('checkInviteGate: every admission path and every rejection', () => {
   // Self as the fallback inviter needs no local invite.
   const alone = baseConfig({ inviteRequired: true })
   assert.deepEqual(checkInviteGate(inviteInput({ policy: alone, selfHoldsValidLocalInvite: false, remoteInviteExpiry: NOW + 1 })), { ok: true })
+})
+
+test('shouldSendAuth: our invite goes to inviters, the owner and peers that showed theirs, nobody else', () => {
+  const input = (o: Partial<Parameters<typeof shouldSendAuth>[0]> = {}): Parameters<typeof shouldSendAuth>[0] => ({
+    policy: baseConfig({ inviteRequired: true, inviterKeys: [INVITER], owners: new Map([['pub1', OWNER]]) }),
+    channel: 'pub1',
+    remoteKey: REMOTE,
+    selfHoldsValidLocalInvite: true,
+    remoteInviteExpiry: null,
+    now: NOW,
+    ...o
+  })
+  // An uninvited or unknown remote never sees it (B15).
+  assert.equal(shouldSendAuth(input()), false)
+  // Inviters (any case) and the channel owner vouch for the channel.
+  assert.equal(shouldSendAuth(input({ remoteKey: INVITER.toUpperCase() })), true)
+  assert.equal(shouldSendAuth(input({ remoteKey: OWNER })), true)
+  // A remote that showed a valid invite for the channel gets ours back; an expired one does not.
+  assert.equal(shouldSendAuth(input({ remoteInviteExpiry: NOW + 1 })), true)
+  assert.equal(shouldSendAuth(input({ remoteInviteExpiry: NOW })), false)
+  // Nothing to show: no valid local invite, an inviter (needs none), or a channel that is not invite-only.
+  assert.equal(shouldSendAuth(input({ remoteKey: INVITER, selfHoldsValidLocalInvite: false })), false)
+  assert.equal(shouldSendAuth(input({ remoteKey: INVITER, policy: baseConfig({ inviteRequired: true, inviterKeys: [SELF] }) })), false)
+  assert.equal(shouldSendAuth(input({ remoteKey: INVITER, channel: ENTRY })), false)
+  assert.equal(shouldSendAuth(input({ remoteKey: INVITER, policy: baseConfig({ inviterKeys: [INVITER] }) })), false)
 })
 
 test('isAuthorized (§4.2)', () => {

@@ -17,7 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import createTestnet from 'hyperdht/testnet.js'
-import { SCENARIOS, runScenario, type ScenarioResult } from './scenarios.js'
+import { RELAY_SCENARIOS, SCENARIOS, runScenario, type ScenarioResult } from './scenarios.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..', '..')
@@ -43,7 +43,7 @@ function parse (argv: string[]): Options {
   const o: Options = {
     ref: '',
     bare: path.join(REPO, 'node_modules', 'bare-runtime-linux-x64', 'bin', 'bare'),
-    only: Object.keys(SCENARIOS),
+    only: [...Object.keys(SCENARIOS), ...Object.keys(RELAY_SCENARIOS)],
     keep: false,
     runDir: null,
     verbose: false,
@@ -64,7 +64,7 @@ function parse (argv: string[]): Options {
     else if (a === '--verbose') o.verbose = true
     else if (a === '--no-isolate') o.isolate = false
     else if (a === '--help' || a === '-h') {
-      console.log(`${USAGE}\nScenarios: ${Object.entries(SCENARIOS).map(([k, v]) => `\n  ${k}: ${v.title}`).join('')}`)
+      console.log(`${USAGE}\nScenarios: ${Object.entries({ ...SCENARIOS, ...RELAY_SCENARIOS }).map(([k, v]) => `\n  ${k}: ${v.title}`).join('')}`)
       process.exit(0)
     } else fail(`Unknown option ${a}.\n${USAGE}`)
   }
@@ -74,7 +74,8 @@ function parse (argv: string[]): Options {
   }
   if (!fs.existsSync(o.bare)) fail(`No Bare binary at ${o.bare}; pass --bare <path> (the reference runs under Bare).`)
   if (!fs.existsSync(path.join(REPO, 'dist', 'index.js'))) fail('dist/index.js is missing: run `npm run build` first.')
-  for (const s of o.only) if (!(s in SCENARIOS)) fail(`Unknown scenario ${s}; known: ${Object.keys(SCENARIOS).join(', ')}`)
+  const known = [...Object.keys(SCENARIOS), ...Object.keys(RELAY_SCENARIOS)]
+  for (const s of o.only) if (!known.includes(s)) fail(`Unknown scenario ${s}; known: ${known.join(', ')}`)
   return o
 }
 

@@ -56,7 +56,14 @@ async function until<T> (what: string, fn: () => Promise<T | false | null | unde
   throw new Error(`timed out (${Math.round(timeoutMs / 1000)} s): ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
 }
 
+/** Sidechannel relay lines: our inviter — a reference invitee — our invitee; the two ends never connect. */
+export const RELAY_SCENARIOS: Record<string, { title: string, sealed: boolean }> = {
+  relay: { title: 'invite-only channel through a reference relay: ours ↔ reference ↔ ours', sealed: false },
+  'relay-sealed': { title: 'sealed invite-only channel through a reference relay (it relays what it cannot read)', sealed: true }
+}
+
 export async function runScenario (name: string, env: ScenarioEnv): Promise<ScenarioResult> {
+  if (name in RELAY_SCENARIOS) return await runRelayScenario(name, env)
   const { roles, title } = SCENARIOS[name]!
   const started = Date.now()
   const checks: ScenarioResult['checks'] = []
@@ -229,6 +236,86 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
   } finally {
     await Promise.all(peers.map((p) => p.stop(10_000).catch(() => p.kill())))
     for (const out of logs.values()) out.end()
+  }
+  return { name, ok: checks.every((c) => c.ok), checks, seconds: (Date.now() - started) / 1000 }
+}
+
+async function runRelayScenario (name: string, env: ScenarioEnv): Promise<ScenarioResult> {
+  const { title, sealed } = RELAY_SCENARIOS[name]!
+  const started = Date.now()
+  const checks: ScenarioResult['checks'] = []
+  const runDir = path.join(env.runDir, name)
+  fs.mkdirSync(runDir, { recursive: true })
+  const logs: fs.WriteStream[] = []
+  const make = (peerName: string, impl: Impl): PeerProcess => {
+    const out = fs.createWriteStream(path.join(runDir, `${peerName}.log`))
+    logs.push(out)
+    return new PeerProcess({
+      name: peerName, impl, runDir, dht: env.dht, channel: `interop-${name}`, refDir: env.refDir, bare: env.bare, repoDir: env.repoDir,
+      log: (line) => {
+        out.write(line + '\n')
+        if (env.verbose) console.log(line)
+      }
+    })
+  }
+  const check = (what: string, ok: boolean, detail?: string): void => {
+    checks.push({ what, ok, ...(detail !== undefined ? { detail } : {}) })
+    env.report(`  ${ok ? 'PASS' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`)
+  }
+  const step = (line: string): void => env.report(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`)
+  const inviter = make('inviter-ours', 'ours')
+  const relay = make('relay-ref', 'reference')
+  const far = make('far-ours', 'ours')
+  const peers = [inviter, relay, far]
+  const CH = 'vip'
+  const inviteOnly = ['--sidechannel-invite-required', '1', '--sidechannel-invite-channels', CH, '--sidechannel-welcome-required', '0']
+  const sealedFlags = sealed ? ['--sidechannel-encrypt-channels', CH] : []
+  /** Sends from `from` until `to` prints the message (the channel opens lazily on every hop). */
+  const deliver = async (from: PeerProcess, to: PeerProcess, text: string): Promise<string> => {
+    const re = new RegExp(`^\\[sidechannel:${CH}\\] ${from.pubkey}: ${text}$`)
+    const mark = to.lines.length
+    return await until(`${text} reaches ${to.label}`, async () => {
+      await from.command(`/sc_send --channel ${CH} --message ${text}`).catch(() => null)
+      try {
+        await to.waitFor(re, 3000, mark)
+        return to.lines.slice(mark).find((l) => re.test(l))!
+      } catch {
+        return false
+      }
+    }, 60_000, 100)
+  }
+  env.report(`\n== ${name}: ${title}`)
+  env.report(`   inviter ours, relay reference, far end ours; run dir ${runDir}`)
+  try {
+    // Our inviter trusts its own invites; the others trust the inviter's. The far end refuses the inviter, so
+    // every message between them crosses the reference peer.
+    await inviter.start({ flags: [...inviteOnly, ...sealedFlags] })
+    await relay.start({ flags: [...inviteOnly, '--sidechannel-inviter-keys', inviter.pubkey] })
+    await far.start({ flags: [...inviteOnly, ...sealedFlags, '--sidechannel-inviter-keys', inviter.pubkey, '--peer-deny', inviter.pubkey] })
+    const invite = async (p: PeerProcess): Promise<string> => {
+      const lines = await inviter.query(`/sc_invite --channel ${CH} --pubkey ${p.pubkey} --ttl 600`, /^invite_b64: /)
+      return lines.at(-1)!.slice('invite_b64: '.length)
+    }
+    const joined = new RegExp(`^Joined sidechannel: ${CH}$`)
+    await inviter.query(`/sc_join --channel ${CH}`, joined)
+    await relay.query(`/sc_join --channel ${CH} --invite ${await invite(relay)}`, joined)
+    await far.query(`/sc_join --channel ${CH} --invite ${await invite(far)}`, joined)
+    step('invites issued and accepted; waiting for the line to carry messages')
+
+    const there = await deliver(inviter, far, 'inviter-to-far')
+    check('our inviter → reference relay → our invitee', true, there)
+    const back = await deliver(far, inviter, 'far-to-inviter')
+    check('our invitee → reference relay → our inviter', true, back)
+    const farStats = await far.stats()
+    check('the two ends are not connected (the far end has one connection, to the relay)', farStats.get('swarm.connections.size') === '1', farStats.get('swarm.connections.size'))
+    const relayRead = relay.lines.filter((l) => l.includes('inviter-to-far') || l.includes('far-to-inviter'))
+    if (sealed) check('the reference relay never saw the plaintext', relayRead.length === 0, relayRead[0])
+    else check('the reference relay delivered the messages it relayed (plain channel)', relayRead.length > 0)
+  } catch (err) {
+    check('scenario ran to the end', false, (err as Error).message)
+  } finally {
+    await Promise.all(peers.map((p) => p.stop(10_000).catch(() => p.kill())))
+    for (const out of logs) out.end()
   }
   return { name, ok: checks.every((c) => c.ok), checks, seconds: (Date.now() - started) / 1000 }
 }

@@ -119,6 +119,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'DHT bootstrap nodes of the peer swarm (subnet and sidechannels). `local` starts a loopback DHT inside this process.'
   },
   {
+    name: 'peer-deny', env: ['PEER_DENY'], group: 'Networking',
+    kind: 'keyList', key: 'peer.deny', default: null, defaultLabel: 'none',
+    help: 'Public keys (64 hex) of peers this peer never connects to or accepts (a block list; also how to build line topologies on one machine).'
+  },
+  {
     name: 'msb-dht-bootstrap', env: ['MSB_DHT_BOOTSTRAP'], group: 'Networking',
     kind: 'hostPorts', key: 'msb.dhtBootstrap', default: MAINNET_DHT_BOOTSTRAP,
     defaultLabel: 'the 5 mainnet DHT nodes (the local DHT when the peer runs with --dht-bootstrap local)',

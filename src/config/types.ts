@@ -10,6 +10,8 @@ export interface PeerSection {
   /** Always ends with `/`. */
   storesDirectory: string
   dhtBootstrap: DhtBootstrap
+  /** Lowercase 64-hex keys of peers the swarm refuses, both ways; null when none. */
+  deny: string[] | null
 }
 
 export interface MsbSection {

@@ -203,6 +203,34 @@ export function isAuthorized (
 }
 
 /**
+ * Whether to show our invite (the `auth` control) to this remote on an invite-only channel. The reference
+ * sends it to every peer that opens the channel (B15); we send it only to peers entitled to see it:
+ * - the inviters and the channel owner, who vouch for the channel (at channel open);
+ * - a peer that showed us a valid invite for the same channel first (its own `auth`, or an invite it
+ *   carried). Reference invitees send theirs at open, so a reference member that relays the channel gets ours
+ *   in return and then accepts and relays our traffic; an uninvited peer never sees it.
+ * Inviters never send one (they need none), and neither does a peer whose own invite is missing or expired.
+ */
+export interface AuthSendInput {
+  policy: ChannelPolicyConfig
+  channel: string
+  remoteKey: string
+  /** Self holds an accepted, unexpired local invite for `channel`. */
+  selfHoldsValidLocalInvite: boolean
+  /** Expiry of the invite the remote showed us for `channel`, or null. */
+  remoteInviteExpiry: number | null
+  now: number
+}
+
+export function shouldSendAuth (input: AuthSendInput): boolean {
+  const { policy, channel } = input
+  if (!inviteRequired(policy, channel) || selfIsInviter(policy) || !input.selfHoldsValidLocalInvite) return false
+  const remote = input.remoteKey.toLowerCase()
+  if (effectiveInviterKeys(policy)?.has(remote) === true || ownerKeyFor(policy, channel) === remote) return true
+  return input.remoteInviteExpiry !== null && input.remoteInviteExpiry > input.now
+}
+
+/**
  * Spec §3 step 7. `verifySig(ownerKeyHex)` checks the payload signature (§2.3) against the owner key.
  * Auth and welcome controls are exempt: invitees and the owner's welcome must reach owner-only channels.
  */

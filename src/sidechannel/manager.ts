@@ -14,15 +14,14 @@ import {
   isSealed, sealMessage, openSealed, newChannelKey, encodeChannelKey, decodeChannelKey, withoutChannelKey
 } from './codec/index.js'
 import {
-  type ChannelPolicyConfig, requiredPowBits, inviteRequired, ownerKeyFor,
-  effectiveInviterKeys, selfIsInviter, selfIsOwner
+  type ChannelPolicyConfig, requiredPowBits, ownerKeyFor, effectiveInviterKeys, selfIsOwner
 } from './policy.js'
 import { RateLimiter } from './rate-limiter.js'
 import { SeenCache } from './seen-cache.js'
 import {
   checkShape, checkChannelBinding, checkFreshness, checkInviteGate, checkOwnerOnly, checkWelcomeControl,
   checkWelcomeGate, checkRegistration, sendDecision, decideOpenRequest, extractWelcome, nextRelayTtl,
-  isAuthorized, AutoJoinLimiter
+  isAuthorized, shouldSendAuth, AutoJoinLimiter
 } from './gates.js'
 import { frameEncoding, serializePayload, type InboundFrame } from './frame.js'
 import { SidechannelStateStore, emptyState, type PersistedSidechannelState } from './state-store.js'
@@ -611,15 +610,22 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /**
-   * §5.5 auth handshake with B15 fixed: the invite (and the welcome inside it) goes only to remotes
-   * that can vouch for the channel, namely inviters and its owner, never to whoever opens the topic.
+   * §5.5 auth handshake with B15 fixed: our invite (and the welcome inside it) goes only to peers entitled to
+   * see it, as `shouldSendAuth` decides: inviters and the owner when the channel opens, and any peer once it
+   * has shown us a valid invite for the channel (reference members show theirs to everyone at open).
    */
   private maybeSendAuth (cs: ConnState, rec: ChannelRecord): void {
-    if (rec.authSent || !inviteRequired(this.policy, rec.name) || selfIsInviter(this.policy)) return
+    if (rec.authSent) return
     const local = this.localInvites.get(rec.name)
-    if (!local || local.expiresAt <= this.now()) return
-    const trusted = effectiveInviterKeys(this.policy)?.has(cs.remoteKey) === true || ownerKeyFor(this.policy, rec.name) === cs.remoteKey
-    if (!trusted) return
+    const send = shouldSendAuth({
+      policy: this.policy,
+      channel: rec.name,
+      remoteKey: cs.remoteKey,
+      selfHoldsValidLocalInvite: local !== undefined && local.expiresAt > this.now(),
+      remoteInviteExpiry: this.rememberedInvite(rec.name, cs.remoteKey),
+      now: this.now()
+    })
+    if (!send || !local) return
     rec.authSent = true
     this.sendDirect(rec, authControl(withoutChannelKey(local.invite)))
   }
@@ -686,8 +692,12 @@ export class SidechannelManager extends ReadyResource {
       }
     })
     if (!invite.ok) return this.drop(invite.reason, C, rk)
-    // B11: once the remote is authorized, the owner can hand it the welcome.
-    if (newlyAuthorized) this.maybeSendWelcome(cs, rec)
+    // B11: once the remote is authorized, the owner can hand it the welcome; a remote that showed us its
+    // invite gets ours in return (what a reference relay needs before it accepts and relays our traffic).
+    if (newlyAuthorized) {
+      this.maybeSendWelcome(cs, rec)
+      this.maybeSendAuth(cs, rec)
+    }
 
     const bits = requiredPowBits(this.policy, C)
     if (bits > 0 && !checkPow(p, bits)) return this.drop('invalid-pow', C, rk)
