@@ -18,6 +18,7 @@ import { MsbOperationError, MsbTimeoutError, type MsbClient } from '../src/msb/c
 import { buildTransfer, buildTxOperation, type PartialOperation } from '../src/msb/ops.js'
 import { MSB_FEE } from '../src/msb/precheck.js'
 import { commandHash } from '../src/subnet/hash.js'
+import { EMPTY_TXV } from '../src/terminal/msb-commands.js'
 
 const MAIN = fileURLToPath(new URL('../dist/src/msb/devnet/main.js', import.meta.url))
 const nonce = (): string => toHex(randomBytes(32))
@@ -144,11 +145,22 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.match(tr.join('\n'), /Transfer confirmed \(MSB signed length \d+\): 1\.5 TNK to/, tr.join('\n'))
   assert.equal(await balance(msbA, addrC), parseAmount('1.5'))
   assert.equal(await balance(msbA, addrA), ten - parseAmount('1.5') - MSB_FEE)
-  const msbStatus = JSON.parse((await run(a, '/msb'))[0]!)
+  // The reference's /msb object: its keys in its order, amounts as decimal TNK strings; the admin counts as a
+  // validator on a network this small (2 validators + the admin), as the reference client counts it.
+  await waitFor(() => msbA.status().connectedValidators === 3, 30_000, () => `3 validators connected: ${JSON.stringify(msbA.status())}`)
+  const msbOut = await run(a, '/msb')
+  const msbStatus = JSON.parse(msbOut[0]!)
+  assert.deepEqual(Object.keys(msbStatus), ['networkId', 'msbBootstrap', 'txv', 'msbSignedLength', 'msbUnsignedLength',
+    'connectedValidators', 'peerMsbAddress', 'peerMsbBalance', 'msbFee'])
+  assert.equal(msbStatus.networkId, 918)
   assert.equal(msbStatus.peerMsbAddress, addrA)
-  assert.equal(msbStatus.msbFee, MSB_FEE.toString())
-  assert.ok(msbStatus.connectedValidators >= 2)
+  assert.equal(msbStatus.peerMsbBalance, '8.47')
+  assert.equal(msbStatus.msbFee, '0.03')
+  assert.equal(msbStatus.connectedValidators, 3)
   assert.equal(msbStatus.msbBootstrap, msbFlags[3])
+  assert.equal(msbStatus.msbUnsignedLength, msbStatus.msbSignedLength)
+  assert.match(msbStatus.txv, /^[0-9a-f]{64}$/)
+  assert.equal(JSON.parse(msbOut[1]!).verified, true, 'the light client\'s own fields follow')
 
   // ---- a validator that drops requests is rotated out; the sends still succeed on the other one
   devnet.send('/drop 0 on')
@@ -262,8 +274,9 @@ test('the peer keeps working when the MSB is unreachable', { timeout: 120_000 },
   await waitFor(() => b.peer.subnet.base.view.core.length > 0, 30_000, 'subnet replicated')
   const status = JSON.parse((await run(a, '/msb'))[0]!)
   assert.equal(status.msbSignedLength, 0)
-  assert.equal(status.txv, null)
+  assert.equal(status.txv, EMPTY_TXV, 'the empty indexer set\'s txv, as an MSB node with empty state prints')
   assert.equal(status.connectedValidators, 0)
+  assert.equal(status.peerMsbBalance, 0, 'no account: the number 0, as the reference prints it')
   const tr = await run(a, `/transfer --to ${a.peer.msb!.addressOf(b.peer.wallet.publicKey)} --amount 1`)
   assert.match(tr.join('\n'), /Command failed: The MSB state has not synced yet/)
   assert.match((await run(a, '/deploy_subnet')).join('\n'), /Command failed: The MSB state has not synced yet/)

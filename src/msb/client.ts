@@ -88,7 +88,18 @@ export interface MsbStatus {
   error: string | null
 }
 
-const MAX_WRITERS_FOR_ADMIN_VALIDATION = 10
+/** MSB's `maxWritersForAdminIndexerConnection`: from this many live writers on, the admin stops validating. */
+export const MAX_WRITERS_FOR_ADMIN_VALIDATION = 10
+
+/**
+ * Whether the admin is still one of the validators a client connects to (MSB's ValidatorObserverService):
+ * yes while fewer than 10 writers other than the admin are alive, i.e. connected (this node counts itself
+ * when it is a writer). So on a small network the admin is dialled and counted in `connectedValidators`,
+ * as the reference client counts it; an admin node reports one fewer because it never connects to itself.
+ */
+export function adminValidates (aliveNonAdminWriters: number): boolean {
+  return aliveNonAdminWriters < MAX_WRITERS_FOR_ADMIN_VALIDATION
+}
 
 export class MsbClient extends ReadyResource {
   readonly network: MsbNetwork
@@ -227,7 +238,8 @@ export class MsbClient extends ReadyResource {
 
   /**
    * Validators from the confirmed state (§1.3): every address in the writer index whose entry is a writer and
-   * not an indexer, plus the admin while the network has at most 10 writers. Connected to by public key.
+   * not an indexer, plus the admin while fewer than 10 of those are alive (`adminValidates`). Connected to by
+   * public key.
    */
   private discover (): void {
     if (this.discovering !== null || this.closing || !this.opened) return
@@ -245,6 +257,7 @@ export class MsbClient extends ReadyResource {
     const keys = new Set<string>()
     const seen = new Set<string>()
     const own = toHex(this.opts.keyPair.publicKey)
+    let selfIsWriter = false
     for (let i = 0; i < writers && keys.size < max && !this.closing; i++) {
       const addrRaw = await this.reader.get('wri/' + String(i))
       if (addrRaw === null) continue
@@ -254,9 +267,11 @@ export class MsbClient extends ReadyResource {
       const account = await this.account(address)
       if (account === null || !account.isWriter || account.isIndexer) continue
       const key = this.publicKeyHexOf(address)
-      if (key !== null && key !== own) keys.add(key)
+      if (key === own) selfIsWriter = true
+      else if (key !== null) keys.add(key)
     }
-    if (writers <= MAX_WRITERS_FOR_ADMIN_VALIDATION) {
+    const alive = (selfIsWriter ? 1 : 0) + [...keys].filter((k) => this.transport.isConnected(k)).length
+    if (adminValidates(alive)) {
       const adminRaw = await this.reader.get('admin')
       const admin = adminRaw === null ? null : decodeAdminEntry(adminRaw, this.network.addressPrefix)
       const key = admin === null ? null : this.publicKeyHexOf(admin.address)

@@ -140,9 +140,16 @@ export class MsbTransport extends EventEmitter {
     return this.validators.has(keyHex)
   }
 
+  /** True when a session with `keyHex` is up (probed, v1 or legacy). */
+  isConnected (keyHex: string): boolean {
+    const mode = this.byKey.get(keyHex.toLowerCase())?.mode
+    return mode === 'v1' || mode === 'legacy'
+  }
+
+  /** Validators with a session up: what the reference reports as `connectedValidators`. */
   connectedValidatorCount (): number {
     let n = 0
-    for (const s of this.byKey.values()) if (this.validators.has(s.key) && (s.mode === 'v1' || s.mode === 'legacy')) n++
+    for (const s of this.byKey.values()) if (this.validators.has(s.key) && this.isConnected(s.key)) n++
     return n
   }
 

@@ -303,6 +303,9 @@ export class SidechannelManager extends ReadyResource {
     this.welcomed.delete(n)
     this.localInvites.delete(n)
     this.remoteInvites.delete(n)
+    // An auto-joined channel that is left frees its slot, or a long-running peer stops auto-joining for good
+    // once it has auto-joined 32 channels in its life.
+    this.autoJoins.forget(n)
     this.persist()
     if (entry.joined) await bounded(this.swarm.leave(entry.topic), this.opts.flushTimeoutMs)
     return true

@@ -8,6 +8,9 @@ import { channelToIc, type PartialOperation } from '../msb/ops.js'
 import { pickArg } from './args.js'
 import type { CommandContext, CommandSpec } from './commands.js'
 
+/** MSB's `txv` for an empty indexer set: BLAKE3 of nothing (what a node with empty state reports). */
+export const EMPTY_TXV = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'
+
 export const MSB_OFF = 'The MSB client is off (--msb 0, or local-only mode refused its DHT); settlement commands are unavailable.'
 
 /** What the terminal uses of the MSB client (`MsbClient` satisfies it). */
@@ -39,17 +42,23 @@ export const MSB_COMMANDS: CommandSpec[] = [
       const kp = ctx.peer.walletKeyPair ?? null
       const address = kp === null ? null : msb.addressOf(kp.publicKey)
       const account = address === null ? null : await msb.account(address)
+      // The reference's object first, with its keys, order and value types: amounts as decimal TNK strings
+      // (0 when there is no account), txv as hex (the empty indexer set's before the first sync, as a node
+      // with empty state reports it). A light client holds only confirmed state, so its unsigned length is
+      // its confirmed length.
       ctx.print({
         networkId: s.networkId,
         msbBootstrap: s.msbBootstrap,
-        txv: s.txv,
+        txv: s.txv ?? EMPTY_TXV,
         msbSignedLength: s.msbSignedLength,
-        // A light client sees only confirmed state; the reference prints its full node's local length here.
-        msbUnsignedLength: null,
+        msbUnsignedLength: s.msbSignedLength,
         connectedValidators: s.connectedValidators,
         peerMsbAddress: address,
-        peerMsbBalance: account === null ? '0' : account.balance.toString(),
-        msbFee: msb.fee.toString(),
+        peerMsbBalance: account === null ? 0 : formatAmount(account.balance),
+        msbFee: formatAmount(msb.fee)
+      })
+      // What only the light client knows, after it.
+      ctx.print({
         network: s.network,
         channel: s.channel,
         knownValidators: s.knownValidators,
