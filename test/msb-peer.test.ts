@@ -42,9 +42,9 @@ class DevnetProcess {
 
   send (line: string): void { this.child.stdin.write(line + '\n') }
 
-  async line (re: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  async line (re: RegExp, timeoutMs = 60_000, from = 0): Promise<RegExpExecArray> {
     return await waitFor(() => {
-      for (const l of this.out) {
+      for (const l of this.out.slice(from)) {
         const m = re.exec(l)
         if (m !== null) return m
       }
@@ -161,6 +161,41 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   assert.equal(msbStatus.msbUnsignedLength, msbStatus.msbSignedLength)
   assert.match(msbStatus.txv, /^[0-9a-f]{64}$/)
   assert.equal(JSON.parse(msbOut[1]!).verified, true, 'the light client\'s own fields follow')
+
+  // ---- a paused validator appends an op after the client timed out and re-sent it to another one: the MSB
+  // applies it once (the late copy is ignored as already applied), so nothing is debited twice
+  const devnetStatus = async (): Promise<{ ignored: number, held0: number }> => {
+    const from = devnet.out.length
+    devnet.send('/status')
+    const ignored = Number((await devnet.line(/^applied: \d+ ok, \d+ failed, (\d+) ignored$/, 10_000, from))[1])
+    const v0 = (await devnet.line(/^validator 0: .*$/, 10_000, from))[0]
+    return { ignored, held0: Number(/held (\d+) request/.exec(v0)?.[1] ?? 0) }
+  }
+  devnet.send('/hold 0 4500')
+  await devnet.line(/validator 0 now holds/, 10_000)
+  const { ignored: ignoredBefore } = await devnetStatus()
+  const aBefore = (await balance(msbA, addrA))!
+  const cBefore = (await balance(msbA, addrC))!
+  const step = parseAmount('0.02')
+  let sent = 0
+  // Least recently used first: within a few sends the paused validator gets one, checks it and stalls; the
+  // client times out and the op goes to another validator.
+  for (let i = 0; i < 4 && (await devnetStatus()).held0 === 0; i++) {
+    const op = msbA.buildTransfer({ address: addrA, secretKey: a.peer.wallet.keyPair.secretKey }, addrC, step)
+    await msbA.submit(op)
+    sent++
+  }
+  assert.equal((await devnetStatus()).held0, 1, 'one transfer stalled on the paused validator and was sent again elsewhere')
+  // The paused validator wakes up and appends its copy; the MSB ignores it.
+  const wakeDeadline = Date.now() + 20_000
+  while ((await devnetStatus()).ignored <= ignoredBefore) {
+    if (Date.now() > wakeDeadline) throw new Error('the late duplicate never reached the log')
+    await sleep(300)
+  }
+  devnet.send('/hold 0 off')
+  await sleep(500)
+  assert.equal(await balance(msbA, addrA), aBefore - BigInt(sent) * (step + MSB_FEE), 'the sender paid each transfer once')
+  assert.equal(await balance(msbA, addrC), cBefore + BigInt(sent) * step, 'the recipient was credited once per transfer')
 
   // ---- a validator that drops requests is rotated out; the sends still succeed on the other one
   devnet.send('/drop 0 on')

@@ -62,7 +62,7 @@ export interface DevnetStatus {
   signedLength: number
   txv: string
   indexers: Array<{ writerKeyHex: string, address: string | null }>
-  validators: Array<DevnetValidatorInfo & { writable: boolean, isIndexer: boolean, balance: bigint | null, dropRequests: boolean, connections: number }>
+  validators: Array<DevnetValidatorInfo & { writable: boolean, isIndexer: boolean, balance: bigint | null, dropRequests: boolean, holdMs: number, held: number, connections: number }>
   applied: { success: number, failure: number, ignore: number }
 }
 
@@ -158,6 +158,11 @@ export class Devnet {
     this.validator(index).responder.dropRequests = on
   }
 
+  /** Pauses validator `index`: every broadcast request waits `ms` before it is processed (0: no pause). */
+  setHold (index: number, ms: number): void {
+    this.validator(index).responder.holdMs = ms
+  }
+
   /** Faucet: credits `units` to `address` (BALANCE_INITIALIZATION); resolves with the tx hash once confirmed. */
   async fund (address: string, units: bigint): Promise<string> {
     try {
@@ -214,6 +219,8 @@ export class Devnet {
         isIndexer: entry !== null && isIndexer(entry),
         balance: entry?.balance ?? null,
         dropRequests: m.responder.dropRequests,
+        holdMs: m.responder.holdMs,
+        held: m.responder.stats.held,
         connections: m.responder.connections
       })
     }

@@ -1,6 +1,6 @@
 // `npm run devnet`: a local MSB test network on a loopback DHT, with a small terminal. It prints the DHT address,
 // the `peer flags: …` line a peer appends to its command line, the admin and validator addresses, then reads
-// commands (`/fund <trac1…> <amount TNK>`, `/balance`, `/status`, `/add_indexer`, `/remove_indexer`, `/drop`,
+// commands (`/fund <trac1…> <amount TNK>`, `/balance`, `/status`, `/add_indexer`, `/remove_indexer`, `/drop`, `/hold`,
 // `/help`, `/exit`) from a TTY or a pipe, one at a time, in order. Exits cleanly on /exit, SIGINT or SIGTERM.
 import readline from 'readline'
 import { LineReader, type LineSource } from '../../terminal/lines.js'
@@ -30,6 +30,7 @@ const HELP = `Commands:
   /add_indexer <validator#|trac1…>  promote a validator to indexer (ADD_INDEXER)
   /remove_indexer <validator#|trac1…>  demote an indexer back to a writer (REMOVE_INDEXER)
   /drop <validator#> on|off         the validator ignores (on) or answers (off) broadcast requests
+  /hold <validator#> <ms>|off       the validator appends each checked broadcast request only after <ms> (a pause)
   /help                             this list
   /exit                             stop the devnet`
 
@@ -123,7 +124,8 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
         for (const ix of s.indexers) print(`indexer ${ix.address ?? '?'} (writer ${ix.writerKeyHex})`)
         for (const v of s.validators) {
           print(`validator ${v.index}: ${v.address} key ${v.publicKeyHex} ${v.isIndexer ? 'indexer' : v.writable ? 'writer' : 'not writable'}, ` +
-            `balance ${tnk(v.balance)}, ${v.connections} connection(s)${v.dropRequests ? ', dropping requests' : ''}`)
+            `balance ${tnk(v.balance)}, ${v.connections} connection(s)${v.dropRequests ? ', dropping requests' : ''}` +
+            `${v.holdMs > 0 || v.held > 0 ? `, held ${v.held} request(s)${v.holdMs > 0 ? ` (holding ${v.holdMs} ms)` : ''}` : ''}`)
         }
         return true
       }
@@ -139,6 +141,13 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
         if (args.length !== 2 || !/^\d+$/.test(args[0]!) || (args[1] !== 'on' && args[1] !== 'off')) throw new Error('usage: /drop <validator#> on|off')
         devnet.setDrop(Number(args[0]), args[1] === 'on')
         print(`validator ${args[0]} ${args[1] === 'on' ? 'now ignores' : 'answers'} broadcast requests`)
+        return true
+      }
+      case '/hold': {
+        if (args.length !== 2 || !/^\d+$/.test(args[0]!) || !(args[1] === 'off' || /^\d+$/.test(args[1]!))) throw new Error('usage: /hold <validator#> <ms>|off')
+        const ms = args[1] === 'off' ? 0 : Number(args[1])
+        devnet.setHold(Number(args[0]), ms)
+        print(ms === 0 ? `validator ${args[0]} processes broadcast requests at once` : `validator ${args[0]} now holds broadcast requests for ${ms} ms`)
         return true
       }
       default:

@@ -59,6 +59,7 @@ export interface ResponderStats {
   liveness: number
   broadcasts: number
   dropped: number
+  held: number
   disconnects: number
   results: Record<string, number>
 }
@@ -75,7 +76,13 @@ type CheckResult = { ok: true, op: PartialOperation } | { ok: false, code: numbe
 export class V1Responder {
   /** When on, broadcast requests get no answer at all (for client rotation tests). */
   dropRequests = false
-  readonly stats: ResponderStats = { liveness: 0, broadcasts: 0, dropped: 0, disconnects: 0, results: {} }
+  /**
+   * A paused validator: each broadcast request that passed the checks waits this long before it is appended
+   * and answered (0: none). Longer than a client's request timeout, the client re-sends the op elsewhere and
+   * this validator still appends it afterwards (for duplicate-submission tests).
+   */
+  holdMs = 0
+  readonly stats: ResponderStats = { liveness: 0, broadcasts: 0, dropped: 0, held: 0, disconnects: 0, results: {} }
   private readonly opts: V1ResponderOptions
   private readonly sessions = new Set<Session>()
   private readonly windows = new Map<string, { start: number, count: number }>()
@@ -194,6 +201,12 @@ export class V1Responder {
       this.prunePending()
       if (this.pending.has(txHex)) return this.respondBroadcast(session, msg.id, R.TX_ALREADY_PENDING)
       this.pending.set(txHex, Date.now())
+      if (this.holdMs > 0) {
+        // The pause falls between the checks and the append, where a stalled validator hurts most.
+        this.stats.held++
+        await new Promise((resolve) => setTimeout(resolve, this.holdMs))
+        if (this.closed) return
+      }
       const full = decodeFullOperation(encodePartialOperation(checked.op))
       if (full === null) return this.respondBroadcast(session, msg.id, R.UNEXPECTED_ERROR)
       const complete = completeOperation(full, this.opts.wallet, this.opts.networkId)
