@@ -152,9 +152,11 @@ test('hardening: auth timeout, bad tokens, frame cap, Origin check, fuzzed frame
   await waitFor(() => idle.closed, 5000, 'auth-timeout close')
   assert.deepEqual(idle.frames.at(-1), { type: 'error', error: 'Auth timeout.' })
 
+  // Wrong tokens are refused and the socket stays open (as in the reference) until the auth timeout.
   const guesser = await Agent.connect(url)
   for (let i = 0; i < 3; i++) assert.deepEqual(await guesser.exchange({ type: 'auth', token: 'nope' + i }), [{ type: 'error', error: 'Unauthorized.' }])
-  await waitFor(() => guesser.closed, 5000, 'closed after 3 bad tokens')
+  await waitFor(() => guesser.closed, 5000, 'closed at the auth timeout')
+  assert.deepEqual(guesser.frames.at(-1), { type: 'error', error: 'Auth timeout.' })
 
   await assert.rejects(Agent.connect(url, { Origin: 'https://evil.example' }), /HTTP 403/)
 
@@ -275,12 +277,26 @@ test('denials use the reference error texts; repeated failures from one address 
   assert.deepEqual(await agent.exchange({ id: 5, type: 'cli', command: '/sc_stats' }), [{ id: 5, type: 'error', error: 'CLI over WS is disabled.' }])
   assert.deepEqual(await agent.exchange({ id: 6, type: 'send', channel: 'vip', message: 'x', invite: { payload: {}, sig: 'aa' } }), [{ id: 6, type: 'error', error: 'Send denied (invite required or invalid).' }])
 
-  // Five failed tokens from this address: new connections are refused for a while.
-  for (let round = 0; round < 2; round++) {
-    const g = await Agent.connect(urlOf(p))
-    for (let i = 0; i < 3 && !g.closed; i++) await g.exchange({ type: 'auth', token: 'wrong' })
-    await waitFor(() => g.closed, 5000, 'guesser closed')
-  }
+  // Three wrong tokens, then the right one on the same socket: it is answered (after a 1 s pause) and works.
+  const retry = await Agent.connect(urlOf(p))
+  for (let i = 0; i < 3; i++) assert.deepEqual(await retry.exchange({ id: i, type: 'auth', token: 'wrong' }), [{ id: i, type: 'error', error: 'Unauthorized.' }])
+  const started = Date.now()
+  assert.deepEqual(await retry.exchange({ id: 9, type: 'auth', token: TOKEN }), [{ id: 9, type: 'auth_ok' }])
+  assert.ok(Date.now() - started >= 900, 'the fourth attempt waited out its pause')
+  assert.equal((await retry.exchange({ id: 10, type: 'ping' }))[0]?.type, 'pong')
+  retry.close()
+
+  // A socket that piles up auth attempts behind a pause is closed.
+  const flood = await Agent.connect(urlOf(p))
+  for (let i = 0; i < 3; i++) await flood.exchange({ type: 'auth', token: 'wrong' })
+  for (let i = 0; i < 8; i++) flood.send(JSON.stringify({ type: 'auth', token: 'wrong' }))
+  await waitFor(() => flood.closed, 5000, 'flooding socket closed')
+  assert.equal(flood.closed?.code, 4003)
+
+  // Five failed tokens from this address since its last success: new connections are refused for a while.
+  const more = await Agent.connect(urlOf(p))
+  for (let i = 0; i < 2; i++) await more.exchange({ type: 'auth', token: 'wrong' })
+  more.close()
   await assert.rejects(Agent.connect(urlOf(p)), /HTTP 429/)
   assert.equal(agent.closed, null, 'an authenticated client is not affected')
   let readmitted = false

@@ -46,6 +46,9 @@ interface Client {
   /** null = every channel (until the client subscribes). */
   subscriptions: Set<string> | null
   authFailures: number
+  /** Auth attempts are evaluated one at a time, in order; this is the tail of that queue. */
+  authChain: Promise<unknown>
+  authPending: number
   authTimer: ReturnType<typeof setTimeout> | null
   droppedEvents: number
   corked: boolean
@@ -60,6 +63,11 @@ class RequestError extends Error {}
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
 const BACKOFF_AFTER = 5
+/** After `maxAuthFailures` wrong tokens on a socket, each further attempt waits 1 s, 2 s, 4 s, 8 s before it is judged. */
+const AUTH_RETRY_BASE_MS = 1000
+const AUTH_RETRY_MAX_MS = 8000
+/** Auth attempts queued behind a waiting one; a socket that piles up more is closed. */
+const MAX_PENDING_AUTH = 4
 
 export class ScBridge extends ReadyResource {
   private wss: WebSocketServer | null = null
@@ -182,6 +190,8 @@ export class ScBridge extends ReadyResource {
       filter: parseFilter(this.opts.defaultFilter),
       subscriptions: null,
       authFailures: 0,
+      authChain: Promise.resolve(),
+      authPending: 0,
       authTimer: null,
       droppedEvents: 0,
       corked: false
@@ -238,7 +248,11 @@ export class ScBridge extends ReadyResource {
     const id = Number.isInteger(frame.id) ? frame.id as number : undefined
     const reply = (body: Reply) => this.write(client, id === undefined ? body : { id, ...body })
     const type = frame.type
-    if (type === 'auth') return reply(this.auth(client, frame.token))
+    if (type === 'auth') {
+      const answer = await this.auth(client, frame.token)
+      if (answer !== null) reply(answer)
+      return
+    }
     if (!client.authed) return reply({ type: 'error', error: 'Unauthorized.' })
     const handler = typeof type === 'string' && Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined
     if (!handler) return reply({ type: 'error', error: `Unknown type: ${describeType(type)}` })
@@ -250,22 +264,41 @@ export class ScBridge extends ReadyResource {
     }
   }
 
-  private auth (client: Client, token: unknown): Reply {
-    if (client.authed) return { type: 'auth_ok' }
-    if (typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)) {
-      client.authed = true
-      if (client.authTimer) clearTimeout(client.authTimer)
-      client.authTimer = null
-      this.failuresByAddress.delete(client.address)
-      return { type: 'auth_ok' }
+  /**
+   * Judges an auth attempt. Like the reference, a wrong token is answered `Unauthorized.` and the socket stays
+   * open, so an agent can retry with the right token on it. Against guessing: after `maxAuthFailures` wrong
+   * tokens each further attempt on that socket is judged only after a growing pause (1, 2, 4, 8 s), the socket
+   * still closes at the auth timeout, a socket that floods attempts is closed (4003), and an address with
+   * repeated failures is refused new connections for a while. Resolves null when the socket went away.
+   */
+  private auth (client: Client, token: unknown): Promise<Reply | null> {
+    if (client.authPending >= MAX_PENDING_AUTH) {
+      this.stats.authFailures++
+      setImmediate(() => client.ws.close(4003, 'too many auth attempts'))
+      return Promise.resolve({ type: 'error', error: 'Unauthorized.' })
     }
-    this.stats.authFailures++
-    client.authFailures++
-    this.noteFailure(client.address)
-    if (client.authFailures >= this.opts.maxAuthFailures) {
-      setImmediate(() => client.ws.close(4003, 'too many failed auth attempts'))
-    }
-    return { type: 'error', error: 'Unauthorized.' }
+    client.authPending++
+    const judged = client.authChain.then(async (): Promise<Reply | null> => {
+      if (client.authed) return { type: 'auth_ok' }
+      const over = client.authFailures - this.opts.maxAuthFailures
+      if (over >= 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over)))
+        if (client.ws.readyState !== client.ws.OPEN) return null
+      }
+      if (typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)) {
+        client.authed = true
+        if (client.authTimer) clearTimeout(client.authTimer)
+        client.authTimer = null
+        this.failuresByAddress.delete(client.address)
+        return { type: 'auth_ok' }
+      }
+      this.stats.authFailures++
+      client.authFailures++
+      this.noteFailure(client.address)
+      return { type: 'error', error: 'Unauthorized.' }
+    }).finally(() => { client.authPending-- })
+    client.authChain = judged.catch(() => {})
+    return judged
   }
 
   // ---------------------------------------------------------------- handlers
