@@ -74,13 +74,22 @@ export class IntercomPeer extends ReadyResource {
   private commandRunner: CommandRunner | null = null
   private readonly env: Record<string, string | undefined>
   private readonly log: (line: string) => void
+  private readonly logTaps = new Set<(line: string) => void>()
   private readonly cwd: string
 
   constructor (private readonly opts: PeerOptions) {
     super()
     this.config = opts.config
     this.env = opts.env ?? {}
-    this.log = opts.log ?? ((l) => console.log(l))
+    const out = opts.log ?? ((l: string) => console.log(l))
+    // Every plane logs through this one function, so SC-Bridge `cli` can also capture what the peer logs while
+    // its command runs (the reference captures the whole console for that time).
+    this.log = (line) => {
+      out(line)
+      for (const tap of this.logTaps) {
+        try { tap(line) } catch {}
+      }
+    }
     this.cwd = opts.cwd ?? '.'
     this.peerDir = path.resolve(this.cwd, this.config.peer.storesDirectory, this.config.peer.storeName)
     this.keypairPath = path.join(this.peerDir, 'db', 'keypair.json')
@@ -373,6 +382,10 @@ export class IntercomPeer extends ReadyResource {
       shutdown: async () => {
         if (this.opts.onShutdownRequest) await this.opts.onShutdownRequest()
         else await this.close()
+      },
+      tapLog: (fn) => {
+        this.logTaps.add(fn)
+        return () => { this.logTaps.delete(fn) }
       }
     }
   }

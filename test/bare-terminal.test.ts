@@ -23,8 +23,6 @@ const SCRIPT = [
 ]
 const EXPECTED = [
   "{ channels: [ '0000intercom' ], connectionCount: 0 }",
-  'Unknown command: /nonsense. Type /help for the list of commands.',
-  'Commands start with "/". Type /help for the list of commands.',
   'Invalid invite. Pass JSON, base64, or @file.',
   'Joined sidechannel: room 1',
   "{ channels: [ '0000intercom', 'room 1' ], connectionCount: 0 }"

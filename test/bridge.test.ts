@@ -130,7 +130,14 @@ test('cli over the bridge mirrors the TTY and is off unless enabled', T, async (
   }
   // Subnet commands are mirrored too: set the admin, then read it back.
   const [admin] = await agent.exchange({ id: 7, type: 'cli', command: `/add_admin --address ${p.key}` })
-  assert.deepEqual(admin, { id: 7, type: 'cli_result', command: `/add_admin --address ${p.key}`, ok: true, output: ['Appended addAdmin.'], error: null })
+  // As the reference's cli does, the reply carries what the peer printed meanwhile: here the apply line.
+  assert.deepEqual(admin, { id: 7, type: 'cli_result', command: `/add_admin --address ${p.key}`, ok: true, output: [`Admin added: ${p.key}`], error: null })
+  // A line no command takes: nothing printed, no result; a failure: ok false, its message as error, result null.
+  assert.deepEqual(await agent.exchange({ id: 10, type: 'cli', command: '/bogus' }), [{ id: 10, type: 'cli_result', command: '/bogus', ok: true, output: [], error: null }])
+  assert.deepEqual(await agent.exchange({ id: 11, type: 'cli', command: '/add_admin' }), [{ id: 11, type: 'cli_result', command: '/add_admin', ok: false, output: [], error: 'Admin is already set.', result: null }])
+  // Objects are captured as JSON, as the reference's console capture writes them; undefined as ''.
+  assert.deepEqual((await agent.exchange({ id: 12, type: 'cli', command: '/sc_stats' }))[0].output, ['{"channels":["0000intercom"],"connectionCount":0}'])
+  assert.deepEqual((await agent.exchange({ id: 13, type: 'cli', command: '/print' }))[0].output, [''])
   let got: any[] = []
   for (let i = 0; i < 100 && !String(got[0]?.output?.[0]).includes(p.key); i++) {
     got = await agent.exchange({ id: 8, type: 'cli', command: '/get --key admin --confirmed false' })

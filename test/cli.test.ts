@@ -69,8 +69,12 @@ test('two peer processes exchange a message on 0000intercom over a local DHT', T
   alice.send("/sc_send --channel 0000intercom --message 'hi bob'")
   await waitFor(() => bob.out().includes(`[sidechannel:0000intercom] ${aliceKey}: hi bob`), 15_000, 'bob receives')
 
+  // A line no command takes prints nothing (as in the reference); the next command still runs.
+  const before = bob.out().length
   bob.send('/nonsense')
-  await waitFor(() => bob.out().includes('Unknown command: /nonsense. Type /help for the list of commands.'), 5000)
+  bob.send('/print --text after-nonsense')
+  await waitFor(() => bob.out().includes('after-nonsense'), 5000)
+  assert.equal(bob.out().slice(before).trim(), 'after-nonsense')
   bob.send('/exit')
   assert.deepEqual(await bob.exited, { code: 0, signal: null })
   assert.match(bob.out(), /Exiting\.\.\./)

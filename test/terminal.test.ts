@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Cluster } from './helpers/peers.js'
-import { CommandRunner, inspectValue } from '../src/terminal/index.js'
+import { CommandRunner, REFERENCE_HELP_LINES, inspectValue } from '../src/terminal/index.js'
 import { verifyWelcome, verifyInvite } from '../src/sidechannel/codec/index.js'
 
 test('terminal commands print what the reference prints', { timeout: 60_000 }, async (t) => {
@@ -50,18 +50,28 @@ test('terminal commands print what the reference prints', { timeout: 60_000 }, a
   const defaultTtl = JSON.parse((await run(`/sc_invite --channel pub1 --pubkey ${invitee}`)).out[0]!)
   assert.equal(defaultTtl.payload.expiresAt - defaultTtl.payload.issuedAt, 604_800_000, '--sidechannel-invite-ttl default')
 
+  // The reference's labels carry their own trailing space: two spaces before each value.
   const keys = (await run('/get_keys')).out
-  assert.equal(keys[0], `Address: ${me.peer.wallet.address}`)
-  assert.equal(keys[1], `Public Key: ${me.key}`)
-  assert.match(keys[2]!, /^Secret Key: [0-9a-f]{128}$/)
+  assert.equal(keys[0], `Address:  ${me.peer.wallet.address}`)
+  assert.equal(keys[1], `Public Key:  ${me.key}`)
+  assert.match(keys[2]!, /^Secret Key: {2}[0-9a-f]{128}$/)
   const stats = (await run('/stats')).out
   assert.equal(stats[0], '--- Stats ---')
   assert.equal(stats[1], `wallet.address: ${me.key}`)
 
-  assert.deepEqual((await run('/bogus')).out, ['Unknown command: /bogus. Type /help for the list of commands.'])
-  assert.deepEqual((await run('hello')).out, ['Commands start with "/". Type /help for the list of commands.'])
-  const help = (await run('/help')).out.join('\n')
-  for (const c of ['/sc_join', '/sc_send', '/sc_open', '/sc_invite', '/sc_welcome', '/sc_stats', '/stats', '/get_keys', '/help', '/exit']) assert.ok(help.includes(c), c)
+  // Lines no command takes print nothing, as in the reference; so do whole-line commands with extra words.
+  for (const line of ['/bogus', 'hello', '/stats extra', '/help me']) assert.deepEqual((await run(line)).out, [], line)
+  // …and `/get_keys now` is not /get_keys but starts with /get, which the sample protocol takes (as there).
+  assert.deepEqual((await run('/get_keys now')).out, ['Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]'])
+  // Prefix matching as in the reference: `/sc_statsx` runs /sc_stats.
+  assert.match((await run('/sc_statsx')).out[0]!, /^\{ channels: /)
+  // /help: the reference's lines exactly, then the sample app's list, then the commands only this peer has.
+  const help = (await run('/help')).out
+  assert.deepEqual(help.slice(0, REFERENCE_HELP_LINES.length), [...REFERENCE_HELP_LINES])
+  assert.deepEqual(help.slice(REFERENCE_HELP_LINES.length, REFERENCE_HELP_LINES.length + 2), [' ', '- Sample Commands:'])
+  const ours = help.indexOf('- Intercom-ts Commands:')
+  assert.ok(ours > REFERENCE_HELP_LINES.length)
+  assert.deepEqual(help.slice(ours + 1).map((l) => l.split(' ')[1]), ['/balance', '/transfer'])
   assert.deepEqual((await run('/exit')).out, ['Exiting...'])
   assert.equal(exited, true)
 })

@@ -409,11 +409,12 @@ export class ScBridge extends ReadyResource {
     const command = typeof frame.command === 'string' ? frame.command.trim() : ''
     if (!command) throw new RequestError('Missing command.')
     const output: string[] = []
-    // Output is captured per command through the runner's printer: no global console patching.
-    const outcome = await this.runner.run(command, (...args) => output.push(args.map(cliText).join(' ')))
-    const reply: Reply = { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error }
-    if (outcome.result !== undefined) reply.result = outcome.result
-    return reply
+    // As the reference's `cli`: every line printed while the command runs (the command's own, and what the peer
+    // logs meanwhile, e.g. apply lines), each formatted as its console capture does; a failure is the reply's
+    // `error`, not an output line. Captured per command through the runner: no global console patching.
+    const capture = (...args: unknown[]): void => { output.push(args.map(cliText).join(' ')) }
+    const outcome = await this.runner.run(command, capture, { printFailures: false, captureLog: (line) => capture(line) })
+    return { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error, result: outcome.result }
   }
 
   // ---------------------------------------------------------------- events
@@ -499,11 +500,12 @@ function describeType (type: unknown): string {
   return s.length > 64 ? s.slice(0, 64) + '…' : s
 }
 
+/** One console argument as the reference's `cli` capture writes it: strings as they are, the rest as JSON. */
 function cliText (v: unknown): string {
   if (typeof v === 'string') return v
   try {
-    const s = JSON.stringify(v)
-    return s === undefined ? String(v) : s
+    // JSON.stringify(undefined) is undefined, which an array join turns into ''.
+    return JSON.stringify(v) ?? ''
   } catch {
     return String(v)
   }

@@ -6,6 +6,7 @@ import { parseTtyArgs, pickArg } from './args.js'
 import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
 import { isHex, type KeyPair } from '../crypto/index.js'
 import type { SidechannelManager } from '../sidechannel/manager.js'
+import { REFERENCE_HELP_LINES, extraHelpLines } from './help.js'
 import { referenceSubnetStatsLines, subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
 import { MSB_COMMANDS, type TerminalMsb } from './msb-commands.js'
 
@@ -23,6 +24,8 @@ export interface TerminalPeer {
   entryChannel: string
   extraStats (): Record<string, unknown>
   shutdown (): Promise<void>
+  /** Also sends every line the peer logs to `fn` until the returned function is called. */
+  tapLog? (fn: (line: string) => void): () => void
 }
 
 export interface CommandContext {
@@ -188,10 +191,7 @@ export const systemCommands: CommandSpec[] = [
     usage: '/help',
     description: 'show this help',
     async run (_args, ctx) {
-      ctx.print(helpText(allCommands()))
-      // The app's own commands follow, as in the reference.
-      const subnet = ctx.peer.subnet ?? null
-      if (subnet) await subnet.protocol.printOptions(ctx.print)
+      await printHelp(ctx, allCommands())
     }
   },
   {
@@ -228,9 +228,10 @@ export const systemCommands: CommandSpec[] = [
     description: 'print this peer\'s address and keys (includes the SECRET key)',
     run (_args, ctx) {
       const id = ctx.peer.identity
-      ctx.print('Address:', id.address ?? 'null')
-      ctx.print('Public Key:', id.publicKeyHex)
-      ctx.print('Secret Key:', id.secretKeyHex)
+      // The reference's labels end with a space of their own, so console.log puts two before the value.
+      ctx.print('Address: ', id.address)
+      ctx.print('Public Key: ', id.publicKeyHex)
+      ctx.print('Secret Key: ', id.secretKeyHex)
     }
   },
   {
@@ -249,26 +250,44 @@ export function allCommands (): CommandSpec[] {
   return [...subnetCommands, ...MSB_COMMANDS, ...sidechannelCommands, ...systemCommands]
 }
 
-export function helpText (commands: CommandSpec[]): string {
-  const lines: string[] = []
-  for (const section of COMMAND_SECTIONS) {
-    const cmds = commands.filter((c) => c.section === section)
-    if (cmds.length === 0) continue
-    lines.push(`${section} Commands:`)
-    for (const c of cmds) lines.push(`- ${c.name} | ${c.description}: '${c.usage}'`)
-    lines.push('')
-  }
-  return lines.join('\n').trimEnd()
+/**
+ * The help: the reference's lines, the app protocol's list (the sample's, as the reference prints it), then the
+ * commands only this peer has. One print per line, as the reference prints them.
+ */
+export async function printHelp (ctx: CommandContext, commands: CommandSpec[]): Promise<void> {
+  for (const line of REFERENCE_HELP_LINES) ctx.print(line)
+  const subnet = ctx.peer.subnet ?? null
+  if (subnet) await subnet.protocol.printOptions(ctx.print)
+  for (const line of extraHelpLines(commands, subnet !== null)) ctx.print(line)
 }
 
+/** Commands the reference matches only as the whole line (trac-peer's terminal). */
+const EXACT_LINES = new Set(['/stats', '/help', '/exit', '/get_keys'])
 /**
- * Finds the command for a line: the exact first token, else (as the reference does for its /sc_*
- * commands) the first sidechannel command whose name starts the token (`/sc_joinx` runs `/sc_join`).
+ * Commands the reference matches by prefix, in its order: trac-peer's terminal handlers, then the sample
+ * protocol's own commands (`/msb`, `/sc_*`; its `/get` and `/print` live in our sample protocol).
+ */
+const PREFIX_ORDER = [
+  '/tx', '/add_indexer', '/add_writer', '/remove_writer', '/remove_indexer', '/add_admin', '/update_admin',
+  '/enable_transactions', '/set_auto_add_writers', '/set_chat_status', '/post', '/set_nick', '/mute_status',
+  '/pin_message', '/unpin_message', '/set_mod', '/delete_message', '/enable_whitelist', '/set_whitelist_status',
+  '/deploy_subnet', '/msb', '/sc_join', '/sc_send', '/sc_open', '/sc_invite', '/sc_welcome', '/sc_stats'
+]
+
+/**
+ * Finds the command for a line the way the reference dispatches it: `/stats`, `/help`, `/exit` and
+ * `/get_keys` only as the whole line; its other commands by prefix, in its order (`/postx` runs `/post`,
+ * `/stats extra` runs nothing); our own commands (`/balance`, `/transfer`) by their first word. Null: the
+ * line goes to the app protocol.
  */
 export function findCommand (commands: CommandSpec[], line: string): CommandSpec | null {
-  const first = line.trim().split(/\s+/)[0] ?? ''
-  return commands.find((c) => c.name === first) ??
-    commands.find((c) => c.section === 'Sidechannel' && first.startsWith(c.name)) ?? null
+  const trimmed = line.trim()
+  const byName = (name: string): CommandSpec | null => commands.find((c) => c.name === name) ?? null
+  if (EXACT_LINES.has(trimmed)) return byName(trimmed)
+  for (const prefix of PREFIX_ORDER) if (trimmed.startsWith(prefix)) return byName(prefix)
+  const first = trimmed.split(/\s+/)[0] ?? ''
+  if (EXACT_LINES.has(first) || PREFIX_ORDER.includes(first)) return null
+  return byName(first)
 }
 
 /**

@@ -3,12 +3,13 @@
 // one at a time, in order, so piped scripts behave like typed ones. When stdin ends (a peer run as a
 // service) the peer keeps running until a signal or /exit.
 import readline from 'readline'
-import { allCommands, findCommand, helpText, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
+import { allCommands, findCommand, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
 import { LineReader, type LineSource } from './lines.js'
 import { hostInterrupt, hostRuntime, onHostExit } from '../host/index.js'
 
-export { allCommands, helpText, findCommand, type CommandSpec, type TerminalPeer } from './commands.js'
+export { allCommands, printHelp, findCommand, type CommandSpec, type TerminalPeer } from './commands.js'
+export { REFERENCE_HELP_LINES } from './help.js'
 export { subnetCommands, type TerminalSubnet } from './subnet-commands.js'
 export { inspectValue, formatArgs } from './format.js'
 export { LineReader, LineSplitter } from './lines.js'
@@ -19,40 +20,53 @@ export interface CommandOutcome {
   result: unknown
 }
 
+export interface RunOptions {
+  /**
+   * Print a failure as `Command failed: <message>` (the reference terminal's line; default), or only report it
+   * in the outcome (SC-Bridge `cli`, whose reply carries it as `error`).
+   */
+  printFailures?: boolean
+  /**
+   * Also receives every line the peer logs while this command runs (apply and contract lines among them), as
+   * the reference's `cli` captures all console output of the command's run.
+   */
+  captureLog?: (line: string) => void
+}
+
 export class CommandRunner {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (readonly peer: TerminalPeer, readonly commands: CommandSpec[] = allCommands()) {}
 
   /** Runs one line; output goes to `print` as raw console-style arguments. Serialized with other calls. */
-  run (line: string, print: (...args: unknown[]) => void): Promise<CommandOutcome> {
-    const next = this.queue.then(() => this.runNow(line, print))
+  run (line: string, print: (...args: unknown[]) => void, opts: RunOptions = {}): Promise<CommandOutcome> {
+    const next = this.queue.then(() => this.runNow(line, print, opts))
     this.queue = next.catch(() => {})
     return next
   }
 
-  private async runNow (line: string, print: (...args: unknown[]) => void): Promise<CommandOutcome> {
+  private async runNow (line: string, print: (...args: unknown[]) => void, opts: RunOptions): Promise<CommandOutcome> {
     const trimmed = line.trim()
     if (trimmed === '') return { ok: true, error: null, result: undefined }
-    const cmd = findCommand(this.commands, trimmed)
+    const untap = opts.captureLog ? this.peer.tapLog?.(opts.captureLog) ?? null : null
     // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
     const sink = (...args: unknown[]): void => { print(...args) }
     try {
+      const cmd = findCommand(this.commands, trimmed)
+      // Lines no command matches go to the subnet app's protocol (its /get, /print and own commands); a line
+      // nobody handles prints nothing, as in the reference.
       if (!cmd) {
-        // Lines no command matches go to the subnet app's protocol first (its /get and own commands).
-        if (await runCustomCommand(this.peer, trimmed, sink)) return { ok: true, error: null, result: undefined }
-        const first = trimmed.split(/\s+/)[0]
-        print(trimmed.startsWith('/')
-          ? `Unknown command: ${first}. Type /help for the list of commands.`
-          : 'Commands start with "/". Type /help for the list of commands.')
+        await runCustomCommand(this.peer, trimmed, sink)
         return { ok: true, error: null, result: undefined }
       }
       const result = await cmd.run(runArgs(trimmed), { peer: this.peer, print: sink }, trimmed)
       return { ok: true, error: null, result }
     } catch (err: any) {
       const message = err?.message ?? String(err)
-      print(`Command failed: ${message}`)
-      return { ok: false, error: message, result: undefined }
+      if (opts.printFailures !== false) print('Command failed:', message)
+      return { ok: false, error: message, result: null }
+    } finally {
+      untap?.()
     }
   }
 }
@@ -76,7 +90,8 @@ export class Terminal {
   start (): void {
     const { input, output } = this.opts
     const print = (...args: unknown[]) => { output.write(formatArgs(args) + '\n') }
-    if (this.opts.printHelp !== false) print(helpText(this.runner.commands))
+    // The reference prints its command list at start, as /help does.
+    if (this.opts.printHelp !== false) this.runner.run('/help', print).catch(() => {})
     if (input === null) return
     if (!(input as any).isTTY) {
       // A pipe, a file or /dev/null: plain lines, no prompt and no echo, on Node and Bare alike.

@@ -49,6 +49,9 @@ export const ONLY_BOOTSTRAP = 'Only the subnet bootstrap node may set the initia
 export const ADMIN_ALREADY_SET = 'Admin is already set.'
 export const NOT_WRITABLE = 'Peer is not writable.'
 export const MISSING_COMMAND = 'Missing option. Please use the --command flag.'
+export const EMPTY_MESSAGE = 'Empty message not allowed'
+export const CHAT_DISABLED = 'Chat is disabled.'
+export const INVALID_ADMIN_ADDRESS = 'Invalid --address. Expected a 32-byte hex public key (64 hex chars). Example: /add_admin --address "<peer-publicKey-hex>"'
 
 type Args = Record<string, string | null>
 
@@ -119,10 +122,11 @@ async function requireAdminOrMod (s: Session): Promise<void> {
   if (!(await isAdmin(s)) && !(await isMod(s))) throw new Error(ONLY_ADMIN_OR_MOD)
 }
 
-async function append (s: Session, ctx: CommandContext, op: Record<string, unknown> & { type: string }): Promise<void> {
+async function append (s: Session, op: Record<string, unknown> & { type: string }): Promise<void> {
   if (!s.subnet.writable) throw new Error(NOT_WRITABLE)
+  // Nothing is printed here, as in the reference: what apply makes of the op is logged when it applies
+  // (`Admin added: …`, `Set chat_status: on`, …).
   await s.subnet.append(op)
-  ctx.print(`Appended ${op.type}.`)
 }
 
 /** A command that needs the admin role and appends what `build` returns. */
@@ -138,7 +142,7 @@ function adminCommand (
     async run (args, ctx) {
       const s = session(ctx)
       await requireAdmin(s)
-      await append(s, ctx, build(s, args))
+      await append(s, build(s, args))
     }
   }
 }
@@ -155,8 +159,9 @@ export const subnetCommands: CommandSpec[] = [
       if (s.subnet.writerKeyHex !== s.subnet.bootstrapHex) throw new Error(ONLY_BOOTSTRAP)
       // An admin given up with /update_admin --address null still counts as set.
       if ((await s.subnet.base.view.get('admin')) !== null) throw new Error(ADMIN_ALREADY_SET)
-      const address = hexArg(args, 'address')
-      await append(s, ctx, buildAddAdmin(address))
+      const address = pickArg(args, 'address')?.trim().toLowerCase() ?? ''
+      if (!/^[0-9a-f]{64}$/.test(address)) throw new Error(INVALID_ADMIN_ADDRESS)
+      await append(s, buildAddAdmin(address))
     }
   },
   adminCommand('Setup', '/update_admin', '/update_admin --address "<pubkey-hex>|null"',
@@ -183,7 +188,7 @@ export const subnetCommands: CommandSpec[] = [
     // No local admin check, as in the reference: apply ignores the op unless the admin signed it.
     async run (args, ctx) {
       const s = session(ctx)
-      await append(s, ctx, buildEnableTransactions(s.signer, flag(args, 'enabled'), nonce()))
+      await append(s, buildEnableTransactions(s.signer, flag(args, 'enabled'), nonce()))
     }
   },
   // ------------------------------------------------------------------ Chat
@@ -196,14 +201,19 @@ export const subnetCommands: CommandSpec[] = [
     description: 'post a chat message',
     async run (args, ctx) {
       const s = session(ctx)
-      const text = requiredArg(args, 'message')
-      if ((await s.subnet.get('chat_status')) !== 'on') throw new Error('Chat is not enabled.')
+      // The reference's checks and texts, in its order: no --message at all, then the chat switch. A --message
+      // with no value passes the first in the reference (which then posts the text "null"); here it is refused
+      // after the chat check.
+      if (!Object.hasOwn(args, 'message')) throw new Error(EMPTY_MESSAGE)
+      if ((await s.subnet.get('chat_status')) !== 'on') throw new Error(CHAT_DISABLED)
+      const text = pickArg(args, 'message')
+      if (text === null) throw new Error(EMPTY_MESSAGE)
       const replyTo = pickArg(args, 'reply_to') === null ? null : idArg(args, 'reply_to')
       const op = buildMessage(s.signer, text, nonce(), { replyTo })
       // Apply drops bigger messages silently; say so before appending.
       const max = s.subnet.protocol.msgMaxBytes()
       if (Buffer.byteLength(JSON.stringify(op)) > max) throw new Error(`Message too large (a chat op must fit in ${max} bytes).`)
-      await append(s, ctx, op)
+      await append(s, op)
     }
   },
   {
@@ -216,7 +226,7 @@ export const subnetCommands: CommandSpec[] = [
       const nick = requiredArg(args, 'nick')
       const user = pickArg(args, 'user') === null ? s.me : hexArg(args, 'user')
       if (user !== s.me) await requireAdminOrMod(s)
-      await append(s, ctx, buildSetNick(s.signer, nick, nonce(), user))
+      await append(s, buildSetNick(s.signer, nick, nonce(), user))
     }
   },
   {
@@ -227,7 +237,7 @@ export const subnetCommands: CommandSpec[] = [
     async run (args, ctx) {
       const s = session(ctx)
       await requireAdminOrMod(s)
-      await append(s, ctx, buildMuteStatus(s.signer, hexArg(args, 'user'), flag(args, 'muted'), nonce()))
+      await append(s, buildMuteStatus(s.signer, hexArg(args, 'user'), flag(args, 'muted'), nonce()))
     }
   },
   adminCommand('Chat', '/set_mod', '/set_mod --user "<pubkey-hex>" --mod 1|0',
@@ -239,12 +249,19 @@ export const subnetCommands: CommandSpec[] = [
     description: 'delete a message (admin, mod, or its author)',
     async run (args, ctx) {
       const s = session(ctx)
-      const id = idArg(args, 'id')
+      // The reference lets only the admin and mods send this; without a valid id its guard speaks first.
+      let id: number
+      try {
+        id = idArg(args, 'id')
+      } catch (err) {
+        await requireAdminOrMod(s)
+        throw err
+      }
       // Unlike the reference, authors may delete their own messages here too: apply accepts that.
       const message = await s.subnet.get(`msg/${id}`) as { address?: unknown } | null
       const isAuthor = typeof message === 'object' && message !== null && message.address === s.me
       if (!isAuthor) await requireAdminOrMod(s)
-      await append(s, ctx, buildDeleteMessage(s.signer, id, nonce()))
+      await append(s, buildDeleteMessage(s.signer, id, nonce()))
     }
   },
   {
@@ -255,7 +272,7 @@ export const subnetCommands: CommandSpec[] = [
     async run (args, ctx) {
       const s = session(ctx)
       await requireAdminOrMod(s)
-      await append(s, ctx, buildPinMessage(s.signer, idArg(args, 'id'), flag(args, 'pin'), nonce()))
+      await append(s, buildPinMessage(s.signer, idArg(args, 'id'), flag(args, 'pin'), nonce()))
     }
   },
   {
@@ -266,7 +283,7 @@ export const subnetCommands: CommandSpec[] = [
     async run (args, ctx) {
       const s = session(ctx)
       await requireAdminOrMod(s)
-      await append(s, ctx, buildUnpinMessage(s.signer, idArg(args, 'pin_id'), nonce()))
+      await append(s, buildUnpinMessage(s.signer, idArg(args, 'pin_id'), nonce()))
     }
   },
   adminCommand('Chat', '/enable_whitelist', '/enable_whitelist --enabled 1|0',
@@ -285,8 +302,13 @@ export const subnetCommands: CommandSpec[] = [
       const subnet = ctx.peer.subnet ?? null
       if (subnet === null) throw new Error(SUBNET_NOT_READY)
       if (!subnet.writable) throw new Error(NOT_WRITABLE)
+      // The command's result (SC-Bridge `cli` reports it) is the reference's: the MSB payload of a settled tx,
+      // the contract's return value of a simulation, false when the tx threw, an Error without --command.
       const command = pickArg(args, 'command')
-      if (command === null) return ctx.print(MISSING_COMMAND)
+      if (command === null) {
+        ctx.print(MISSING_COMMAND)
+        return new Error(MISSING_COMMAND)
+      }
       const sim = flag(args, 'sim')
       const protocol = subnet.protocol
       let result: unknown
@@ -295,14 +317,18 @@ export const subnetCommands: CommandSpec[] = [
         result = await protocol.tx({ command }, sim, null, { log: (line) => ctx.print(line) })
       } catch (err) {
         // The reference prints the thrown error with console.log; its first line is `<name>: <message>`.
-        return ctx.print(errorHeadline(err))
+        ctx.print(errorHeadline(err))
+        return false
       }
       // As in the reference: an error result prints its message; a simulation prints nothing else (the
       // contract's own lines were its output); a settled tx prints its MSB hash.
       const err = protocol.getError(result)
-      if (err !== null) return ctx.print(err.message)
-      const tx = (result as { txo?: { tx?: unknown } } | null)?.txo?.tx
-      if (!sim && typeof tx === 'string') ctx.print(`MSB TX broadcasted: ${tx}`)
+      if (err !== null) ctx.print(err.message)
+      else {
+        const tx = (result as { txo?: { tx?: unknown } } | null)?.txo?.tx
+        if (!sim && typeof tx === 'string') ctx.print(`MSB TX broadcasted: ${tx}`)
+      }
+      return result
     }
   }
 ]
