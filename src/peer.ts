@@ -1,5 +1,6 @@
 // The peer: composes the planes around one wallet and one Hyperswarm. Resources open in order
 // (wallet → DHT → swarm → sidechannels) and close in reverse; nothing written is lost on close.
+import type { LogFn } from './subnet/types.js'
 import path from 'path'
 import fs from 'fs'
 import ReadyResource from 'ready-resource'
@@ -25,6 +26,7 @@ import { TimerFeature } from '../features/timer.js'
 import { MsbClient } from './msb/client.js'
 import { MsbSettlement } from './msb/settlement.js'
 import { resolveMsbNetwork, MsbNetworkError, type MsbNetwork } from './msb/network.js'
+import { formatArgs } from './terminal/format.js'
 
 export interface PeerOptions {
   config: Config
@@ -73,8 +75,10 @@ export class IntercomPeer extends ReadyResource {
   private msbLocalDht: LocalDht | null = null
   private commandRunner: CommandRunner | null = null
   private readonly env: Record<string, string | undefined>
-  private readonly log: (line: string) => void
-  private readonly logTaps = new Set<(line: string) => void>()
+  private readonly log: LogFn
+  private readonly logTaps = new Set<LogFn>()
+  /** Where log lines go (the terminal), without the SC-Bridge capture taps. */
+  private readonly out: (line: string) => void
   private readonly cwd: string
 
   constructor (private readonly opts: PeerOptions) {
@@ -82,12 +86,13 @@ export class IntercomPeer extends ReadyResource {
     this.config = opts.config
     this.env = opts.env ?? {}
     const out = opts.log ?? ((l: string) => console.log(l))
+    this.out = out
     // Every plane logs through this one function, so SC-Bridge `cli` can also capture what the peer logs while
     // its command runs (the reference captures the whole console for that time).
-    this.log = (line) => {
+    this.log = (line, args) => {
       out(line)
       for (const tap of this.logTaps) {
-        try { tap(line) } catch {}
+        try { tap(line, args) } catch {}
       }
     }
     this.cwd = opts.cwd ?? '.'
@@ -199,6 +204,7 @@ export class IntercomPeer extends ReadyResource {
         entryChannel: ENTRY_CHANNEL,
         info: () => ({ ...this.info() }),
         runner: br.cli ? this.runner : null,
+        echo: (...args) => this.out(formatArgs(args)),
         cli: br.cli,
         defaultFilter: br.filter,
         filterChannels: br.filterChannels,
@@ -221,11 +227,19 @@ export class IntercomPeer extends ReadyResource {
     if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
     if (this.timer) await this.timer.stop()
-    if (this.settlement) this.settlement.close()
+    // The reference's two shutdown lines (its transaction observer and its subnet updater), which scripts
+    // watching a peer exit may wait for; ours name the settlement watcher and the subnet.
+    if (this.settlement) {
+      this.log('TransactionObserver: closing gracefully...')
+      this.settlement.close()
+    }
     // The MSB reader closes before the subnet: an apply waiting on the MSB view is released (and retried on
     // the next start) instead of holding the subnet's close.
     if (this.msb) await this.msb.close()
-    if (this.subnet) await this.subnet.close()
+    if (this.subnet) {
+      this.log('Updater: closing gracefully...')
+      await this.subnet.close()
+    }
     if (this.swarm) await this.swarm.destroy()
     if (this.msbLocalDht) await this.msbLocalDht.close()
     if (this.localDht) await this.localDht.close()
@@ -358,9 +372,9 @@ export class IntercomPeer extends ReadyResource {
   /** Prints received messages the way the reference does when no bridge is attached. */
   attachConsolePrinter (print: (line: string) => void): void {
     this.sidechannel.on('message', (m: DeliveredMessage) => {
-      const msg = m.payload.message
-      const body = msg === undefined ? JSON.stringify(m.payload) : typeof msg === 'string' ? msg : JSON.stringify(msg)
-      print(`[sidechannel:${m.channel}] ${m.payload.from ?? 'unknown'}: ${body}`)
+      // console.log(prefix, message) as the reference: a string raw, anything else inspected (`{ a: 1 }`).
+      const msg = m.payload.message ?? m.payload
+      print(formatArgs([`[sidechannel:${m.channel}] ${m.payload.from ?? 'unknown'}:`, msg]))
     })
   }
 

@@ -62,7 +62,7 @@ test('piped commands give the same plain output under Bare as under Node; ended 
   for (const p of [onNode, onBare]) p.child.kill('SIGINT')
   for (const p of [onNode, onBare]) assert.deepEqual(await p.exited, { code: 0, signal: null }, p.out())
   assert.equal(afterHelp(onBare.out()), afterHelp(onNode.out()), 'byte for byte the same as Node')
-  assert.match(afterHelp(onBare.out()), /\[peer\] SIGINT: shutting down\.\.\.\n$/)
+  assert.match(afterHelp(onBare.out()), /\[peer\] SIGINT: shutting down\.\.\.\nTransactionObserver: closing gracefully\.\.\.\nUpdater: closing gracefully\.\.\.\n$/)
 })
 
 test('a Bare peer started with descriptor 0 closed serves, and SIGINT closes it', { timeout: 90_000 }, async (t) => {

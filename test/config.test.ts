@@ -490,6 +490,10 @@ test('configSummary combines config and runtime facts', () => {
     sidechannelExtras: ['x']
   })
   assert.deepEqual(configSummary(c, { ...facts, peerDhtNodes: ['127.0.0.1:30001'] }).peerDhtBootstrap, ['127.0.0.1:30001'])
+  // Without an MSB client (--msb 0) no MSB DHT nodes are in use: none are listed, not the mainnet defaults.
+  const off = configSummary(parse(['bob', '--msb', '0', '--dht-bootstrap', 'local']), { ...facts, msbBootstrap: null, msbChannel: null })
+  assert.equal(off.msbDhtBootstrap, null)
+  assert.equal(off.msbBootstrap, null)
 })
 
 test('docs/flags.md is generated from the current flag table', async () => {

@@ -217,8 +217,8 @@ test('MSB light client against a devnet process: fund, transfer, rotation, deplo
   // The reference sample's schema'd tx: stores some_key under submitted_by/<invoker>.
   const SUBMIT = '{"op":"do_something","some_key":"hello"}'
   // ---- before the deployment a settled /tx (and its simulation, which runs the MSB pre-checks) is refused
-  assert.match((await run(b, `/tx --command '${SUBMIT}' --sim 1`)).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
-  assert.match((await run(b, `/tx --command '${SUBMIT}'`)).join('\n'), /Invalid MSB tx: EXTERNAL_BOOTSTRAP_NOT_DEPLOYED/)
+  assert.match((await run(b, `/tx --command '${SUBMIT}' --sim 1`)).join('\n'), /^Error: Invalid MSB tx: External bootstrap with hash [0-9a-f]{64} is not registered as deployment entry\.$/m)
+  assert.match((await run(b, `/tx --command '${SUBMIT}'`)).join('\n'), /^Error: Invalid MSB tx: External bootstrap with hash [0-9a-f]{64} is not registered as deployment entry\.$/m)
 
   // ---- deploy the subnet, confirmed; a second deployment is refused
   const dep = await run(a, '/deploy_subnet')

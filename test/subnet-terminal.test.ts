@@ -323,7 +323,7 @@ test('subnet commands without a subnet, without write access, and routing', { ti
   const readOnly = terminal(overriding(rt, { writable: false }), wallet.keyPair)
   assert.deepEqual(await readOnly.run('/tx --command "something" --sim 1'), ['Command failed: Peer is not writable.'])
   assert.deepEqual(await readOnly.run(`/add_admin --address ${wallet.publicKeyHex}`), ['Command failed: Peer is not writable.'])
-  assert.deepEqual(await readOnly.run('/enable_transactions --enabled 1'), ['Command failed: Peer is not writable.'])
+  assert.deepEqual(await readOnly.run('/enable_transactions --enabled 1'), ['Command failed: Not writable'], "Autobase's words, as the reference appends without checking")
   assert.equal(readOnly.appended.length, 0)
 
   const noWallet = terminal(rt, null)

@@ -23,6 +23,8 @@ export interface BridgeOptions {
   info: () => Record<string, unknown>
   /** The TTY command runner; `cli` frames are refused unless this is set and cli is enabled. */
   runner?: CommandRunner | null
+  /** The terminal: what a `cli` command prints is shown there too, as the reference does. */
+  echo?: (...args: unknown[]) => void
   cli?: boolean
   defaultFilter?: string
   filterChannels?: string[] | null
@@ -72,13 +74,14 @@ const MAX_PENDING_AUTH = 4
 export class ScBridge extends ReadyResource {
   private wss: WebSocketServer | null = null
   private readonly clients = new Set<Client>()
-  private readonly opts: Required<Omit<BridgeOptions, 'runner' | 'filterChannels' | 'allowedOrigins' | 'log' | 'now'>>
+  private readonly opts: Required<Omit<BridgeOptions, 'runner' | 'filterChannels' | 'allowedOrigins' | 'log' | 'now' | 'echo'>>
   private readonly runner: CommandRunner | null
   private readonly filterChannels: Set<string> | null
   private readonly allowedOrigins: Set<string> | null
   private readonly tokenDigest: Uint8Array
   private readonly failuresByAddress = new Map<string, { count: number, until: number }>()
   private readonly log: (line: string) => void
+  private readonly echo: ((...args: unknown[]) => void) | null
   private readonly now: () => number
   private readonly onMessageBound: (m: DeliveredMessage) => void
   private readonly handlers: Record<string, Handler>
@@ -105,6 +108,7 @@ export class ScBridge extends ReadyResource {
       debug: opts.debug ?? false
     }
     this.runner = opts.runner ?? null
+    this.echo = opts.echo ?? null
     this.filterChannels = opts.filterChannels ? new Set(opts.filterChannels) : null
     this.allowedOrigins = opts.allowedOrigins ? new Set(opts.allowedOrigins) : null
     this.tokenDigest = sha256(opts.token)
@@ -279,13 +283,15 @@ export class ScBridge extends ReadyResource {
     }
     client.authPending++
     const judged = client.authChain.then(async (): Promise<Reply | null> => {
-      if (client.authed) return { type: 'auth_ok' }
+      // Already in: the token is still checked (a wrong one is answered as such, as the reference does) but
+      // the socket stays authenticated.
+      if (client.authed) return this.tokenMatches(token) ? { type: 'auth_ok' } : { type: 'error', error: 'Unauthorized.' }
       const over = client.authFailures - this.opts.maxAuthFailures
       if (over >= 0) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over)))
         if (client.ws.readyState !== client.ws.OPEN) return null
       }
-      if (typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)) {
+      if (this.tokenMatches(token)) {
         client.authed = true
         if (client.authTimer) clearTimeout(client.authTimer)
         client.authTimer = null
@@ -336,8 +342,14 @@ export class ScBridge extends ReadyResource {
     return value as Record<string, any>
   }
 
+  private tokenMatches (token: unknown): boolean {
+    return typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)
+  }
+
+  /** The frame's channel, trimmed; a finite number is taken as its decimal text (the reference stringifies). */
   private channelOf (frame: Frame): string {
-    const channel = typeof frame.channel === 'string' ? frame.channel.trim() : ''
+    const raw = typeof frame.channel === 'number' && Number.isFinite(frame.channel) ? String(frame.channel) : frame.channel
+    const channel = typeof raw === 'string' ? raw.trim() : ''
     if (!channel) throw new RequestError('Missing channel.')
     return channel
   }
@@ -413,7 +425,12 @@ export class ScBridge extends ReadyResource {
     // logs meanwhile, e.g. apply lines), each formatted as its console capture does; a failure is the reply's
     // `error`, not an output line. Captured per command through the runner: no global console patching.
     const capture = (...args: unknown[]): void => { output.push(args.map(cliText).join(' ')) }
-    const outcome = await this.runner.run(command, capture, { printFailures: false, captureLog: (line) => capture(line) })
+    const print = (...args: unknown[]): void => {
+      capture(...args)
+      this.echo?.(...args)
+    }
+    // Logged lines already reach the terminal through the peer's log; the command's own lines are echoed.
+    const outcome = await this.runner.run(command, print, { printFailures: false, captureLog: (line, args) => { if (args) capture(...args); else capture(line) } })
     return { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error, result: outcome.result }
   }
 

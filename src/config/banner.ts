@@ -61,7 +61,8 @@ export function configSummary (config: Config, facts: RuntimeFacts): StartupInfo
     msbBootstrap: facts.msbBootstrap,
     msbChannel: facts.msbChannel,
     msbStore,
-    msbDhtBootstrap: nodesOf(config.msb.dhtBootstrap, facts.msbDhtNodes),
+    // No MSB client (--msb 0, or refused in local-only mode): no MSB DHT nodes in use, so none are listed.
+    msbDhtBootstrap: facts.msbBootstrap === null ? null : nodesOf(config.msb.dhtBootstrap, facts.msbDhtNodes),
     peerStore,
     peerDhtBootstrap: nodesOf(config.peer.dhtBootstrap, facts.peerDhtNodes),
     subnetBootstrap: facts.subnetBootstrap,

@@ -45,8 +45,11 @@ export interface MsbClientOptions {
 /** An operation the MSB refused, with the result-code name the validator (or the same check here) gives. */
 export class MsbOperationError extends Error {
   override name = 'MsbOperationError'
-  constructor (message: string, readonly reason: string, readonly code: number | null) {
+  /** The reason's text without the reason name (`message` is `<reason>: <detail>` for pre-check failures). */
+  readonly detail: string
+  constructor (message: string, readonly reason: string, readonly code: number | null, detail?: string) {
     super(message)
+    this.detail = detail ?? message
   }
 }
 
@@ -329,9 +332,9 @@ export class MsbClient extends ReadyResource {
       msbBootstrap: this.network.bootstrapHex,
       ...(txv !== null ? { txv } : {})
     })
-    if (!stateless.ok) throw new MsbOperationError(`${stateless.code}: ${stateless.error}`, stateless.code, stateless.status)
+    if (!stateless.ok) throw new MsbOperationError(`${stateless.code}: ${stateless.error}`, stateless.code, stateless.status, stateless.error)
     const ledger = await precheckAgainstLedger(op, this.ledger(), MSB_FEE)
-    if (!ledger.ok) throw new MsbOperationError(`${ledger.name}: ${ledger.error}`, ledger.name, ledger.code)
+    if (!ledger.ok) throw new MsbOperationError(`${ledger.name}: ${ledger.error}`, ledger.name, ledger.code, ledger.error)
   }
 
   /** Sends a pre-checked op to a validator; resolves once one accepted it. */

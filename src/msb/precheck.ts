@@ -1,7 +1,8 @@
 // The ledger half of a validator's checks (spec msb.md §3, rows 4 and 9–12), run by the client before it
 // spends a broadcast: a failure here is the reason the validator would give, without the round trip. It reads
 // the confirmed state only (a light client sees nothing else), so it can pass an op that a validator then
-// rejects on its fresher unconfirmed view; the validator's answer is authoritative.
+// rejects on its fresher unconfirmed view; the validator's answer is authoritative. The texts for the
+// checks a validator shares with us are the MSB validator's own, so a script sees the same words either way.
 import b4a from 'b4a'
 import { fromHex, toHex } from '../crypto/index.js'
 import { MAX_AMOUNT, amountFromHex } from './amount.js'
@@ -30,7 +31,7 @@ function deploymentTxHex (value: Uint8Array): string | null {
 
 export async function precheckAgainstLedger (op: PartialOperation, ledger: LedgerReader, fee: bigint = MSB_FEE): Promise<PrecheckResult> {
   const member = op.type === 13 ? op.tro : op.type === 12 ? op.txo : op.bdo
-  if ((await ledger.get(member.tx)) !== null) return fail(18, 'TX_ALREADY_EXISTS', `Transaction ${member.tx} is already in the MSB state.`)
+  if ((await ledger.get(member.tx)) !== null) return fail(18, 'TX_ALREADY_EXISTS', `Transaction with hash ${member.tx} already exists in the state.`)
   const balance = await ledger.balanceOf(op.address)
 
   if (op.type === 13) {
@@ -46,16 +47,16 @@ export async function precheckAgainstLedger (op: PartialOperation, ledger: Ledge
     return { ok: true }
   }
 
-  if (balance === null) return fail(20, 'REQUESTER_NOT_FOUND', `Requester ${op.address} has no MSB account (fund it first).`)
-  if (balance < fee) return fail(21, 'INSUFFICIENT_FEE_BALANCE', `Insufficient balance to cover the fee: ${op.address} holds ${balance} base units, the fee is ${fee}.`)
+  if (balance === null) return fail(20, 'REQUESTER_NOT_FOUND', 'Requester address not found in state')
+  if (balance < fee) return fail(21, 'INSUFFICIENT_FEE_BALANCE', 'Insufficient balance to cover transaction fee.')
 
   const bs = op.type === 12 ? op.txo.bs : op.bdo.bs
   const deployment = await ledger.get('deployment/' + bs)
   if (op.type === 11) {
-    if (deployment !== null) return fail(38, 'BOOTSTRAP_ALREADY_EXISTS', `Subnet ${bs} is already deployed.`)
+    if (deployment !== null) return fail(38, 'BOOTSTRAP_ALREADY_EXISTS', `Bootstrap with hash ${bs} already exists in the state. Bootstrap must be unique.`)
     return { ok: true }
   }
-  if (deployment === null) return fail(35, 'EXTERNAL_BOOTSTRAP_NOT_DEPLOYED', `Subnet ${bs} is not deployed on the MSB (run /deploy_subnet first).`)
+  if (deployment === null) return fail(35, 'EXTERNAL_BOOTSTRAP_NOT_DEPLOYED', `External bootstrap with hash ${bs} is not registered as deployment entry.`)
   const depTx = deploymentTxHex(deployment)
   const depOp = depTx === null ? null : await ledger.get(depTx)
   if (depOp === null) return fail(36, 'EXTERNAL_BOOTSTRAP_TX_MISSING', `The deployment tx of subnet ${bs} is missing from the MSB state.`)

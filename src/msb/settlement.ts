@@ -72,12 +72,17 @@ export class MsbSettlement implements TxSettlement {
     if (surrogate === null) {
       const { publicKey, secretKey } = this.host.wallet
       const address = encodeAddress(publicKey, this.client.addressPrefix)
-      op = this.client.buildTx({ address, secretKey }, { iw, ch, bs }) as TxPartial
+      try {
+        op = this.client.buildTx({ address, secretKey }, { iw, ch, bs }) as TxPartial
+      } catch (err) {
+        if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.code)
+        throw err
+      }
       ipk = toHex(publicKey)
     } else {
       // The external wallet signed `tx` itself (RPC flow, §8.3); the op carries its signature.
       const txv = this.client.reader.txv()
-      if (txv === null) throw new MsbOperationError('Invalid MSB tx: the MSB state has not synced yet (no txv).', 'NOT_SYNCED', null)
+      if (txv === null) throw new MsbOperationError('Invalid MSB tx: The MSB state has not synced yet (no txv); try again once /msb shows a signed length.', 'NOT_SYNCED', null)
       ipk = surrogate.address.toLowerCase()
       op = {
         type: 12,
@@ -88,7 +93,8 @@ export class MsbSettlement implements TxSettlement {
     try {
       await this.client.precheck(op)
     } catch (err) {
-      if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.message}`, err.reason, err.code)
+      // The reference's words: "Invalid MSB tx: <the validator's text>", without our reason name.
+      if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.code)
       throw err
     }
     return { tx: op.txo.tx, ipk, payload: op }

@@ -424,9 +424,10 @@ export class SidechannelManager extends ReadyResource {
   signWelcome (channel: string, text: string) {
     const ch = normalizeChannelName(channel) ?? ''
     const welcome = createWelcome({ channel: ch, text, keyPair: this.identity.keyPair, issuedAt: this.now() })
-    // B18: keep what we signed, so /sc_open and /sc_invite embed it by default; it only marks the
-    // channel welcomed (and is auto-sent) when this peer is the channel's configured owner.
-    if (!this.acceptWelcome(welcome, ch)) this.welcomes.set(ch, welcome)
+    // Kept (so /sc_open and /sc_invite embed it by default, and it is auto-sent) only when this peer is
+    // the channel's configured owner, as with the reference: a welcome no one is configured to trust is
+    // printed for the user to hand out, not attached to invites.
+    this.acceptWelcome(welcome, ch)
     return welcome
   }
 

@@ -75,8 +75,8 @@ export async function applyOp (node: ApplyNode, store: ViewStore, host: Membersh
   const staged = new StagedStore(store)
   const stagedHost = new StagedHost(host)
   // Log lines are informational; a failing logger must not change what apply decides.
-  const log = (line: string): void => {
-    try { ctx.log(line) } catch {}
+  const log = (line: string, args?: readonly unknown[]): void => {
+    try { ctx.log(line, args) } catch {}
   }
   let outcome: ApplyOutcome
   try {

@@ -9,7 +9,7 @@ import {
 } from './errors.js'
 import { jsonStringify, safeClone } from './numbers.js'
 import type { Protocol } from './protocol.js'
-import type { ContractResult, ContractRuntime, ExecuteOptions, ViewStore } from './types.js'
+import type { ContractResult, ContractRuntime, ExecuteOptions, ViewStore, LogFn } from './types.js'
 import { formatArgs } from '../host/format.js'
 import { HEX_ROUND_TRIP_RE, compileCheck } from './validator.js'
 
@@ -197,7 +197,7 @@ export class Contract implements ContractRuntime {
   private readonly functions = new Set<string>()
   private readonly featureHandlers = new Map<string, ContractHandler>()
   private messageHook: ContractHandler | null = null
-  private logSink: ((line: string) => void) | null = null
+  private logSink: LogFn | null = null
   // execute keeps its context on the instance, so runs must not interleave (apply and a simulation
   // can both be in flight); they are queued.
   private queue: Promise<unknown> = Promise.resolve()
@@ -265,7 +265,7 @@ export class Contract implements ContractRuntime {
     const sink = this.logSink
     if (sink === null) return
     try {
-      sink(formatArgs(args))
+      sink(formatArgs(args), args)
     } catch {}
   }
 
@@ -336,7 +336,7 @@ export class Contract implements ContractRuntime {
     return run
   }
 
-  private async executeNow (op: unknown, storage: ViewStore, log: ((line: string) => void) | null): Promise<ContractResult> {
+  private async executeNow (op: unknown, storage: ViewStore, log: LogFn | null): Promise<ContractResult> {
     this.resetContext()
     this.logSink = log
     try {

@@ -10,7 +10,7 @@ import {
   formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone, visibleLength
 } from './numbers.js'
 import { SimStorage } from './sim-storage.js'
-import { DEFAULT_APPLY_LIMITS, type ContractResult, type ContractRuntime } from './types.js'
+import { DEFAULT_APPLY_LIMITS, type ContractResult, type ContractRuntime, type LogFn } from './types.js'
 
 /** Console-style output sink (the terminal's `ctx.print`, or console.log). */
 export type Printer = (...args: unknown[]) => void
@@ -70,7 +70,7 @@ export interface SubnetRuntimeLike {
 
 export interface TxOptions {
   /** Where a simulated contract's `log` lines go (the terminal's printer); default: the runtime's log. */
-  log?: (line: string) => void
+  log?: LogFn
 }
 
 export interface ProtocolOptions {
@@ -242,7 +242,7 @@ export class Protocol {
     if (settlement !== null) ({ tx, ipk } = await settlement.prepare(dispatch, surrogate))
     if (ipk === null) throw new Error('Wallet is not ready.')
     const storage = new SimStorage({ get: (key) => this.runtime.get(key, { confirmed: false }) })
-    const log = options.log ?? ((line: string) => this.runtime.log ? this.runtime.log(line) : console.log(line))
+    const log: LogFn = options.log ?? ((line, args) => this.runtime.log ? this.runtime.log(line, args) : console.log(line))
     return this.contract.execute({ type: 'tx', key: tx, value: { dispatch, ipk, wp: ZERO_KEY_HEX } }, storage, { log })
   }
 }

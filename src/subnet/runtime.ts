@@ -22,7 +22,7 @@ import { BatchViewStore, type BeeBatchLike } from './batch-store.js'
 import { ViewBee, readView } from './view-bee.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
 import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
-import type { ContractRuntime } from './types.js'
+import type { ContractRuntime, LogFn } from './types.js'
 import { SubnetStoreFormatError } from './errors.js'
 import { createSubnetStorage } from './storage.js'
 
@@ -43,7 +43,7 @@ export interface SubnetRuntimeOptions<P extends Protocol, C extends ContractRunt
   ProtocolClass: new (runtime: SubnetRuntimeLike, options?: ProtocolOptions) => P
   ContractClass: new (protocol: P, config?: Record<string, unknown>) => C
   msb?: MsbView | null
-  log?: (line: string) => void
+  log?: LogFn
   /**
    * The Corestore primary key of a NEW store (its writer key derives from it); ignored once the store exists.
    * Tests use it to reproduce the reference's recorded cores byte for byte. Default: random.
@@ -86,7 +86,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   settlement: TxSettlement | null = null
 
   private readonly opts: SubnetRuntimeOptions<P, C>
-  private readonly logLine: (line: string) => void
+  private readonly logLine: LogFn
   private pending: Array<{ op: unknown, resolve: () => void, reject: (err: Error) => void }> = []
   private flushing = false
   private updater: ReturnType<typeof setInterval> | null = null
@@ -287,7 +287,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
       contract: this.contract,
       msb: this.opts.msb ?? null,
       limits: DEFAULT_APPLY_LIMITS,
-      log: (line) => this.logLine(line)
+      log: (line, args) => this.logLine(line, args)
     }
     for (const node of nodes) {
       if (node.value === null) continue

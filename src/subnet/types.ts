@@ -2,6 +2,9 @@
 // Handlers and contracts only touch the view through `ViewStore` and membership through
 // `MembershipHost`, so they run the same inside Autobase's apply, in tests, and in a simulation.
 
+/** A log line; `args` are what produced it (console.log style), for captures that format them otherwise (SC-Bridge `cli`). */
+export type LogFn = (line: string, args?: readonly unknown[]) => void
+
 /** Key/value access to the subnet view (a Hyperbee batch during apply; an overlay when simulating). */
 export interface ViewStore {
   /** The stored JSON value, or null when the key is absent. */
@@ -38,7 +41,7 @@ export type ContractResult = unknown
 /** What apply needs from the app's contract. */
 export interface ExecuteOptions {
   /** Where the contract's `log` lines go for this run (apply: the peer's log; a simulation: its caller). */
-  log?: ((line: string) => void) | null
+  log?: LogFn | null
 }
 
 export interface ContractRuntime {
@@ -86,7 +89,7 @@ export interface ApplyContext {
   msb: MsbView | null
   limits: ApplyLimits
   /** Informational lines (`Admin added: …`, `#1 | nick: text`); never used for decisions. */
-  log: (line: string) => void
+  log: LogFn
 }
 
 /** Why an op was skipped; apply never throws, it reports and moves on (same choice on every node). */

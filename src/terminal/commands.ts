@@ -1,6 +1,7 @@
 // The TTY command table. A command is one entry: name, usage, help line, handler. Handlers print
 // through `ctx.print` (never console), so the TTY, pipes and SC-Bridge `cli` can each capture and
 // format output their own way. Messages and usage lines match the reference peer (spec §8).
+import type { LogFn } from '../subnet/types.js'
 import fs from 'fs'
 import { parseTtyArgs, pickArg } from './args.js'
 import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
@@ -25,7 +26,7 @@ export interface TerminalPeer {
   extraStats (): Record<string, unknown>
   shutdown (): Promise<void>
   /** Also sends every line the peer logs to `fn` until the returned function is called. */
-  tapLog? (fn: (line: string) => void): () => void
+  tapLog? (fn: LogFn): () => void
 }
 
 export interface CommandContext {

@@ -2,6 +2,7 @@
 // otherwise (a pipe or file gets no prompt, echo or escape codes, on Node and Bare alike). Lines run
 // one at a time, in order, so piped scripts behave like typed ones. When stdin ends (a peer run as a
 // service) the peer keeps running until a signal or /exit.
+import type { LogFn } from '../subnet/types.js'
 import readline from 'readline'
 import { allCommands, findCommand, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
@@ -30,7 +31,7 @@ export interface RunOptions {
    * Also receives every line the peer logs while this command runs (apply and contract lines among them), as
    * the reference's `cli` captures all console output of the command's run.
    */
-  captureLog?: (line: string) => void
+  captureLog?: LogFn
 }
 
 export class CommandRunner {

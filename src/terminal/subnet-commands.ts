@@ -48,6 +48,10 @@ export const ONLY_ADMIN_OR_MOD = 'Only admin or mod may perform this operation.'
 export const ONLY_BOOTSTRAP = 'Only the subnet bootstrap node may set the initial admin.'
 export const ADMIN_ALREADY_SET = 'Admin is already set.'
 export const NOT_WRITABLE = 'Peer is not writable.'
+/** What the reference says when a chat or setting op is appended on a read-only peer (Autobase's own error). */
+export const NOT_WRITABLE_APPEND = 'Not writable'
+/** The commands for which the reference checks writability itself (and says NOT_WRITABLE). */
+const CHECKED_WRITABLE = new Set(['/add_admin', '/add_writer', '/add_indexer', '/remove_writer', '/remove_indexer'])
 export const MISSING_COMMAND = 'Missing option. Please use the --command flag.'
 export const EMPTY_MESSAGE = 'Empty message not allowed'
 export const CHAT_DISABLED = 'Chat is disabled.'
@@ -122,8 +126,8 @@ async function requireAdminOrMod (s: Session): Promise<void> {
   if (!(await isAdmin(s)) && !(await isMod(s))) throw new Error(ONLY_ADMIN_OR_MOD)
 }
 
-async function append (s: Session, op: Record<string, unknown> & { type: string }): Promise<void> {
-  if (!s.subnet.writable) throw new Error(NOT_WRITABLE)
+async function append (s: Session, op: Record<string, unknown> & { type: string }, command = ''): Promise<void> {
+  if (!s.subnet.writable) throw new Error(CHECKED_WRITABLE.has(command) ? NOT_WRITABLE : NOT_WRITABLE_APPEND)
   // Nothing is printed here, as in the reference: what apply makes of the op is logged when it applies
   // (`Admin added: …`, `Set chat_status: on`, …).
   await s.subnet.append(op)
@@ -142,7 +146,7 @@ function adminCommand (
     async run (args, ctx) {
       const s = session(ctx)
       await requireAdmin(s)
-      await append(s, build(s, args))
+      await append(s, build(s, args), name)
     }
   }
 }
@@ -161,7 +165,7 @@ export const subnetCommands: CommandSpec[] = [
       if ((await s.subnet.base.view.get('admin')) !== null) throw new Error(ADMIN_ALREADY_SET)
       const address = pickArg(args, 'address')?.trim().toLowerCase() ?? ''
       if (!/^[0-9a-f]{64}$/.test(address)) throw new Error(INVALID_ADMIN_ADDRESS)
-      await append(s, buildAddAdmin(address))
+      await append(s, buildAddAdmin(address), '/add_admin')
     }
   },
   adminCommand('Setup', '/update_admin', '/update_admin --address "<pubkey-hex>|null"',
@@ -314,7 +318,7 @@ export const subnetCommands: CommandSpec[] = [
       let result: unknown
       try {
         // A simulated contract prints through `print`, as the reference's contracts print with console.log.
-        result = await protocol.tx({ command }, sim, null, { log: (line) => ctx.print(line) })
+        result = await protocol.tx({ command }, sim, null, { log: (line, args) => { if (args) ctx.print(...args); else ctx.print(line) } })
       } catch (err) {
         // The reference prints the thrown error with console.log; its first line is `<name>: <message>`.
         ctx.print(errorHeadline(err))
