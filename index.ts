@@ -84,7 +84,7 @@ async function main (): Promise<void> {
   if (!sc.quiet && !peer.bridge) peer.attachConsolePrinter((line) => console.log(line))
   console.log('Sidechannel: ready')
 
-  terminal = new Terminal(peer.runner, { input: hostStdin(), output: process.stdout })
+  terminal = new Terminal(peer.runner, { input: hostStdin(), output: process.stdout, noColor: (env.NO_COLOR ?? '') !== '' })
   terminal.start()
 }
 

@@ -113,7 +113,8 @@ export class IntercomPeer extends ReadyResource {
 
     const { wallet, created } = await loadOrCreateWallet(this.keypairPath, {
       onCreated: ({ mnemonic }) => {
-        this.log(`New wallet created: ${this.keypairPath}`)
+        // The reference's line for a new key file, then the phrase that restores it (ours only).
+        this.log(`Key pair exported to ${this.keypairPath}`)
         this.log(`Recovery phrase (write it down, it is shown only once): ${mnemonic}`)
       }
     })

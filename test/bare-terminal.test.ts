@@ -137,7 +137,10 @@ test('on a TTY, under Node and Bare: typed commands run, the terminal does not e
   await sleep(300)
   // Typed one key at a time, Enter as a terminal sends it (\r).
   for (const ch of '/sc_stats\r') for (const p of ttys) { p.child.stdin!.write(ch); await sleep(5) }
-  for (const p of ttys) await waitFor(() => p.out().includes("{ channels: [ '0000intercom' ], connectionCount: 0 }"), 15_000, () => `command output:\n${JSON.stringify(p.out().slice(-600))}`)
+  // On a terminal inspected values are colored as the reference's console colors them: strings green, numbers yellow.
+  const colored = "{ channels: [ \x1b[32m'0000intercom'\x1b[39m ], connectionCount: \x1b[33m0\x1b[39m }"
+  const coloredBare = "{ channels: [ \x1b[32m'0000intercom'\x1b[0m ], connectionCount: \x1b[33m0\x1b[0m }"
+  for (const p of ttys) await waitFor(() => p.out().includes(colored) || p.out().includes(coloredBare), 15_000, () => `command output:\n${JSON.stringify(p.out().slice(-600))}`)
   for (const p of ttys) {
     // The line discipline's own echo would be `/sc_stats\r\n`; raw mode leaves drawing to readline.
     assert.ok(!p.out().includes('/sc_stats\r\n'), `no second echo of the typed line:\n${JSON.stringify(p.out().slice(-600))}`)

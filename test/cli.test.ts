@@ -83,7 +83,7 @@ test('two peer processes exchange a message on 0000intercom over a local DHT', T
   procs.push(again)
   await waitFor(() => again.out().includes('Sidechannel: ready'), 30_000, 'bob restarted')
   assert.ok(again.out().includes(`Peer pubkey (hex): ${bobKey}`))
-  assert.ok(!again.out().includes('New wallet created'))
+  assert.ok(!again.out().includes('Key pair exported to'))
 })
 
 test('service mode: with stdin closed the peer keeps running until SIGINT, then closes cleanly', T, async (t) => {

@@ -16,7 +16,7 @@ interface TtyCase { id: string, section: string, state: string, input: string, l
 interface BridgeCase { id: string, client: string, label: string, request: string | null, binary?: boolean, replies: string[] }
 interface PeerCase { id: string, peer: string, input: string, lines: string[] }
 interface SeenCase { id: string, peer: string, trigger: string, lines: string[] }
-const REF: { tty: TtyCase[], bridge: BridgeCase[], twoPeers: PeerCase[], twoPeersSeen: SeenCase[] } = JSON.parse(fs.readFileSync(new URL('./fixtures/reference-outputs.json', import.meta.url), 'utf8'))
+const REF: { startup: { creator: string[] }, tty: TtyCase[], bridge: BridgeCase[], twoPeers: PeerCase[], twoPeersSeen: SeenCase[] } = JSON.parse(fs.readFileSync(new URL('./fixtures/reference-outputs.json', import.meta.url), 'utf8'))
 
 /** Where ours prints something else on purpose: the lines ours prints instead (placeholders allowed), and why. */
 const NOT_SYNCED = 'Error: Invalid MSB tx: The MSB state has not synced yet (no txv); try again once /msb shows a signed length.'
@@ -150,6 +150,21 @@ function check (id: string, input: string, got: string[], reference: string[], v
   if (diff) failures.push(`${id} ${JSON.stringify(input)}${dev ? ' (deviation)' : ''}\n${diff}`)
 }
 
+/**
+ * The start-up lines from the peer banner to `Sidechannel: ready`, as the reference prints them for a new
+ * creator peer. Before them the reference starts a full MSB node and prints its banner; ours runs an MSB
+ * light client and prints one line about it instead, and the recovery phrase of the new wallet: those lines
+ * (and the reference's MSB node block) are left out of the comparison.
+ */
+function checkStartup (out: string, vars: Record<string, string>, bootstrap: string, failures: string[]): void {
+  const slice = (lines: string[]) => lines.slice(lines.indexOf('=============== STARTING PEER ==============='), lines.indexOf('Sidechannel: ready') + 1)
+  const ours = slice(out.split('\n')).filter((l) => !/^(Key pair exported to |Recovery phrase |msb light reader: |\[msb\] )/.test(l))
+  const reference = slice(REF.startup.creator).map((l) => l.replace('127.0.0.1:49737', bootstrap))
+  assert.ok(reference.length > 20, 'the recorded start-up has the peer banner')
+  const diff = differences(ours, reference, vars)
+  if (diff) failures.push(`startup\n${diff}`)
+}
+
 async function startPeer (net: LocalNet, dir: string, name: string, extra: string[] = []): Promise<{ proc: Proc, vars: Record<string, string> }> {
   // The recorded peers print what they receive on the terminal (no SC-Bridge) and log no debug lines.
   const boot = net.bootstrap.split(',')[0]!
@@ -189,6 +204,7 @@ test('terminal: every recorded reference command prints the same lines on our pe
     procs.push(proc)
     const vars: Record<string, string> = { ...own, ...keys, RANDOM_WRITER_KEY_UPPERCASE: keys.RANDOM_WRITER_KEY.toUpperCase() }
     const d = new Driver(proc)
+    if (name === 'admin') checkStartup(proc.out(), vars, net.bootstrap.split(',')[0]!, failures)
     await setup(d, vars)
     for (const c of cases) {
       const input = c.input.replace(/<([A-Z_]+)>/g, (m, k: string) => vars[k] ?? m)

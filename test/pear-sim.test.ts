@@ -49,7 +49,7 @@ for (const runtime of ['node', 'bare'] as const) {
     // No command-line arguments at all: everything comes from the simulated Pear.
     const first = await pearRun(bin, runtime, dir, storage, procs)
     const key = grab(/Peer pubkey \(hex\): ([0-9a-f]{64})/, first.out())
-    assert.match(first.out(), /New wallet created/)
+    assert.match(first.out(), /Key pair exported to /)
     assert.ok(fs.existsSync(path.join(storage, 'stores', 'pearpeer', 'db', 'keypair.json')), 'stores live under Pear.config.storage')
     assert.deepEqual(fs.readdirSync(dir).sort(), ['pear-storage'], 'nothing written relative to the working directory')
     await teardownBy(first, 'SIGINT')
@@ -57,7 +57,7 @@ for (const runtime of ['node', 'bare'] as const) {
     // Same storage again: the identity persists, and SIGTERM takes the same teardown path.
     const again = await pearRun(bin, runtime, dir, storage, procs)
     assert.equal(grab(/Peer pubkey \(hex\): ([0-9a-f]{64})/, again.out()), key)
-    assert.doesNotMatch(again.out(), /New wallet created/)
+    assert.doesNotMatch(again.out(), /Key pair exported to /)
     await teardownBy(again, 'SIGTERM')
   })
 }

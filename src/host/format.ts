@@ -4,7 +4,10 @@
 // console.log lines).
 import hostFormat from '#format'
 
-/** `console.log(...args)` as a string (no colors, no trailing newline). */
-export function formatArgs (args: unknown[]): string {
-  return hostFormat.formatWithOptions({}, ...args)
+/**
+ * `console.log(...args)` as a string (no trailing newline). `colors`: inspected values colored as a console
+ * on a terminal colors them (numbers yellow, strings green, null bold); plain string arguments never are.
+ */
+export function formatArgs (args: unknown[], opts: { colors?: boolean } = {}): string {
+  return hostFormat.formatWithOptions(opts.colors === true ? { colors: true } : {}, ...args)
 }

@@ -76,6 +76,8 @@ export interface TerminalOptions {
   /** null: no usable stdin; the help is printed and nothing is read (as with closed stdin). */
   input: NodeJS.ReadableStream | null
   output: NodeJS.WritableStream
+  /** No colors even on a terminal (NO_COLOR set). */
+  noColor?: boolean
   prompt?: string
   /** Print the command list at start (the reference does). */
   printHelp?: boolean
@@ -90,7 +92,9 @@ export class Terminal {
 
   start (): void {
     const { input, output } = this.opts
-    const print = (...args: unknown[]) => { output.write(formatArgs(args) + '\n') }
+    // On a terminal, inspected values are colored as the reference's console colors them.
+    const colors = (output as any).isTTY === true && this.opts.noColor !== true
+    const print = (...args: unknown[]) => { output.write(formatArgs(args, { colors }) + '\n') }
     // The reference prints its command list at start, as /help does.
     if (this.opts.printHelp !== false) this.runner.run('/help', print).catch(() => {})
     if (input === null) return
