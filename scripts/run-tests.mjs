@@ -16,7 +16,7 @@ function collect (dir) {
 }
 
 const filter = process.argv.slice(2)
-let files = collect('test')
+let files = [...collect('test'), ...collect('examples')]
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)))
 if (files.length === 0) {
   console.error('no test files matched')

@@ -20,9 +20,11 @@ import { ScBridge } from './bridge/index.js'
 import { configSummary, type StartupInfo } from './config/index.js'
 import { MAINNET_DHT_BOOTSTRAP } from './config/flags.js'
 import { SubnetRuntime } from './subnet/runtime.js'
-import { SampleProtocol } from '../protocol/protocol.js'
-import { SampleContract } from '../contract/contract.js'
-import { TimerFeature } from '../features/timer.js'
+import type { Protocol } from './subnet/protocol.js'
+import type { Contract } from './subnet/contract.js'
+import type { Feature } from './subnet/feature.js'
+import { SAMPLE_APP, checkApp, type IntercomApp } from './app.js'
+import { IntercomError } from './errors.js'
 import { MsbClient } from './msb/client.js'
 import { MsbSettlement } from './msb/settlement.js'
 import { resolveMsbNetwork, MsbNetworkError, type MsbNetwork } from './msb/network.js'
@@ -38,6 +40,8 @@ export interface PeerOptions {
   firewall?: (remotePublicKey: Uint8Array) => boolean
   /** Ask the host to end the process (used by /exit). */
   onShutdownRequest?: () => Promise<void> | void
+  /** The subnet app this peer runs (its Protocol, Contract and features); default: the reference's sample app. */
+  app?: IntercomApp
 }
 
 function sameNodes (a: readonly string[], b: readonly string[]): boolean {
@@ -51,8 +55,11 @@ export function denyFirewall (deny: string[] | null, extra: ((remote: Uint8Array
   return (remote) => denied.has(toHex(remote)) || (extra !== null && extra(remote))
 }
 
-export class PeerStartupError extends Error {
-  override name = 'PeerStartupError'
+export class PeerStartupError extends IntercomError {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super('PEER_STARTUP', message, options)
+    this.name = 'PeerStartupError'
+  }
 }
 
 export class IntercomPeer extends ReadyResource {
@@ -66,8 +73,10 @@ export class IntercomPeer extends ReadyResource {
   dhtBootstrap: DhtNode[] = []
   localDht: LocalDht | null = null
   bridge: ScBridge | null = null
-  subnet!: SubnetRuntime<SampleProtocol, SampleContract>
-  timer: TimerFeature | null = null
+  readonly app: IntercomApp
+  #subnet: SubnetRuntime<Protocol, Contract> | null = null
+  /** The app's features this peer runs, by key (started once the subnet is open, stopped first on close). */
+  readonly features = new Map<string, Feature>()
   /** The MSB light client; null with --msb 0, or when local-only mode refuses its DHT. */
   msb: MsbClient | null = null
   settlement: MsbSettlement | null = null
@@ -84,6 +93,8 @@ export class IntercomPeer extends ReadyResource {
   constructor (private readonly opts: PeerOptions) {
     super()
     this.config = opts.config
+    this.app = opts.app ?? SAMPLE_APP
+    checkApp(this.app)
     this.env = opts.env ?? {}
     const out = opts.log ?? ((l: string) => console.log(l))
     this.out = out
@@ -144,31 +155,33 @@ export class IntercomPeer extends ReadyResource {
 
     if (msbPlan !== null) await this.startMsb(msbPlan)
 
-    this.subnet = new SubnetRuntime({
-      storeDir: this.peerDir,
-      swarm: this.swarm,
-      wallet: { publicKeyHex: wallet.publicKeyHex, sign: (m: string) => wallet.sign(m) },
-      channel: config.subnet.channel,
-      bootstrap: config.subnet.bootstrap,
-      ProtocolClass: SampleProtocol,
-      ContractClass: SampleContract,
-      msb: this.msb ? this.msb.msbView() : null,
-      log: this.log
-    })
-    await this.subnet.ready()
-    if (this.msb) {
-      const msb = this.msb
-      this.settlement = new MsbSettlement(msb, {
-        wallet: wallet.keyPair,
-        writerKeyHex: () => this.subnet.writerKeyHex,
-        subnetBootstrapHex: () => this.subnet.bootstrapHex,
-        writable: () => this.subnet.writable,
-        append: async (op) => await this.subnet.append(op),
+    if (config.subnet.enabled) {
+      const subnet = new SubnetRuntime<Protocol, Contract>({
+        storeDir: this.peerDir,
+        swarm: this.swarm,
+        wallet: { publicKeyHex: wallet.publicKeyHex, sign: (m: string) => wallet.sign(m) },
+        channel: config.subnet.channel,
+        bootstrap: config.subnet.bootstrap,
+        ProtocolClass: this.app.Protocol,
+        ContractClass: this.app.Contract,
+        msb: this.msb ? this.msb.msbView() : null,
         log: this.log
       })
-      this.subnet.settlement = this.settlement
+      this.#subnet = subnet
+      await subnet.ready()
+      if (this.msb) {
+        this.settlement = new MsbSettlement(this.msb, {
+          wallet: wallet.keyPair,
+          writerKeyHex: () => subnet.writerKeyHex,
+          subnetBootstrapHex: () => subnet.bootstrapHex,
+          writable: () => subnet.writable,
+          append: async (op) => await subnet.append(op),
+          log: this.log
+        })
+        subnet.settlement = this.settlement
+      }
+      await this.startFeatures(subnet)
     }
-    if (config.timer) await this.startTimer()
 
     const sc = config.sidechannel
     this.sidechannel = new SidechannelManager({
@@ -227,7 +240,7 @@ export class IntercomPeer extends ReadyResource {
   protected override async _close (): Promise<void> {
     if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
-    if (this.timer) await this.timer.stop()
+    for (const feature of [...this.features.values()].reverse()) await feature.stop()
     // The reference's two shutdown lines (its transaction observer and its subnet updater), which scripts
     // watching a peer exit may wait for; ours name the settlement watcher and the subnet.
     if (this.settlement) {
@@ -237,9 +250,9 @@ export class IntercomPeer extends ReadyResource {
     // The MSB reader closes before the subnet: an apply waiting on the MSB view is released (and retried on
     // the next start) instead of holding the subnet's close.
     if (this.msb) await this.msb.close()
-    if (this.subnet) {
+    if (this.#subnet) {
       this.log('Updater: closing gracefully...')
-      await this.subnet.close()
+      await this.#subnet.close()
     }
     if (this.swarm) await this.swarm.destroy()
     if (this.msbLocalDht) await this.msbLocalDht.close()
@@ -303,16 +316,32 @@ export class IntercomPeer extends ReadyResource {
     this.log(`[msb] light client (${plan.network.name} preset${custom}: bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`)
   }
 
-  /** The sample timer feature runs only on the subnet admin, and only while it can write (reference rule). */
-  private async startTimer (): Promise<void> {
-    const admin = await this.subnet.get('admin')
-    if (admin !== this.wallet.publicKeyHex || !this.subnet.writable) {
-      this.log('[timer] not started: this peer is not the writable subnet admin.')
-      return
+  /** The subnet runtime. Throws when this peer runs none (`--subnet 0`); see `hasSubnet`. */
+  get subnet (): SubnetRuntime<Protocol, Contract> {
+    if (this.#subnet === null) throw new IntercomError('SUBNET_DISABLED', 'This peer runs no subnet (--subnet 0).')
+    return this.#subnet
+  }
+
+  get hasSubnet (): boolean {
+    return this.#subnet !== null
+  }
+
+  /** Starts the app's features this peer runs; admin-only ones only on the writable subnet admin. */
+  private async startFeatures (subnet: SubnetRuntime<Protocol, Contract>): Promise<void> {
+    for (const [key, spec] of Object.entries(this.app.features ?? {})) {
+      if (spec.enabled && !spec.enabled(this.config)) continue
+      if (spec.adminOnly !== false) {
+        const admin = await subnet.get('admin')
+        if (admin !== this.wallet.publicKeyHex || !subnet.writable) {
+          this.log(`[${key}] not started: this peer is not the writable subnet admin.`)
+          continue
+        }
+      }
+      const feature = spec.create(subnet, this.config)
+      subnet.protocol.addFeature(key, feature)
+      this.features.set(key, feature)
+      await feature.start()
     }
-    this.timer = new TimerFeature(this.subnet)
-    this.subnet.protocol.addFeature('timer', this.timer)
-    await this.timer.start()
   }
 
   policyConfig (): ChannelPolicyConfig {
@@ -361,10 +390,10 @@ export class IntercomPeer extends ReadyResource {
     return { ...configSummary(this.config, {
       msbBootstrap: this.msb ? this.msb.bootstrapHex : null,
       msbChannel: this.msb ? this.msb.network.channel : null,
-      subnetBootstrap: this.subnet ? this.subnet.bootstrapHex : null,
+      subnetBootstrap: this.#subnet ? this.#subnet.bootstrapHex : null,
       peerPubkey: this.wallet.publicKeyHex,
       peerTracAddress: this.wallet.address,
-      peerWriterKey: this.subnet ? this.subnet.writerKeyHex : null,
+      peerWriterKey: this.#subnet ? this.#subnet.writerKeyHex : null,
       peerDhtNodes: this.dhtBootstrap.map(formatNode),
       ...(this.msbDhtBootstrap.length > 0 ? { msbDhtNodes: this.msbDhtBootstrap.map(formatNode) } : {})
     }) }
@@ -389,7 +418,7 @@ export class IntercomPeer extends ReadyResource {
         address: this.wallet.address,
         secretKeyHex: toHex(this.wallet.keyPair.secretKey)
       },
-      subnet: this.subnet ?? null,
+      subnet: this.#subnet,
       walletKeyPair: this.wallet.keyPair,
       inviteTtlMs: Math.max(0, this.config.sidechannel.inviteTtlSec) * 1000,
       entryChannel: ENTRY_CHANNEL,

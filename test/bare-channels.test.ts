@@ -87,7 +87,7 @@ test('Bare and Node peers: owner-welcomed and invite-only channels across runtim
 
   // vip: invite-only. Without an invite the Bare peer is refused; the Node peer (owner and inviter)
   // signs a welcome and an invite over its bridge's cli; the Bare peer joins with it on its TTY.
-  await assert.rejects(bareAgent.join('vip'), (err: any) => err.code === 'Join denied (invite required or invalid).')
+  await assert.rejects(bareAgent.join('vip'), (err: any) => err.message === 'Join denied (invite required or invalid).' && err.code === 'BRIDGE_DENIED')
   assert.equal((await nodeAgent.cli('/sc_welcome --channel vip --text "VIP lounge"')).ok, true)
   assert.equal((await nodeAgent.join('vip')).type, 'joined')
   const inv = await nodeAgent.cli(`/sc_invite --channel vip --pubkey ${bareKey} --ttl 600`)

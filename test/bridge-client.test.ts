@@ -11,6 +11,7 @@ import {
   type IntercomBridgeClientOptions,
   type SidechannelMessageEvent
 } from '../src/bridge/client.js'
+import { IntercomError } from '../src/errors.js'
 
 // ---------------------------------------------------------------------------------------------
 // A small fake SC-Bridge (spec §7.2–§7.3 shapes), enough to drive the client.
@@ -189,11 +190,24 @@ async function until (cond: () => boolean, ms = 3000, what = 'condition'): Promi
   }
 }
 
-async function rejectsWith (p: Promise<unknown>, code: string, fromServer?: boolean): Promise<void> {
-  await assert.rejects(withTimeout(p, 3000, `rejection ${code}`), (err: unknown) => {
+// The machine code expected for each message (server texts and the client's own).
+const CODE_OF: Record<string, string> = {
+  'Unauthorized.': 'BRIDGE_UNAUTHORIZED',
+  'Missing channel.': 'BRIDGE_BAD_REQUEST',
+  [CLIENT_ERROR.notConnected]: 'BRIDGE_NOT_CONNECTED',
+  [CLIENT_ERROR.connectFailed]: 'BRIDGE_CONNECT_FAILED',
+  [CLIENT_ERROR.connectTimeout]: 'BRIDGE_CONNECT_TIMEOUT',
+  [CLIENT_ERROR.invalidRequest]: 'BRIDGE_INVALID_REQUEST',
+  [CLIENT_ERROR.timeout]: 'BRIDGE_TIMEOUT',
+  [CLIENT_ERROR.connectionClosed]: 'BRIDGE_CONNECTION_CLOSED'
+}
+
+async function rejectsWith (p: Promise<unknown>, message: string, fromServer?: boolean): Promise<void> {
+  await assert.rejects(withTimeout(p, 3000, `rejection ${message}`), (err: unknown) => {
     assert.ok(err instanceof BridgeError, `expected BridgeError, got ${String(err)}`)
-    assert.equal(err.code, code)
-    assert.equal(err.message, code)
+    assert.ok(err instanceof IntercomError)
+    assert.equal(err.message, message)
+    assert.equal(err.code, CODE_OF[message], `code for ${message}`)
     if (fromServer !== undefined) assert.equal(err.fromServer, fromServer)
     return true
   })
@@ -304,7 +318,9 @@ test('error replies reject with BridgeError carrying the server text and frame',
   await rejectsWith(client.send('  ', 'hi'), 'Missing channel.', true)
   await assert.rejects(client.request({ type: 'bogus' }), (err: unknown) => {
     assert.ok(err instanceof BridgeError)
-    assert.equal(err.code, 'Unknown type: bogus')
+    assert.equal(err.message, 'Unknown type: bogus')
+    assert.equal(err.code, 'BRIDGE_UNKNOWN_TYPE')
+    assert.equal(err.reply?.code, undefined, 'this fake bridge, like the reference, sends no code: the client derives it from the text')
     assert.equal(err.reply?.type, 'error')
     assert.equal(err.reply?.error, 'Unknown type: bogus')
     return true
@@ -466,7 +482,8 @@ test('reconnect: a rejected token on re-auth stops the client', async (t) => {
   server.dropAll()
   const [info] = await closed
   assert.equal(info.reason, 'reconnect_failed')
-  assert.equal(info.error?.code, 'Unauthorized.')
+  assert.equal(info.error?.message, 'Unauthorized.')
+  assert.equal(info.error?.code, 'BRIDGE_UNAUTHORIZED')
   assert.equal(client.connected, false)
   assert.equal((await withTimeout(it.next(), 1000, 'iterator end')).done, true)
 })
@@ -478,7 +495,8 @@ test('reconnect: gives up after maxReconnectAttempts', async (t) => {
   server.dropAll()
   const [info] = await closed
   assert.equal(info.reason, 'reconnect_failed')
-  assert.equal(info.error?.code, CLIENT_ERROR.connectionClosed)
+  assert.equal(info.error?.message, CLIENT_ERROR.connectionClosed)
+  assert.equal(info.error?.code, 'BRIDGE_CONNECTION_CLOSED')
   assert.equal(server.connections, 3)
 })
 

@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import { Cluster, waitFor, waitChannelOpen, type TestPeer } from './helpers/peers.js'
 import { ScBridge } from '../src/bridge/server.js'
 import { ENTRY_CHANNEL as ENTRY } from '../src/sidechannel/codec/index.js'
+import { ERROR_CODES } from '../src/errors.js'
 
 const T = { timeout: 90_000 }
 const TOKEN = 'test-token-123'
@@ -90,6 +91,19 @@ test('agent A sends through its bridge, agent B receives through its bridge', T,
   assert.ok(b.messages.some((m) => m.payload.message === 'not subscribed'), 'the peer received it; only the agent was not subscribed')
 })
 
+/**
+ * Our error frames (and failed cli results) add a machine `code`; the reference's keys and texts are unchanged.
+ * Checks each such code is a known one, then drops it so frames compare with the reference's transcript.
+ */
+function withoutCodes (frames: any[]): any[] {
+  return frames.map((f) => {
+    if (f.type !== 'error' && !(f.type === 'cli_result' && f.ok === false)) return f
+    const { code, ...rest } = f
+    assert.ok(Object.hasOwn(ERROR_CODES, code), `a ${f.type} frame without a known code: ${JSON.stringify(f)}`)
+    return rest
+  })
+}
+
 test('the reference transcript replays against our bridge', T, async (t) => {
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
@@ -111,7 +125,7 @@ test('the reference transcript replays against our bridge', T, async (t) => {
   t.after(() => agent.close())
   assert.deepEqual(agent.frames[0], { ...tr.onConnect, peer: p.key, address: p.peer.wallet.address })
   for (const step of tr.exchanges) {
-    const got = await agent.exchange(step.sendRaw ?? step.send, step.expect.length)
+    const got = withoutCodes(await agent.exchange(step.sendRaw ?? step.send, step.expect.length))
     const expected = step.expect.map((e: any) => e.type === 'stats' ? { ...e, sidechannelStarted: true } : e)
     assert.deepEqual(got, expected, JSON.stringify(step.send ?? step.sendRaw))
   }
@@ -123,10 +137,10 @@ test('cli over the bridge mirrors the TTY and is off unless enabled', T, async (
   const p = await cl.peer('p', bridgeFlags(['--sc-bridge-cli', '1']))
   const agent = await Agent.connect(urlOf(p))
   t.after(() => agent.close())
-  assert.deepEqual(await agent.exchange({ id: 1, type: 'cli', command: '/sc_stats' }), [{ id: 1, type: 'error', error: 'Unauthorized.' }])
+  assert.deepEqual(await agent.exchange({ id: 1, type: 'cli', command: '/sc_stats' }), [{ id: 1, type: 'error', error: 'Unauthorized.', code: 'BRIDGE_UNAUTHORIZED' }])
   await agent.auth()
   for (const step of vectors.bridge.cliTranscript.exchanges.slice(1)) {
-    assert.deepEqual(await agent.exchange(step.send, step.expect.length), step.expect)
+    assert.deepEqual(withoutCodes(await agent.exchange(step.send, step.expect.length)), step.expect)
   }
   // Subnet commands are mirrored too: set the admin, then read it back.
   const [admin] = await agent.exchange({ id: 7, type: 'cli', command: `/add_admin --address ${p.key}` })
@@ -134,7 +148,7 @@ test('cli over the bridge mirrors the TTY and is off unless enabled', T, async (
   assert.deepEqual(admin, { id: 7, type: 'cli_result', command: `/add_admin --address ${p.key}`, ok: true, output: [`Admin added: ${p.key}`], error: null })
   // A line no command takes: nothing printed, no result; a failure: ok false, its message as error, result null.
   assert.deepEqual(await agent.exchange({ id: 10, type: 'cli', command: '/bogus' }), [{ id: 10, type: 'cli_result', command: '/bogus', ok: true, output: [], error: null }])
-  assert.deepEqual(await agent.exchange({ id: 11, type: 'cli', command: '/add_admin' }), [{ id: 11, type: 'cli_result', command: '/add_admin', ok: false, output: [], error: 'Admin is already set.', result: null }])
+  assert.deepEqual(await agent.exchange({ id: 11, type: 'cli', command: '/add_admin' }), [{ id: 11, type: 'cli_result', command: '/add_admin', ok: false, output: [], error: 'Admin is already set.', result: null, code: 'COMMAND_REFUSED' }])
   // Objects are captured as JSON, as the reference's console capture writes them; undefined as ''.
   assert.deepEqual((await agent.exchange({ id: 12, type: 'cli', command: '/sc_stats' }))[0].output, ['{"channels":["0000intercom"],"connectionCount":0}'])
   assert.deepEqual((await agent.exchange({ id: 13, type: 'cli', command: '/print' }))[0].output, [''])
@@ -157,13 +171,13 @@ test('hardening: auth timeout, bad tokens, frame cap, Origin check, fuzzed frame
 
   const idle = await Agent.connect(url)
   await waitFor(() => idle.closed, 5000, 'auth-timeout close')
-  assert.deepEqual(idle.frames.at(-1), { type: 'error', error: 'Auth timeout.' })
+  assert.deepEqual(idle.frames.at(-1), { type: 'error', error: 'Auth timeout.', code: 'BRIDGE_AUTH_TIMEOUT' })
 
   // Wrong tokens are refused and the socket stays open (as in the reference) until the auth timeout.
   const guesser = await Agent.connect(url)
-  for (let i = 0; i < 3; i++) assert.deepEqual(await guesser.exchange({ type: 'auth', token: 'nope' + i }), [{ type: 'error', error: 'Unauthorized.' }])
+  for (let i = 0; i < 3; i++) assert.deepEqual(await guesser.exchange({ type: 'auth', token: 'nope' + i }), [{ type: 'error', error: 'Unauthorized.', code: 'BRIDGE_UNAUTHORIZED' }])
   await waitFor(() => guesser.closed, 5000, 'closed at the auth timeout')
-  assert.deepEqual(guesser.frames.at(-1), { type: 'error', error: 'Auth timeout.' })
+  assert.deepEqual(guesser.frames.at(-1), { type: 'error', error: 'Auth timeout.', code: 'BRIDGE_AUTH_TIMEOUT' })
 
   await assert.rejects(Agent.connect(url, { Origin: 'https://evil.example' }), /HTTP 403/)
 
@@ -171,7 +185,7 @@ test('hardening: auth timeout, bad tokens, frame cap, Origin check, fuzzed frame
   await big.auth()
   big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(6000) }))
   await waitFor(() => big.closed, 5000, 'oversized close')
-  assert.deepEqual(big.frames.at(-1), { type: 'error', error: 'Frame too large (max 4096 bytes).' })
+  assert.deepEqual(big.frames.at(-1), { type: 'error', error: 'Frame too large (max 4096 bytes).', code: 'BRIDGE_FRAME_TOO_LARGE' })
 
   const fuzz = await Agent.connect(url)
   t.after(() => fuzz.close())
@@ -262,8 +276,8 @@ test('typed client: agents on two peers talk through their bridges', T, async (t
   const cli = await ca.cli('/sc_stats')
   assert.equal(cli.ok, true)
   assert.match(cli.output[0]!, /"connectionCount":1/)
-  await assert.rejects(cb.cli('/sc_stats'), (err: any) => err.code === 'CLI over WS is disabled.')
-  await assert.rejects(cb.join('  '), (err: any) => err.code === 'Missing channel.')
+  await assert.rejects(cb.cli('/sc_stats'), (err: any) => err.message === 'CLI over WS is disabled.' && err.code === 'BRIDGE_CLI_DISABLED')
+  await assert.rejects(cb.join('  '), (err: any) => err.message === 'Missing channel.' && err.code === 'BRIDGE_BAD_REQUEST')
 })
 
 test('denials use the reference error texts; repeated failures from one address are backed off', T, async (t) => {
@@ -277,16 +291,16 @@ test('denials use the reference error texts; repeated failures from one address 
   const agent = await Agent.connect(urlOf(p))
   t.after(() => agent.close())
   await agent.auth()
-  assert.deepEqual(await agent.exchange({ id: 1, type: 'send', channel: 'news', message: 'x' }), [{ id: 1, type: 'error', error: 'Send denied (invite required or invalid).' }])
-  assert.deepEqual(await agent.exchange({ id: 2, type: 'join', channel: 'vip' }), [{ id: 2, type: 'error', error: 'Join denied (invite required or invalid).' }])
-  assert.deepEqual(await agent.exchange({ id: 3, type: 'open', channel: 'room', via: 'news' }), [{ id: 3, type: 'error', error: 'Open request denied (invalid input or missing invite/welcome).' }])
+  assert.deepEqual(await agent.exchange({ id: 1, type: 'send', channel: 'news', message: 'x' }), [{ id: 1, type: 'error', error: 'Send denied (invite required or invalid).', code: 'BRIDGE_DENIED' }])
+  assert.deepEqual(await agent.exchange({ id: 2, type: 'join', channel: 'vip' }), [{ id: 2, type: 'error', error: 'Join denied (invite required or invalid).', code: 'BRIDGE_DENIED' }])
+  assert.deepEqual(await agent.exchange({ id: 3, type: 'open', channel: 'room', via: 'news' }), [{ id: 3, type: 'error', error: 'Open request denied (invalid input or missing invite/welcome).', code: 'BRIDGE_DENIED' }])
   assert.deepEqual(await agent.exchange({ id: 4, type: 'leave', channel: 'nope' }), [{ id: 4, type: 'left', channel: 'nope', ok: false }])
-  assert.deepEqual(await agent.exchange({ id: 5, type: 'cli', command: '/sc_stats' }), [{ id: 5, type: 'error', error: 'CLI over WS is disabled.' }])
-  assert.deepEqual(await agent.exchange({ id: 6, type: 'send', channel: 'vip', message: 'x', invite: { payload: {}, sig: 'aa' } }), [{ id: 6, type: 'error', error: 'Send denied (invite required or invalid).' }])
+  assert.deepEqual(await agent.exchange({ id: 5, type: 'cli', command: '/sc_stats' }), [{ id: 5, type: 'error', error: 'CLI over WS is disabled.', code: 'BRIDGE_CLI_DISABLED' }])
+  assert.deepEqual(await agent.exchange({ id: 6, type: 'send', channel: 'vip', message: 'x', invite: { payload: {}, sig: 'aa' } }), [{ id: 6, type: 'error', error: 'Send denied (invite required or invalid).', code: 'BRIDGE_DENIED' }])
 
   // Three wrong tokens, then the right one on the same socket: it is answered (after a 1 s pause) and works.
   const retry = await Agent.connect(urlOf(p))
-  for (let i = 0; i < 3; i++) assert.deepEqual(await retry.exchange({ id: i, type: 'auth', token: 'wrong' }), [{ id: i, type: 'error', error: 'Unauthorized.' }])
+  for (let i = 0; i < 3; i++) assert.deepEqual(await retry.exchange({ id: i, type: 'auth', token: 'wrong' }), [{ id: i, type: 'error', error: 'Unauthorized.', code: 'BRIDGE_UNAUTHORIZED' }])
   const started = Date.now()
   assert.deepEqual(await retry.exchange({ id: 9, type: 'auth', token: TOKEN }), [{ id: 9, type: 'auth_ok' }])
   assert.ok(Date.now() - started >= 900, 'the fourth attempt waited out its pause')

@@ -73,7 +73,7 @@ test('defaults for an empty command line', () => {
     enabled: true, network: 'mainnet', bootstrap: null, channel: null,
     storeName: 'peer-msb', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP]
   })
-  assert.deepEqual(c.subnet, { channel: 'trac-peer-subnet', bootstrap: null })
+  assert.deepEqual(c.subnet, { enabled: true, channel: 'trac-peer-subnet', bootstrap: null })
   assert.deepEqual(c.sidechannel, {
     channels: [],
     debug: false,

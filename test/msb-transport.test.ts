@@ -98,7 +98,7 @@ test('a forged answer is dropped and the send times out; deterministic rejection
     assert.ok(logs.some((l) => /rotated out/.test(l)), 'the silent validator was rotated out')
     mode = 'expired'
     const before = v.received.length
-    await assert.rejects(transport.broadcast(new Uint8Array([9])), (err: unknown) => err instanceof MsbBroadcastError && err.code === 17 && /TX_EXPIRED/.test(err.message))
+    await assert.rejects(transport.broadcast(new Uint8Array([9])), (err: unknown) => err instanceof MsbBroadcastError && err.resultCode === 17 && err.reason === 'TX_EXPIRED' && err.code === 'MSB_REFUSED' && /TX_EXPIRED/.test(err.message))
     assert.equal(v.received.length - before, 1, 'TX_EXPIRED is final: sent once')
     assert.ok(isDeterministicRejection(17) && !isDeterministicRejection(6) && !isDeterministicRejection(7))
   } finally {

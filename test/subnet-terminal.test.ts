@@ -332,7 +332,7 @@ test('subnet commands without a subnet, without write access, and routing', { ti
   // The outcome of a guard failure is a failed command (the bridge `cli` reports it as such).
   const me = terminal(rt, wallet.keyPair)
   const outcome = await me.runner.run('/set_mod --user ' + 'ab'.repeat(32) + ' --mod 1', () => {})
-  assert.deepEqual(outcome, { ok: false, error: 'Only admin may perform this operation.', result: null })
+  assert.deepEqual(outcome, { ok: false, error: 'Only admin may perform this operation.', code: 'COMMAND_REFUSED', result: null })
 })
 
 test('coalesced appends: an op that is not JSON fails alone, the ops appended with it still land', async (t) => {

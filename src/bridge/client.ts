@@ -9,6 +9,7 @@
 import EventEmitter from 'events'
 import WebSocket from 'ws'
 import b4a from 'b4a'
+import { ERROR_CODES, IntercomError, type ErrorCode } from '../errors.js'
 
 // ---------------------------------------------------------------------------------------------
 // Frame types (spec §7.2–§7.4)
@@ -33,7 +34,8 @@ export interface HelloFrame {
   requiresAuth: boolean
 }
 
-export interface ErrorFrame extends ReplyBase { type: 'error', error: string }
+/** `code` is this peer's machine code (src/errors.ts); a reference bridge sends none. */
+export interface ErrorFrame extends ReplyBase { type: 'error', error: string, code?: ErrorCode }
 export interface AuthOkFrame extends ReplyBase { type: 'auth_ok' }
 export interface PongFrame extends ReplyBase { type: 'pong', ts: number }
 /** Reply to both `set_filter` (raw echo) and `clear_filter` (`''`). */
@@ -78,6 +80,8 @@ export interface CliResultFrame extends ReplyBase {
   /** Console lines printed while the command ran. */
   output: string[]
   error: string | null
+  /** With `ok: false`, this peer's machine code for the failure (src/errors.ts); a reference bridge sends none. */
+  code?: ErrorCode
   /** The handler's return value; usually absent. */
   result?: unknown
 }
@@ -110,7 +114,7 @@ export type BridgeFrame = HelloFrame | ErrorFrame | ReplyFrame | SidechannelMess
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Codes the client itself produces (server errors carry the server's exact `error` text as code). */
+/** Messages of the errors the client itself produces (server errors carry the server's exact `error` text). */
 export const CLIENT_ERROR = {
   connectionClosed: 'Connection closed.',
   notConnected: 'Not connected.',
@@ -121,16 +125,46 @@ export const CLIENT_ERROR = {
   protocol: 'Protocol error.'
 } as const
 
-export class BridgeError extends Error {
-  /** The server's `error` text (e.g. `Unauthorized.`), or one of `CLIENT_ERROR`. */
-  readonly code: string
+const CLIENT_CODES: Record<string, ErrorCode> = {
+  [CLIENT_ERROR.connectionClosed]: 'BRIDGE_CONNECTION_CLOSED',
+  [CLIENT_ERROR.notConnected]: 'BRIDGE_NOT_CONNECTED',
+  [CLIENT_ERROR.timeout]: 'BRIDGE_TIMEOUT',
+  [CLIENT_ERROR.connectTimeout]: 'BRIDGE_CONNECT_TIMEOUT',
+  [CLIENT_ERROR.connectFailed]: 'BRIDGE_CONNECT_FAILED',
+  [CLIENT_ERROR.invalidRequest]: 'BRIDGE_INVALID_REQUEST',
+  [CLIENT_ERROR.protocol]: 'BRIDGE_PROTOCOL'
+}
+
+// The fixed texts a reference bridge answers with (it sends no `code`), so errors from it get codes too.
+const REFERENCE_TEXT_CODES: Record<string, ErrorCode> = {
+  'Unauthorized.': 'BRIDGE_UNAUTHORIZED',
+  'Auth timeout.': 'BRIDGE_AUTH_TIMEOUT',
+  'Invalid JSON.': 'BRIDGE_INVALID_JSON',
+  'Invalid message.': 'BRIDGE_INVALID_MESSAGE',
+  'Missing channel.': 'BRIDGE_BAD_REQUEST',
+  'Missing command.': 'BRIDGE_BAD_REQUEST',
+  'CLI over WS is disabled.': 'BRIDGE_CLI_DISABLED'
+}
+
+function codeOfErrorFrame (frame: ErrorFrame): ErrorCode {
+  if (typeof frame.code === 'string' && Object.hasOwn(ERROR_CODES, frame.code)) return frame.code
+  const text = String(frame.error)
+  if (Object.hasOwn(REFERENCE_TEXT_CODES, text)) return REFERENCE_TEXT_CODES[text]!
+  if (text.startsWith('Unknown type: ')) return 'BRIDGE_UNKNOWN_TYPE'
+  return 'BRIDGE_ERROR'
+}
+
+export class BridgeError extends IntercomError {
   /** The server's error frame when the error came from the bridge. */
   readonly reply: ErrorFrame | undefined
 
-  constructor (code: string, reply?: ErrorFrame, options?: { cause?: unknown }) {
-    super(code, options)
+  /**
+   * `message` is the server's `error` text (e.g. `Unauthorized.`) or one of `CLIENT_ERROR`; `code` the machine
+   * code: the server's `code` field, or for a bridge that sends none (the reference) one derived from its text.
+   */
+  constructor (message: string, reply?: ErrorFrame, options?: { cause?: unknown }) {
+    super(reply !== undefined ? codeOfErrorFrame(reply) : CLIENT_CODES[message] ?? 'BRIDGE_ERROR', message, options)
     this.name = 'BridgeError'
-    this.code = code
     this.reply = reply
   }
 
@@ -449,7 +483,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
         await this.rawRequest<AuthOkFrame>({ type: 'auth', token: this.token }, this.connectTimeoutMs)
       } catch (err) {
         const e = toBridgeError(err, CLIENT_ERROR.connectFailed)
-        throw e.code === CLIENT_ERROR.timeout ? new BridgeError(CLIENT_ERROR.connectTimeout) : e
+        throw e.code === 'BRIDGE_TIMEOUT' ? new BridgeError(CLIENT_ERROR.connectTimeout) : e
       }
     }
     return hello
@@ -585,7 +619,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
       this.dropSocket()
       const e = toBridgeError(err, CLIENT_ERROR.connectFailed)
       // A rejected token cannot succeed by retrying with the same token.
-      if (e.code === 'Unauthorized.' || e.code === 'Auth not enabled.') this.finish({ reason: 'reconnect_failed', error: e })
+      if (e.code === 'BRIDGE_UNAUTHORIZED' || e.message === 'Auth not enabled.') this.finish({ reason: 'reconnect_failed', error: e })
       else this.scheduleReconnect(e)
     }
   }

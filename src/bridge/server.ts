@@ -7,6 +7,7 @@ import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket, type RawData } from '#ws'
 import type { IncomingMessage } from 'http'
 import { sha256 } from '../crypto/index.js'
+import { IntercomError, type ErrorCode } from '../errors.js'
 import { parseBlobArg } from '../sidechannel/codec/index.js'
 import type { SidechannelManager, DeliveredMessage } from '../sidechannel/manager.js'
 import type { CommandRunner } from '../terminal/index.js'
@@ -60,7 +61,12 @@ type Frame = Record<string, any>
 type Reply = Record<string, unknown>
 type Handler = (client: Client, frame: Frame) => Reply | Promise<Reply>
 
-class RequestError extends Error {}
+/** A refused request: its `error` text is the reference's, `code` the machine code added to the frame. */
+class RequestError extends IntercomError {}
+
+function errorFrame (code: ErrorCode, error: string): Reply {
+  return { type: 'error', error, code }
+}
 
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
@@ -203,7 +209,7 @@ export class ScBridge extends ReadyResource {
     this.clients.add(client)
     this.stats.connections++
     client.authTimer = setTimeout(() => {
-      this.write(client, { type: 'error', error: 'Auth timeout.' })
+      this.write(client, errorFrame('BRIDGE_AUTH_TIMEOUT', 'Auth timeout.'))
       ws.close(4001, 'auth timeout')
     }, this.opts.authTimeoutMs)
     const forget = () => {
@@ -227,7 +233,7 @@ export class ScBridge extends ReadyResource {
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : (data as ArrayBuffer).byteLength
     if (size > this.opts.maxFrameBytes) {
       this.stats.oversized++
-      this.write(client, { type: 'error', error: `Frame too large (max ${this.opts.maxFrameBytes} bytes).` })
+      this.write(client, errorFrame('BRIDGE_FRAME_TOO_LARGE', `Frame too large (max ${this.opts.maxFrameBytes} bytes).`))
       client.ws.close(1009, 'frame too large')
       return
     }
@@ -236,11 +242,11 @@ export class ScBridge extends ReadyResource {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
       frame = JSON.parse(buf.toString('utf8'))
     } catch {
-      this.write(client, { type: 'error', error: 'Invalid JSON.' })
+      this.write(client, errorFrame('BRIDGE_INVALID_JSON', 'Invalid JSON.'))
       return
     }
     if (typeof frame !== 'object' || frame === null) {
-      this.write(client, { type: 'error', error: 'Invalid message.' })
+      this.write(client, errorFrame('BRIDGE_INVALID_MESSAGE', 'Invalid message.'))
       return
     }
     this.dispatch(client, frame as Frame).catch((err) => {
@@ -257,13 +263,13 @@ export class ScBridge extends ReadyResource {
       if (answer !== null) reply(answer)
       return
     }
-    if (!client.authed) return reply({ type: 'error', error: 'Unauthorized.' })
+    if (!client.authed) return reply(errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.'))
     const handler = typeof type === 'string' && Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined
-    if (!handler) return reply({ type: 'error', error: `Unknown type: ${describeType(type)}` })
+    if (!handler) return reply(errorFrame('BRIDGE_UNKNOWN_TYPE', `Unknown type: ${describeType(type)}`))
     try {
       reply(await handler(client, frame))
     } catch (err: any) {
-      reply({ type: 'error', error: err instanceof RequestError ? err.message : 'Internal error.' })
+      reply(err instanceof RequestError ? errorFrame(err.code, err.message) : errorFrame('INTERNAL', 'Internal error.'))
       if (!(err instanceof RequestError)) this.debug(`[sc-bridge] ${String(type)} failed: ${err?.stack ?? err}`)
     }
   }
@@ -279,13 +285,13 @@ export class ScBridge extends ReadyResource {
     if (client.authPending >= MAX_PENDING_AUTH) {
       this.stats.authFailures++
       setImmediate(() => client.ws.close(4003, 'too many auth attempts'))
-      return Promise.resolve({ type: 'error', error: 'Unauthorized.' })
+      return Promise.resolve(errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.'))
     }
     client.authPending++
     const judged = client.authChain.then(async (): Promise<Reply | null> => {
       // Already in: the token is still checked (a wrong one is answered as such, as the reference does) but
       // the socket stays authenticated.
-      if (client.authed) return this.tokenMatches(token) ? { type: 'auth_ok' } : { type: 'error', error: 'Unauthorized.' }
+      if (client.authed) return this.tokenMatches(token) ? { type: 'auth_ok' } : errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
       const over = client.authFailures - this.opts.maxAuthFailures
       if (over >= 0) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over)))
@@ -301,7 +307,7 @@ export class ScBridge extends ReadyResource {
       this.stats.authFailures++
       client.authFailures++
       this.noteFailure(client.address)
-      return { type: 'error', error: 'Unauthorized.' }
+      return errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
     }).finally(() => { client.authPending-- })
     client.authChain = judged.catch(() => {})
     return judged
@@ -338,7 +344,7 @@ export class ScBridge extends ReadyResource {
   private blob (raw: unknown, error: string): Record<string, any> | null {
     if (raw === undefined || raw === null || raw === '') return null
     const value = parseBlobArg(raw, { mode: 'bridge' })
-    if (!value) throw new RequestError(error)
+    if (!value) throw new RequestError('BRIDGE_BAD_REQUEST', error)
     return value as Record<string, any>
   }
 
@@ -350,7 +356,7 @@ export class ScBridge extends ReadyResource {
   private channelOf (frame: Frame): string {
     const raw = typeof frame.channel === 'number' && Number.isFinite(frame.channel) ? String(frame.channel) : frame.channel
     const channel = typeof raw === 'string' ? raw.trim() : ''
-    if (!channel) throw new RequestError('Missing channel.')
+    if (!channel) throw new RequestError('BRIDGE_BAD_REQUEST', 'Missing channel.')
     return channel
   }
 
@@ -364,7 +370,7 @@ export class ScBridge extends ReadyResource {
       else sc.acceptWelcome(welcome, channel)
     }
     const res = sc.send(channel, frame.message, effectiveInvite ? { invite: effectiveInvite } : {})
-    if (!res.ok) throw new RequestError('Send denied (invite required or invalid).')
+    if (!res.ok) throw new RequestError('BRIDGE_DENIED', 'Send denied (invite required or invalid).')
     return { type: 'sent', channel }
   }
 
@@ -375,9 +381,9 @@ export class ScBridge extends ReadyResource {
     try {
       ok = await this.opts.sidechannel.join(channel, { invite, welcome })
     } catch (err: any) {
-      throw new RequestError(err?.message ? `Join failed: ${err.message}` : 'Join failed.')
+      throw new RequestError('BRIDGE_FAILED', err?.message ? `Join failed: ${err.message}` : 'Join failed.')
     }
-    if (!ok) throw new RequestError('Join denied (invite required or invalid).')
+    if (!ok) throw new RequestError('BRIDGE_DENIED', 'Join denied (invite required or invalid).')
     return { type: 'joined', channel }
   }
 
@@ -387,7 +393,7 @@ export class ScBridge extends ReadyResource {
     try {
       ok = await this.opts.sidechannel.leave(channel)
     } catch (err: any) {
-      throw new RequestError(err?.message ? `Leave failed: ${err.message}` : 'Leave failed.')
+      throw new RequestError('BRIDGE_FAILED', err?.message ? `Leave failed: ${err.message}` : 'Leave failed.')
     }
     // B21: a refused leave (entry channel, unknown name) leaves the client's subscriptions alone.
     if (ok) client.subscriptions?.delete(channel)
@@ -399,7 +405,7 @@ export class ScBridge extends ReadyResource {
     const via = typeof frame.via === 'string' && frame.via.trim() ? frame.via.trim() : null
     const { invite, welcome } = this.blobs(frame)
     const res = this.opts.sidechannel.requestOpen(channel, via, invite, welcome)
-    if (!res.ok) throw new RequestError('Open request denied (invalid input or missing invite/welcome).')
+    if (!res.ok) throw new RequestError('BRIDGE_DENIED', 'Open request denied (invalid input or missing invite/welcome).')
     return { type: 'open_requested', channel, via }
   }
 
@@ -412,14 +418,14 @@ export class ScBridge extends ReadyResource {
     try {
       return { type: 'info', info: this.opts.info() }
     } catch {
-      throw new RequestError('Info not available.')
+      throw new RequestError('BRIDGE_FAILED', 'Info not available.')
     }
   }
 
   private async cli (frame: Frame): Promise<Reply> {
-    if (!this.opts.cli || !this.runner) throw new RequestError('CLI over WS is disabled.')
+    if (!this.opts.cli || !this.runner) throw new RequestError('BRIDGE_CLI_DISABLED', 'CLI over WS is disabled.')
     const command = typeof frame.command === 'string' ? frame.command.trim() : ''
-    if (!command) throw new RequestError('Missing command.')
+    if (!command) throw new RequestError('BRIDGE_BAD_REQUEST', 'Missing command.')
     const output: string[] = []
     // As the reference's `cli`: every line printed while the command runs (the command's own, and what the peer
     // logs meanwhile, e.g. apply lines), each formatted as its console capture does; a failure is the reply's
@@ -431,7 +437,10 @@ export class ScBridge extends ReadyResource {
     }
     // Logged lines already reach the terminal through the peer's log; the command's own lines are echoed.
     const outcome = await this.runner.run(command, print, { printFailures: false, captureLog: (line, args) => { if (args) capture(...args); else capture(line) } })
-    return { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error, result: outcome.result }
+    const reply: Reply = { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error, result: outcome.result }
+    // A failed command's machine code rides along as an extra field (the reference's keys are unchanged).
+    if (!outcome.ok && outcome.code !== null) reply.code = outcome.code
+    return reply
   }
 
   // ---------------------------------------------------------------- events
@@ -463,7 +472,7 @@ export class ScBridge extends ReadyResource {
     try {
       text = JSON.stringify(body)
     } catch {
-      text = JSON.stringify({ ...('id' in body ? { id: body.id } : {}), type: 'error', error: 'Reply could not be serialized.' })
+      text = JSON.stringify({ ...('id' in body ? { id: body.id } : {}), ...errorFrame('INTERNAL', 'Reply could not be serialized.') })
     }
     this.corkUntilNextTick(client)
     client.ws.send(text)

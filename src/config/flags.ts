@@ -346,6 +346,11 @@ export const FLAGS: readonly FlagSpec[] = [
 
   // Subnet
   {
+    name: 'subnet', env: ['SUBNET_ENABLED'], group: 'Subnet',
+    kind: 'bool', key: 'subnet.enabled', default: true,
+    help: 'Run the subnet (replicated state: admin, writers, chat, the app contract, features). Off: a messaging peer (sidechannels and SC-Bridge only, nothing written but the wallet and sidechannel state); with --msb 0 as well it talks to no MSB either.'
+  },
+  {
     name: 'subnet-channel', env: ['SUBNET_CHANNEL'], group: 'Subnet',
     kind: 'text', key: 'subnet.channel', default: 'trac-peer-subnet',
     help: 'Name from which the subnet swarm topic is made.'

@@ -28,6 +28,8 @@ export interface MsbSection {
 }
 
 export interface SubnetSection {
+  /** False: no subnet (and so no chat, contract, features or settlement); sidechannels and SC-Bridge only. */
+  enabled: boolean
   channel: string
   /** 64 lowercase hex chars, or null when the caller should read `subnet-bootstrap.hex` or create a subnet. */
   bootstrap: string | null

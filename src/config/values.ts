@@ -3,8 +3,13 @@
 // §6.1, vectors `flagParsing`) because other modules and the tests rely on that; the strict checks
 // that reject bad values (spec §9 B19) live in parse.ts on top of them.
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
+import { IntercomError } from '../errors.js'
+
+export class ConfigError extends IntercomError {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, options)
+    this.name = 'ConfigError'
+  }
 }
 
 export type ArgValue = string | true

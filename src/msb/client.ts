@@ -24,6 +24,7 @@ import { MSB_FEE, precheckAgainstLedger, type LedgerReader } from './precheck.js
 import { decodeMsbOperation } from './record.js'
 import { decodeAdminEntry, decodeNodeEntry, decodeU32BE, isIndexer, isWriter } from './state.js'
 import type { MsbNetwork } from './network.js'
+import { IntercomError } from '../errors.js'
 
 export interface MsbClientOptions {
   network: MsbNetwork
@@ -43,18 +44,25 @@ export interface MsbClientOptions {
 }
 
 /** An operation the MSB refused, with the result-code name the validator (or the same check here) gives. */
-export class MsbOperationError extends Error {
-  override name = 'MsbOperationError'
+export class MsbOperationError extends IntercomError {
   /** The reason's text without the reason name (`message` is `<reason>: <detail>` for pre-check failures). */
   readonly detail: string
-  constructor (message: string, readonly reason: string, readonly code: number | null, detail?: string) {
-    super(message)
+  /**
+   * `reason` is the result-code name (`TRANSFER_SENDER_NOT_FOUND`, …), or `NOT_SYNCED` / `UNREACHABLE`;
+   * `resultCode` the validator's numeric code when there is one. `code` is the machine code across planes.
+   */
+  constructor (message: string, readonly reason: string, readonly resultCode: number | null, detail?: string) {
+    super(reason === 'NOT_SYNCED' ? 'MSB_NOT_SYNCED' : reason === 'UNREACHABLE' ? 'MSB_UNREACHABLE' : 'MSB_REFUSED', message)
+    this.name = 'MsbOperationError'
     this.detail = detail ?? message
   }
 }
 
-export class MsbTimeoutError extends Error {
-  override name = 'MsbTimeoutError'
+export class MsbTimeoutError extends IntercomError {
+  constructor (message: string) {
+    super('MSB_TIMEOUT', message)
+    this.name = 'MsbTimeoutError'
+  }
 }
 
 export interface MsbAccount {
@@ -346,7 +354,7 @@ export class MsbClient extends ReadyResource {
       })
     } catch (err) {
       if (err instanceof MsbBroadcastError) {
-        throw new MsbOperationError(`The MSB refused the operation: ${err.message}`, err.code === null ? 'UNREACHABLE' : err.message.split(' ')[0], err.code)
+        throw new MsbOperationError(`The MSB refused the operation: ${err.message}`, err.reason, err.resultCode)
       }
       throw err
     }

@@ -3,6 +3,7 @@
 // topic as it is (§1.1).
 import b4a from 'b4a'
 import { subnetTopic } from '../sidechannel/codec/topic.js'
+import { IntercomError } from '../errors.js'
 
 export interface MsbNetworkPreset {
   name: string
@@ -41,8 +42,11 @@ export interface MsbNetwork extends MsbNetworkPreset {
   channel32: Uint8Array
 }
 
-export class MsbNetworkError extends Error {
-  override name = 'MsbNetworkError'
+export class MsbNetworkError extends IntercomError {
+  constructor (message: string) {
+    super('MSB_NETWORK', message)
+    this.name = 'MsbNetworkError'
+  }
 }
 
 /** Pads a 1..32-byte channel name to 32 bytes by repeating it (`b4a.alloc(32).fill(channel)`). */

@@ -75,7 +75,7 @@ export class MsbSettlement implements TxSettlement {
       try {
         op = this.client.buildTx({ address, secretKey }, { iw, ch, bs }) as TxPartial
       } catch (err) {
-        if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.code)
+        if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
         throw err
       }
       ipk = toHex(publicKey)
@@ -94,7 +94,7 @@ export class MsbSettlement implements TxSettlement {
       await this.client.precheck(op)
     } catch (err) {
       // The reference's words: "Invalid MSB tx: <the validator's text>", without our reason name.
-      if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.code)
+      if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
       throw err
     }
     return { tx: op.txo.tx, ipk, payload: op }

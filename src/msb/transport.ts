@@ -20,6 +20,7 @@ import {
   resultName, v1ShapeError, verifyV1Signature, type V1KeyPair, type V1Message
 } from './v1/envelope.js'
 import { openV1Channel, type V1Channel } from './v1/channel.js'
+import { IntercomError } from '../errors.js'
 
 export interface MsbTransportOptions {
   /** The key pair of this node's MSB swarm: it signs every envelope (the remote checks it against the Noise key). */
@@ -71,11 +72,16 @@ export interface BroadcastAccepted {
   attempts: number
 }
 
-/** A send that did not get accepted; `code` is the validator's result code when it answered. */
-export class MsbBroadcastError extends Error {
-  override name = 'MsbBroadcastError'
-  constructor (message: string, readonly code: number | null, readonly attempts: number, readonly validator: string | null = null) {
-    super(message)
+/**
+ * A send that did not get accepted. `resultCode` is the validator's result code when one answered, and
+ * `reason` its name (`UNREACHABLE` when none answered).
+ */
+export class MsbBroadcastError extends IntercomError {
+  readonly reason: string
+  constructor (message: string, readonly resultCode: number | null, readonly attempts: number, readonly validator: string | null = null) {
+    super(resultCode === null ? 'MSB_UNREACHABLE' : 'MSB_REFUSED', message)
+    this.name = 'MsbBroadcastError'
+    this.reason = resultCode === null ? 'UNREACHABLE' : resultName(resultCode)
   }
 }
 

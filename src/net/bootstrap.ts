@@ -1,11 +1,15 @@
 // DHT bootstrap handling: parsing, the local-only guard, and the in-process loopback DHT that
 // `--dht-bootstrap local` starts so a peer works on a machine with no internet.
 import createTestnet from 'hyperdht/testnet.js'
+import { IntercomError } from '../errors.js'
 
 export interface DhtNode { host: string, port: number }
 
-export class BootstrapError extends Error {
-  override name = 'BootstrapError'
+export class BootstrapError extends IntercomError {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super('BOOTSTRAP_REFUSED', message, options)
+    this.name = 'BootstrapError'
+  }
 }
 
 export function formatNode (n: DhtNode): string {

@@ -2,21 +2,23 @@
 // what a contract's return value means. Every class sets `name` explicitly: bundlers may rename classes,
 // so callers should test with `instanceof` and never with `constructor.name`.
 
+import { IntercomError } from '../errors.js'
+
 /**
  * The contract does not know the dispatched tx type, or the dispatch failed the type's schema.
  * Apply treats a tx whose result is this error as "not for this contract": it is skipped and not indexed.
  */
-export class UnknownContractOperationType extends Error {
+export class UnknownContractOperationType extends IntercomError {
   constructor (message = 'Unknown contract operation type.') {
-    super(message)
+    super('CONTRACT_UNKNOWN_OP', message)
     this.name = 'UnknownContractOperationType'
   }
 }
 
 /** Thrown by `Contract.assert`; `Contract.execute` returns it as the result, so the tx is indexed with its message. */
-export class ContractAssertionError extends Error {
+export class ContractAssertionError extends IntercomError {
   constructor (message = 'Assertion failed.') {
-    super(message)
+    super('CONTRACT_ASSERTION', message)
     this.name = 'ContractAssertionError'
   }
 }
@@ -26,19 +28,19 @@ export class ContractAssertionError extends Error {
  * The message is fixed on purpose: engine error texts (`Cannot read properties of undefined ...`) differ
  * between runtimes, and the indexed `err` must be the same on every node. The original error is `cause`.
  */
-export class ContractExecutionError extends Error {
+export class ContractExecutionError extends IntercomError {
   static readonly MESSAGE = 'Error in contract.'
 
   constructor (cause: unknown) {
-    super(ContractExecutionError.MESSAGE, { cause })
+    super('CONTRACT_EXECUTION', ContractExecutionError.MESSAGE, { cause })
     this.name = 'ContractExecutionError'
   }
 }
 
 /** A contract (or a simulation) tried to write a key owned by the subnet itself. */
-export class ReservedKeyError extends Error {
+export class ReservedKeyError extends IntercomError {
   constructor (readonly key: string) {
-    super(`Reserved key: ${key}`)
+    super('RESERVED_KEY', `Reserved key: ${key}`)
     this.name = 'ReservedKeyError'
   }
 }
@@ -48,17 +50,17 @@ export class ReservedKeyError extends Error {
  * property of the tx, so `Contract.execute` lets it propagate instead of recording a failed tx that other
  * nodes would not record.
  */
-export class ViewStorageError extends Error {
+export class ViewStorageError extends IntercomError {
   constructor (cause: unknown) {
-    super(`View storage failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+    super('VIEW_STORAGE', `View storage failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
     this.name = 'ViewStorageError'
   }
 }
 
 /** `Protocol.tx` without `--sim` needs the MSB client, which this runtime does not have. */
-export class SettlementUnavailableError extends Error {
+export class SettlementUnavailableError extends IntercomError {
   constructor () {
-    super('Transaction settlement requires the MSB client, which this peer does not have yet. Use --sim 1 to run the contract locally.')
+    super('SETTLEMENT_UNAVAILABLE', 'Transaction settlement requires the MSB client, which this peer does not have yet. Use --sim 1 to run the contract locally.')
     this.name = 'SettlementUnavailableError'
   }
 }
@@ -84,11 +86,11 @@ export function contractResultError (result: unknown): Error | null {
  * storage (hypercore-storage 1, format 1) so that reference peers and ours can share stores and subnets;
  * intercom-ts before 0.2 wrote format 2, whose subnets reference peers could not read either.
  */
-export class SubnetStoreFormatError extends Error {
-  override name = 'SubnetStoreFormatError'
+export class SubnetStoreFormatError extends IntercomError {
   readonly storeDir: string
   constructor (storeDir: string, cause: unknown) {
     super(
+      'SUBNET_STORE_FORMAT',
       `The subnet store ${storeDir} was written in a newer storage format (by intercom-ts before 0.2, whose subnets ` +
       'reference peers cannot read). This peer keeps subnets in the reference format. Start with another ' +
       '--peer-store-name, or move that directory aside first; your wallet is its db/keypair.json, copy it into ' +
@@ -96,5 +98,6 @@ export class SubnetStoreFormatError extends Error {
       { cause }
     )
     this.storeDir = storeDir
+    this.name = 'SubnetStoreFormatError'
   }
 }

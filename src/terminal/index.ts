@@ -3,6 +3,7 @@
 // one at a time, in order, so piped scripts behave like typed ones. When stdin ends (a peer run as a
 // service) the peer keeps running until a signal or /exit.
 import type { LogFn } from '../subnet/types.js'
+import { IntercomError, type ErrorCode } from '../errors.js'
 import readline from 'readline'
 import { allCommands, findCommand, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
@@ -18,6 +19,8 @@ export { LineReader, LineSplitter } from './lines.js'
 export interface CommandOutcome {
   ok: boolean
   error: string | null
+  /** The failure's machine code (see src/errors.ts; COMMAND_FAILED when what was thrown carries none); null on success. */
+  code: ErrorCode | null
   result: unknown
 }
 
@@ -48,7 +51,7 @@ export class CommandRunner {
 
   private async runNow (line: string, print: (...args: unknown[]) => void, opts: RunOptions): Promise<CommandOutcome> {
     const trimmed = line.trim()
-    if (trimmed === '') return { ok: true, error: null, result: undefined }
+    if (trimmed === '') return { ok: true, error: null, code: null, result: undefined }
     const untap = opts.captureLog ? this.peer.tapLog?.(opts.captureLog) ?? null : null
     // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
     const sink = (...args: unknown[]): void => { print(...args) }
@@ -58,14 +61,14 @@ export class CommandRunner {
       // nobody handles prints nothing, as in the reference.
       if (!cmd) {
         await runCustomCommand(this.peer, trimmed, sink)
-        return { ok: true, error: null, result: undefined }
+        return { ok: true, error: null, code: null, result: undefined }
       }
       const result = await cmd.run(runArgs(trimmed), { peer: this.peer, print: sink }, trimmed)
-      return { ok: true, error: null, result }
+      return { ok: true, error: null, code: null, result }
     } catch (err: any) {
       const message = err?.message ?? String(err)
       if (opts.printFailures !== false) print('Command failed:', message)
-      return { ok: false, error: message, result: null }
+      return { ok: false, error: message, code: err instanceof IntercomError ? err.code : 'COMMAND_FAILED', result: null }
     } finally {
       untap?.()
     }

@@ -7,6 +7,7 @@ import type { MsbClient } from '../msb/client.js'
 import { channelToIc, type PartialOperation } from '../msb/ops.js'
 import { pickArg } from './args.js'
 import type { CommandContext, CommandSpec } from './commands.js'
+import { IntercomError } from '../errors.js'
 
 /** MSB's `txv` for an empty indexer set: BLAKE3 of nothing (what a node with empty state reports). */
 export const EMPTY_TXV = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'
@@ -18,13 +19,13 @@ export type TerminalMsb = Pick<MsbClient, 'status' | 'account' | 'addressOf' | '
 
 function msbOf (ctx: CommandContext): TerminalMsb {
   const msb = ctx.peer.msb ?? null
-  if (msb === null) throw new Error(MSB_OFF)
+  if (msb === null) throw new IntercomError('MSB_DISABLED', MSB_OFF)
   return msb
 }
 
 function signerOf (ctx: CommandContext, msb: TerminalMsb): { address: string, secretKey: Uint8Array } {
   const kp = ctx.peer.walletKeyPair ?? null
-  if (kp === null) throw new Error('Wallet keys are not available.')
+  if (kp === null) throw new IntercomError('COMMAND_FAILED', 'Wallet keys are not available.')
   return { address: msb.addressOf(kp.publicKey), secretKey: kp.secretKey }
 }
 
@@ -81,7 +82,7 @@ export const MSB_COMMANDS: CommandSpec[] = [
       let address = pickArg(args, 'address')
       if (address === null) address = signerOf(ctx, msb).address
       address = address.trim()
-      if (!isAddress(address, msb.addressPrefix)) throw new Error(`Invalid --address: expected a ${msb.addressPrefix}1… address.`)
+      if (!isAddress(address, msb.addressPrefix)) throw new IntercomError('COMMAND_INVALID', `Invalid --address: expected a ${msb.addressPrefix}1… address.`)
       const account = await msb.account(address)
       const s = msb.status()
       if (account === null) {
@@ -108,13 +109,13 @@ export const MSB_COMMANDS: CommandSpec[] = [
       const msb = msbOf(ctx)
       const to = pickArg(args, 'to')?.trim() ?? null
       const amountText = pickArg(args, 'amount')?.trim() ?? null
-      if (to === null || amountText === null) throw new Error('Usage: /transfer --to "<trac1…>" --amount <TNK>')
-      if (!isAddress(to, msb.addressPrefix)) throw new Error(`Invalid --to: expected a ${msb.addressPrefix}1… address.`)
+      if (to === null || amountText === null) throw new IntercomError('COMMAND_INVALID', 'Usage: /transfer --to "<trac1…>" --amount <TNK>')
+      if (!isAddress(to, msb.addressPrefix)) throw new IntercomError('COMMAND_INVALID', `Invalid --to: expected a ${msb.addressPrefix}1… address.`)
       let amount: bigint
       try {
         amount = parseAmount(amountText)
       } catch (err) {
-        throw new Error(`Invalid --amount: ${(err as Error).message}`)
+        throw new IntercomError('COMMAND_INVALID', `Invalid --amount: ${(err as Error).message}`)
       }
       const op = msb.buildTransfer(signerOf(ctx, msb), to, amount) as PartialOperation & { type: 13 }
       await msb.precheck(op)
@@ -132,9 +133,9 @@ export const MSB_COMMANDS: CommandSpec[] = [
     async run (_args, ctx) {
       const msb = msbOf(ctx)
       const subnet = ctx.peer.subnet ?? null
-      if (subnet === null) throw new Error('Subnet not initialized.')
+      if (subnet === null) throw new IntercomError('SUBNET_NOT_READY', 'Subnet not initialized.')
       const channel = subnet.channel ?? null
-      if (channel === null) throw new Error('The subnet channel is unknown.')
+      if (channel === null) throw new IntercomError('SUBNET_NOT_READY', 'The subnet channel is unknown.')
       const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel) as PartialOperation & { type: 11 }
       await msb.precheck(op)
       await msb.send(op)

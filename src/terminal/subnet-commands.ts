@@ -13,6 +13,7 @@ import type { Protocol } from '../subnet/protocol.js'
 import { pickArg } from './args.js'
 import { formatArgs } from './format.js'
 import type { CommandContext, CommandSpec } from './commands.js'
+import { IntercomError } from '../errors.js'
 
 /** What the terminal needs from the subnet runtime (`SubnetRuntime` satisfies it). */
 export interface TerminalSubnet {
@@ -76,9 +77,9 @@ interface Session {
 
 function session (ctx: CommandContext): Session {
   const subnet = ctx.peer.subnet ?? null
-  if (subnet === null) throw new Error(SUBNET_NOT_READY)
+  if (subnet === null) throw new IntercomError('SUBNET_NOT_READY', SUBNET_NOT_READY)
   const signer = ctx.peer.walletKeyPair ?? null
-  if (signer === null) throw new Error('Wallet keys are not available.')
+  if (signer === null) throw new IntercomError('COMMAND_FAILED', 'Wallet keys are not available.')
   return { subnet, signer, me: toHex(signer.publicKey) }
 }
 
@@ -92,7 +93,7 @@ function flag (args: Args, name: string): boolean {
 /** A 32-byte key or public key given as hex (either case), normalized to lowercase. */
 function hexArg (args: Args, name: string): string {
   const raw = pickArg(args, name)?.trim().toLowerCase() ?? ''
-  if (!/^[0-9a-f]{64}$/.test(raw)) throw new Error(`Invalid --${name}. Expected 32-byte hex (64 chars).`)
+  if (!/^[0-9a-f]{64}$/.test(raw)) throw new IntercomError('COMMAND_INVALID', `Invalid --${name}. Expected 32-byte hex (64 chars).`)
   return raw
 }
 
@@ -100,13 +101,13 @@ function hexArg (args: Args, name: string): string {
 function idArg (args: Args, name: string): number {
   const raw = pickArg(args, name)?.trim() ?? ''
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!Number.isSafeInteger(n)) throw new Error(`Invalid --${name}. Expected a non-negative integer.`)
+  if (!Number.isSafeInteger(n)) throw new IntercomError('COMMAND_INVALID', `Invalid --${name}. Expected a non-negative integer.`)
   return n
 }
 
 function requiredArg (args: Args, name: string): string {
   const value = pickArg(args, name)
-  if (value === null) throw new Error(`Missing option. Please use the --${name} flag.`)
+  if (value === null) throw new IntercomError('COMMAND_INVALID', `Missing option. Please use the --${name} flag.`)
   return value
 }
 
@@ -119,15 +120,15 @@ async function isMod (s: Session): Promise<boolean> {
 }
 
 async function requireAdmin (s: Session): Promise<void> {
-  if (!(await isAdmin(s))) throw new Error(ONLY_ADMIN)
+  if (!(await isAdmin(s))) throw new IntercomError('COMMAND_REFUSED', ONLY_ADMIN)
 }
 
 async function requireAdminOrMod (s: Session): Promise<void> {
-  if (!(await isAdmin(s)) && !(await isMod(s))) throw new Error(ONLY_ADMIN_OR_MOD)
+  if (!(await isAdmin(s)) && !(await isMod(s))) throw new IntercomError('COMMAND_REFUSED', ONLY_ADMIN_OR_MOD)
 }
 
 async function append (s: Session, op: Record<string, unknown> & { type: string }, command = ''): Promise<void> {
-  if (!s.subnet.writable) throw new Error(CHECKED_WRITABLE.has(command) ? NOT_WRITABLE : NOT_WRITABLE_APPEND)
+  if (!s.subnet.writable) throw new IntercomError('SUBNET_NOT_WRITABLE', CHECKED_WRITABLE.has(command) ? NOT_WRITABLE : NOT_WRITABLE_APPEND)
   // Nothing is printed here, as in the reference: what apply makes of the op is logged when it applies
   // (`Admin added: …`, `Set chat_status: on`, …).
   await s.subnet.append(op)
@@ -160,11 +161,11 @@ export const subnetCommands: CommandSpec[] = [
     description: 'set the initial subnet admin (bootstrap node only, once)',
     async run (args, ctx) {
       const s = session(ctx)
-      if (s.subnet.writerKeyHex !== s.subnet.bootstrapHex) throw new Error(ONLY_BOOTSTRAP)
+      if (s.subnet.writerKeyHex !== s.subnet.bootstrapHex) throw new IntercomError('COMMAND_REFUSED', ONLY_BOOTSTRAP)
       // An admin given up with /update_admin --address null still counts as set.
-      if ((await s.subnet.base.view.get('admin')) !== null) throw new Error(ADMIN_ALREADY_SET)
+      if ((await s.subnet.base.view.get('admin')) !== null) throw new IntercomError('COMMAND_REFUSED', ADMIN_ALREADY_SET)
       const address = pickArg(args, 'address')?.trim().toLowerCase() ?? ''
-      if (!/^[0-9a-f]{64}$/.test(address)) throw new Error(INVALID_ADMIN_ADDRESS)
+      if (!/^[0-9a-f]{64}$/.test(address)) throw new IntercomError('COMMAND_INVALID', INVALID_ADMIN_ADDRESS)
       await append(s, buildAddAdmin(address), '/add_admin')
     }
   },
@@ -208,15 +209,15 @@ export const subnetCommands: CommandSpec[] = [
       // The reference's checks and texts, in its order: no --message at all, then the chat switch. A --message
       // with no value passes the first in the reference (which then posts the text "null"); here it is refused
       // after the chat check.
-      if (!Object.hasOwn(args, 'message')) throw new Error(EMPTY_MESSAGE)
-      if ((await s.subnet.get('chat_status')) !== 'on') throw new Error(CHAT_DISABLED)
+      if (!Object.hasOwn(args, 'message')) throw new IntercomError('COMMAND_INVALID', EMPTY_MESSAGE)
+      if ((await s.subnet.get('chat_status')) !== 'on') throw new IntercomError('COMMAND_REFUSED', CHAT_DISABLED)
       const text = pickArg(args, 'message')
-      if (text === null) throw new Error(EMPTY_MESSAGE)
+      if (text === null) throw new IntercomError('COMMAND_INVALID', EMPTY_MESSAGE)
       const replyTo = pickArg(args, 'reply_to') === null ? null : idArg(args, 'reply_to')
       const op = buildMessage(s.signer, text, nonce(), { replyTo })
       // Apply drops bigger messages silently; say so before appending.
       const max = s.subnet.protocol.msgMaxBytes()
-      if (Buffer.byteLength(JSON.stringify(op)) > max) throw new Error(`Message too large (a chat op must fit in ${max} bytes).`)
+      if (Buffer.byteLength(JSON.stringify(op)) > max) throw new IntercomError('COMMAND_INVALID', `Message too large (a chat op must fit in ${max} bytes).`)
       await append(s, op)
     }
   },
@@ -304,8 +305,8 @@ export const subnetCommands: CommandSpec[] = [
     description: 'run a contract transaction (--sim 1: simulate locally, nothing is appended)',
     async run (args, ctx) {
       const subnet = ctx.peer.subnet ?? null
-      if (subnet === null) throw new Error(SUBNET_NOT_READY)
-      if (!subnet.writable) throw new Error(NOT_WRITABLE)
+      if (subnet === null) throw new IntercomError('SUBNET_NOT_READY', SUBNET_NOT_READY)
+      if (!subnet.writable) throw new IntercomError('SUBNET_NOT_WRITABLE', NOT_WRITABLE)
       // The command's result (SC-Bridge `cli` reports it) is the reference's: the MSB payload of a settled tx,
       // the contract's return value of a simulation, false when the tx threw, an Error without --command.
       const command = pickArg(args, 'command')
