@@ -9,7 +9,7 @@ import {
   buildPayload, findPowNonce, powHash, leadingZeroBits, checkPow, signatureBaseString, verifyPayloadSignature,
   type PayloadCore
 } from '../src/sidechannel/codec/index.js'
-import { serializePayload } from '../src/sidechannel/frame.js'
+import { serializePayload } from '../src/common/index.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
 import {
   BENCH_DIR, BenchChild, MESSAGE_BYTES, PEER_RUNTIME, benchMessage, hrNow, median, percentile, sleep, waitUntil, withTimeout

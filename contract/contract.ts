@@ -11,9 +11,9 @@
 //   submitted_by/<pubkey>     the `some_key` of that invoker's last submitSomething
 //   currentTime               the last value fed by the timer feature (ms since the epoch)
 //   chat_last                 { msg, address, at } of the last chat message, `at` being currentTime then
-import { Contract } from '../src/subnet/contract.js'
-import type { Protocol } from '../src/subnet/protocol.js'
-import { formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone } from '../src/subnet/numbers.js'
+import { Contract } from '../src/subnet/index.js'
+import type { Protocol } from '../src/subnet/index.js'
+import { formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone } from '../src/subnet/index.js'
 
 export const SOMETHING_KEY = 'something'
 export const SOMETHING_VALUE = 'there is something'

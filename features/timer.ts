@@ -1,8 +1,8 @@
 // The sample Timer feature (Intercom `--timer`): while started it appends the current time as the
 // `currentTime` feature value, so the contract's `timer_feature` handler can keep a clock in the view
 // that every node agrees on. Only the subnet admin's appends are applied, so start it only on the admin.
-import { Feature } from '../src/subnet/feature.js'
-import type { SubnetRuntimeLike } from '../src/subnet/protocol.js'
+import { Feature } from '../src/subnet/index.js'
+import type { SubnetRuntimeLike } from '../src/subnet/index.js'
 
 export const TIMER_FEATURE_KEY = 'timer'
 export const DEFAULT_TIMER_INTERVAL_MS = 60_000

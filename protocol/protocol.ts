@@ -2,7 +2,7 @@
 // (Trac-Systems/intercom contract/protocol.js): the same `/tx --command` mapping, the same `/get` and `/print`
 // commands, the same help lines and the same API extension. The reference's `/msb` and `/sc_*` commands are
 // built into our terminal.
-import { Protocol, type Printer, type TxDispatch } from '../src/subnet/protocol.js'
+import { Protocol, type Printer, type TxDispatch } from '../src/subnet/index.js'
 
 export const GET_USAGE = 'Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]'
 

@@ -7,9 +7,9 @@
 //
 // Every node of a subnet must run the same contract: a peer with another contract computes another view.
 import type { Config } from './config/index.js'
-import type { Contract } from './subnet/contract.js'
-import type { Feature } from './subnet/feature.js'
-import type { Protocol, ProtocolOptions, SubnetRuntimeLike } from './subnet/protocol.js'
+import type { Contract } from './subnet/index.js'
+import type { Feature } from './subnet/index.js'
+import type { Protocol, ProtocolOptions, SubnetRuntimeLike } from './subnet/index.js'
 import { SampleContract } from '../contract/contract.js'
 import { SampleProtocol } from '../protocol/protocol.js'
 import { TimerFeature } from '../features/timer.js'

@@ -14,14 +14,14 @@ export { BootstrapError } from './net/index.js'
 
 // The app SDK: your own Protocol + Contract (+ features) instead of the sample app
 export { SAMPLE_APP, checkApp, type IntercomApp, type AppFeature, type ProtocolClass, type ContractClass } from './app.js'
-export { Contract, type ContractHandler, type ContractMetadata } from './subnet/contract.js'
-export { Protocol, type Printer, type TxDispatch, type SubnetRuntimeLike, type ProtocolOptions, type TxOptions } from './subnet/protocol.js'
-export { Feature } from './subnet/feature.js'
-export type { ContractResult, ViewStore } from './subnet/types.js'
+export { Contract, type ContractHandler, type ContractMetadata } from './subnet/index.js'
+export { Protocol, type Printer, type TxDispatch, type SubnetRuntimeLike, type ProtocolOptions, type TxOptions } from './subnet/index.js'
+export { Feature } from './subnet/index.js'
+export type { ContractResult, ViewStore } from './subnet/index.js'
 export {
   ContractAssertionError, ContractExecutionError, UnknownContractOperationType, ReservedKeyError,
   ViewStorageError, SettlementUnavailableError, SubnetStoreFormatError, contractResultError
-} from './subnet/errors.js'
+} from './subnet/index.js'
 export { SampleContract } from '../contract/contract.js'
 export { SampleProtocol } from '../protocol/protocol.js'
 export { TimerFeature, type TimerFeatureOptions } from '../features/timer.js'
@@ -34,9 +34,9 @@ export { IntercomBridgeClient, BridgeError } from './bridge/client.js'
 export type * from './bridge/client.js'
 
 // Planes and codecs, for tools and tests
-export { SidechannelManager, type DeliveredMessage, type SendResult } from './sidechannel/manager.js'
-export * as codec from './sidechannel/codec/index.js'
+export { SidechannelManager, type DeliveredMessage, type SendResult } from './sidechannel/index.js'
+export { codec } from './sidechannel/index.js'
 export { Wallet, loadOrCreateWallet, encodeAddress, decodeAddress } from './wallet/index.js'
 export { startLocalDht } from './net/index.js'
 export * as msb from './msb/index.js'
-export { startDevnet, type Devnet, type DevnetOptions } from './msb/devnet/devnet.js'
+export { startDevnet, type Devnet, type DevnetOptions } from './msb/devnet/index.js'

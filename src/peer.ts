@@ -1,6 +1,6 @@
 // The peer: composes the planes around one wallet and one Hyperswarm. Resources open in order
 // (wallet → DHT → swarm → sidechannels) and close in reverse; nothing written is lost on close.
-import type { LogFn } from './subnet/types.js'
+import type { LogFn } from './common/index.js'
 import path from 'path'
 import fs from 'fs'
 import ReadyResource from 'ready-resource'
@@ -11,24 +11,24 @@ import {
   type DhtNode, type LocalDht, parseDhtNode, assertLocalOnly, startLocalDht, formatNode,
   createPeerSwarm, waitForDht
 } from './net/index.js'
-import { SidechannelManager, type DeliveredMessage } from './sidechannel/manager.js'
-import { type ChannelPolicyConfig } from './sidechannel/policy.js'
-import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/codec/index.js'
+import { SidechannelManager, type DeliveredMessage } from './sidechannel/index.js'
+import { type ChannelPolicyConfig } from './sidechannel/index.js'
+import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/index.js'
 import { toHex } from './crypto/index.js'
 import { CommandRunner, type TerminalPeer } from './terminal/index.js'
 import { ScBridge } from './bridge/index.js'
 import { configSummary, type StartupInfo } from './config/index.js'
-import { MAINNET_DHT_BOOTSTRAP } from './config/flags.js'
-import { SubnetRuntime } from './subnet/runtime.js'
-import type { Protocol } from './subnet/protocol.js'
-import type { Contract } from './subnet/contract.js'
-import type { Feature } from './subnet/feature.js'
+import { MAINNET_DHT_BOOTSTRAP } from './config/index.js'
+import { SubnetRuntime } from './subnet/index.js'
+import type { Protocol } from './subnet/index.js'
+import type { Contract } from './subnet/index.js'
+import type { Feature } from './subnet/index.js'
 import { SAMPLE_APP, checkApp, type IntercomApp } from './app.js'
 import { IntercomError } from './errors.js'
-import { MsbClient } from './msb/client.js'
-import { MsbSettlement } from './msb/settlement.js'
-import { resolveMsbNetwork, MsbNetworkError, type MsbNetwork } from './msb/network.js'
-import { formatArgs } from './terminal/format.js'
+import { MsbClient } from './msb/index.js'
+import { MsbSettlement } from './settlement/index.js'
+import { resolveMsbNetwork, MsbNetworkError, type MsbNetwork } from './msb/index.js'
+import { formatArgs } from './terminal/index.js'
 
 export interface PeerOptions {
   config: Config

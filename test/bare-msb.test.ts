@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { tmpDir, waitFor } from './helpers/peers.js'
 import { bareBinary, grab, spawnPeer, stopAll, type Proc } from './helpers/runtimes.js'
-import { startDevnet } from '../src/msb/devnet/devnet.js'
+import { startDevnet } from '../src/msb/devnet/index.js'
 import { parseAmount } from '../src/msb/amount.js'
 
 test('a Bare peer reads the MSB devnet and settles a transfer', { timeout: 120_000 }, async (t) => {

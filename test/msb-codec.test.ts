@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fromHex, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
-import { decodeMsbOperation, encodeMsbOperation } from '../src/subnet/msb-record.js'
+import { decodeMsbOperation, encodeMsbOperation } from '../src/common/index.js'
 import {
   MAX_AMOUNT, amountFromBytes, amountFromHex, amountToBytes, amountToHex, formatAmount, parseAmount,
   bootstrapDeploymentPreimage, buildBootstrapDeployment, buildTransfer, buildTxOperation, channelToIc,

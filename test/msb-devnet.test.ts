@@ -27,7 +27,7 @@ import {
   V1MessageType, V1ResultCode, buildBroadcastRequest, buildLivenessRequest, validatorClosesAfter, verifyV1Signature,
   type V1Message
 } from '../src/msb/v1/envelope.js'
-import { msbChannelTopic, startDevnet, type Devnet } from '../src/msb/devnet/devnet.js'
+import { msbChannelTopic, startDevnet, type Devnet } from '../src/msb/devnet/index.js'
 import {
   buildAddAdmin, buildAddWriterPartial, buildAdminControl, buildBalanceInitialization, completeOperation, decodeFullOperation
 } from '../src/msb/devnet/admin-ops.js'

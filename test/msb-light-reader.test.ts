@@ -13,7 +13,7 @@ import Autobase from 'autobase'
 import Hyperbee from 'hyperbee'
 import b4a from 'b4a'
 import { toHex } from '../src/crypto/index.js'
-import { blake3Hex } from '../src/subnet/hash.js'
+import { blake3Hex } from '../src/common/index.js'
 import {
   MsbLightReader, MSB_VIEW_NAME, checkSignedManifest, deriveViewNamespace, majorityQuorum,
   type CoreManifest, type MsbHistoryEntry

@@ -17,7 +17,7 @@ import { parseAmount } from '../src/msb/amount.js'
 import { MsbOperationError, MsbTimeoutError, type MsbClient } from '../src/msb/client.js'
 import { buildTransfer, buildTxOperation, type PartialOperation } from '../src/msb/ops.js'
 import { MSB_FEE } from '../src/msb/precheck.js'
-import { commandHash } from '../src/subnet/hash.js'
+import { commandHash } from '../src/common/index.js'
 import { EMPTY_TXV } from '../src/terminal/msb-commands.js'
 
 const MAIN = fileURLToPath(new URL('../dist/src/msb/devnet/main.js', import.meta.url))

@@ -9,8 +9,8 @@ import {
   buildPinMessage, buildRemoveWriter, buildSetAutoAddWriters, buildSetChatStatus, buildSetMod, buildSetNick,
   buildSetWhitelistStatus, buildTxOp, buildUnpinMessage, buildUpdateAdmin, prepareMessage
 } from '../src/subnet/builders.js'
-import { blake3Hex, commandHash, commandHashOfJson, digitBytes, txHash, txPreimage } from '../src/subnet/hash.js'
-import { decodeMsbOperation, encodeMsbOperation } from '../src/subnet/msb-record.js'
+import { blake3Hex, commandHash, commandHashOfJson, digitBytes, txHash, txPreimage } from '../src/common/index.js'
+import { decodeMsbOperation, encodeMsbOperation } from '../src/common/index.js'
 import { signTextHex, signedMessageOf } from '../src/subnet/signing.js'
 import { identityKeyPair, vectors } from './helpers/subnet.js'
 

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Corestore from 'corestore'
 import Rache from 'rache'
-import { ViewBee, dropFrom } from '../src/subnet/view-bee.js'
+import { ViewBee, dropFrom } from '../src/common/index.js'
 
 test('dropFrom removes exactly the sequence numbers at or past the length', () => {
   const rache = new Rache({ maxSize: 100 })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'fs'
-import { parseTtyArgs, pickArg, tokenizeCommandLine } from '../src/terminal/args.js'
+import { parseTtyArgs, pickArg, tokenizeCommandLine } from '../src/common/index.js'
 
 interface Vectors {
   ttyArgs: Array<{ line: string, args: Record<string, string | null> }>

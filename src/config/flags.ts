@@ -3,7 +3,9 @@
 // spec §6.2/§6.3; the flags marked "ours" below do not exist in the reference.
 import type { DhtBootstrap, PathsOfType } from './types.js'
 
-export const ENTRY_CHANNEL = '0000intercom'
+import { ENTRY_CHANNEL } from '../common/index.js'
+
+export { ENTRY_CHANNEL }
 
 /** The public bootstrap nodes of the mainnet DHT (spec §1.1), shared by the peer and MSB swarms. */
 export const MAINNET_DHT_BOOTSTRAP: readonly string[] = Object.freeze([

@@ -95,3 +95,4 @@ export function hostExit (code: number): void {
 export function nowMs (): number {
   return Date.now()
 }
+export { formatArgs } from './format.js'

@@ -13,7 +13,7 @@ import b4a from 'b4a'
 import { fromHex, toHex, type KeyPair } from '../crypto/index.js'
 import { createPeerSwarm, type DhtNode } from '../net/index.js'
 import { decodeAddress, encodeAddress } from '../wallet/index.js'
-import type { MsbView } from '../subnet/types.js'
+import type { MsbView } from '../common/index.js'
 import { MsbLightReader } from './light-reader.js'
 import { MsbTransport, MsbBroadcastError, type BroadcastAccepted, type MsbTransportOptions } from './transport.js'
 import {
@@ -21,10 +21,11 @@ import {
   type MsbSigner, type PartialOperation
 } from './ops.js'
 import { MSB_FEE, precheckAgainstLedger, type LedgerReader } from './precheck.js'
-import { decodeMsbOperation } from './record.js'
+import { decodeMsbOperation } from '../common/index.js'
 import { decodeAdminEntry, decodeNodeEntry, decodeU32BE, isIndexer, isWriter } from './state.js'
 import type { MsbNetwork } from './network.js'
 import { IntercomError } from '../errors.js'
+import { MSB_OP } from '../common/index.js'
 
 export interface MsbClientOptions {
   network: MsbNetwork
@@ -377,7 +378,7 @@ export class MsbClient extends ReadyResource {
   async submit (op: PartialOperation, opts: { confirmTimeoutMs?: number } = {}): Promise<SubmitResult> {
     await this.precheck(op)
     const accepted = await this.send(op)
-    const tx = op.type === 13 ? op.tro.tx : op.type === 12 ? op.txo.tx : op.bdo.tx
+    const tx = op.type === MSB_OP.TRANSFER ? op.tro.tx : op.type === MSB_OP.TX ? op.txo.tx : op.bdo.tx
     const signedLength = await this.waitForConfirmed(tx, opts.confirmTimeoutMs)
     return { tx, accepted, signedLength }
   }

@@ -25,7 +25,7 @@ import sodium from 'sodium-universal'
 import messages from 'autobase/lib/messages.js'
 import type Corestore from 'corestore'
 import { toHex } from '../crypto/index.js'
-import { blake3Hex } from '../subnet/hash.js'
+import { blake3Hex } from '../common/index.js'
 
 /** The MSB view's core name (`TRAC_NAMESPACE` in MSB's constants). */
 export const MSB_VIEW_NAME = 'TracNetwork'

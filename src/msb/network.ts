@@ -2,7 +2,7 @@
 // peer's --msb-* flags against them. The channel is padded to 32 bytes by repetition and used as the swarm
 // topic as it is (§1.1).
 import b4a from 'b4a'
-import { subnetTopic } from '../sidechannel/codec/topic.js'
+import { subnetTopic } from '../common/index.js'
 import { IntercomError } from '../errors.js'
 
 export interface MsbNetworkPreset {

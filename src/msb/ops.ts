@@ -5,12 +5,13 @@
 // Pure functions; the only randomness is the default nonce.
 import { blake3 } from '@noble/hashes/blake3.js'
 import { fromHex, isHex, randomBytes, sign, toHex, utf8, verify } from '../crypto/index.js'
-import { subnetTopic } from '../sidechannel/codec/topic.js'
-import { txPreimage, type TxPreimageInput } from '../subnet/hash.js'
+import { subnetTopic } from '../common/index.js'
+import { txPreimage, type TxPreimageInput } from '../common/index.js'
 import { DEFAULT_HRP, decodeAddress } from '../wallet/index.js'
 import { AMOUNT_BYTES, amountToHex } from './amount.js'
-import { decodeOperation, encodeOperation, type MsbOperationMessage } from './record.js'
+import { decodeOperation, encodeOperation, type MsbOperationMessage } from '../common/index.js'
 import { V1ResultCode } from './v1/envelope.js'
+import { MSB_OP } from '../common/index.js'
 
 export const OperationType = {
   BOOTSTRAP_DEPLOYMENT: 11,
@@ -28,9 +29,9 @@ export type TxPayload = Record<typeof TX_PARTIAL_FIELDS[number], string>
 export type BootstrapDeploymentPayload = Record<typeof BOOTSTRAP_DEPLOYMENT_PARTIAL_FIELDS[number], string>
 
 /** JSON ("partial", hex) forms. All values are lowercase hex except `address` and `to` (bech32m strings). */
-export interface TransferPartial { type: 13, address: string, tro: TransferPayload }
-export interface TxPartial { type: 12, address: string, txo: TxPayload }
-export interface BootstrapDeploymentPartial { type: 11, address: string, bdo: BootstrapDeploymentPayload }
+export interface TransferPartial { type: typeof MSB_OP.TRANSFER, address: string, tro: TransferPayload }
+export interface TxPartial { type: typeof MSB_OP.TX, address: string, txo: TxPayload }
+export interface BootstrapDeploymentPartial { type: typeof MSB_OP.BOOTSTRAP_DEPLOYMENT, address: string, bdo: BootstrapDeploymentPayload }
 export type PartialOperation = TransferPartial | TxPartial | BootstrapDeploymentPartial
 
 /** What signs an op: a Wallet fits (its `address` must belong to `secretKey`). */
@@ -44,7 +45,7 @@ const FIELDS_OF = {
 } as const
 type PartialType = keyof typeof MEMBER_OF
 
-const isPartialType = (t: unknown): t is PartialType => t === 11 || t === 12 || t === 13
+const isPartialType = (t: unknown): t is PartialType => t === MSB_OP.BOOTSTRAP_DEPLOYMENT || t === MSB_OP.TX || t === MSB_OP.TRANSFER
 
 // ---------------------------------------------------------------------------------------------- preimages
 
@@ -181,7 +182,7 @@ export function buildTransfer (input: TransferBuildInput): TransferPartial {
   const am = amountToHex(input.amount)
   const nonce = nonceOf(input.nonce)
   const { tx, is } = hashAndSign(transferPreimage({ networkId: input.networkId, txv, to: input.to, am, nonce }), secretKey)
-  return { type: 13, address: input.signer.address, tro: { tx, txv, to: input.to, am, in: nonce, is } }
+  return { type: MSB_OP.TRANSFER, address: input.signer.address, tro: { tx, txv, to: input.to, am, in: nonce, is } }
 }
 
 export interface TxBuildInput extends CommonBuildInput {
@@ -200,7 +201,7 @@ export function buildTxOperation (input: TxBuildInput): TxPartial {
   const [txv, iw, ch, bs, mbs] = [input.txv, input.iw, input.ch, input.bs, input.mbs].map(s => s.toLowerCase())
   const nonce = nonceOf(input.nonce)
   const { tx, is } = hashAndSign(txOpPreimage({ networkId: input.networkId, txv, iw, ch, bs, mbs, nonce }), secretKey)
-  return { type: 12, address: input.signer.address, txo: { tx, txv, iw, ch, bs, mbs, in: nonce, is } }
+  return { type: MSB_OP.TX, address: input.signer.address, txo: { tx, txv, iw, ch, bs, mbs, in: nonce, is } }
 }
 
 export interface BootstrapDeploymentBuildInput extends CommonBuildInput {
@@ -218,7 +219,7 @@ export function buildBootstrapDeployment (input: BootstrapDeploymentBuildInput):
   const [txv, bs] = [input.txv, input.bs].map(s => s.toLowerCase())
   const nonce = nonceOf(input.nonce)
   const { tx, is } = hashAndSign(bootstrapDeploymentPreimage({ networkId: input.networkId, txv, bs, ic, nonce }), secretKey)
-  return { type: 11, address: input.signer.address, bdo: { tx, txv, bs, ic, in: nonce, is } }
+  return { type: MSB_OP.BOOTSTRAP_DEPLOYMENT, address: input.signer.address, bdo: { tx, txv, bs, ic, in: nonce, is } }
 }
 
 // ---------------------------------------------------------------------------------------------- encodings
@@ -413,11 +414,11 @@ export function validatePartialOperation (op: unknown, options: PartialValidatio
     return fail('TX_EXPIRED', 'txv is not the current indexer-set hash; rebuild the operation with the new txv')
   }
   const msb = options.msbBootstrap?.toLowerCase()
-  if (partial.type === 12 || partial.type === 11) {
+  if (partial.type === MSB_OP.TX || partial.type === MSB_OP.BOOTSTRAP_DEPLOYMENT) {
     if (msb !== undefined && member.bs === msb) return fail('EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP', 'bs must not be the MSB bootstrap')
-    if (partial.type === 12 && msb !== undefined && member.mbs !== msb) return fail('MSB_BOOTSTRAP_MISMATCH', 'mbs is not the MSB bootstrap')
+    if (partial.type === MSB_OP.TX && msb !== undefined && member.mbs !== msb) return fail('MSB_BOOTSTRAP_MISMATCH', 'mbs is not the MSB bootstrap')
   }
-  if (partial.type === 13) {
+  if (partial.type === MSB_OP.TRANSFER) {
     const recipient = addressFault(partial.tro.to, hrp)
     if (recipient !== null) {
       return recipient.kind === 'format'

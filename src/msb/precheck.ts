@@ -6,8 +6,9 @@
 import b4a from 'b4a'
 import { fromHex, toHex } from '../crypto/index.js'
 import { MAX_AMOUNT, amountFromHex } from './amount.js'
-import { decodeOperation } from './record.js'
+import { decodeOperation } from '../common/index.js'
 import type { PartialOperation } from './ops.js'
+import { MSB_OP } from '../common/index.js'
 
 /** 0.03 TNK in base units: a constant of the network, not stored in state (§1.4). */
 export const MSB_FEE = 30_000_000_000_000_000n
@@ -30,11 +31,11 @@ function deploymentTxHex (value: Uint8Array): string | null {
 }
 
 export async function precheckAgainstLedger (op: PartialOperation, ledger: LedgerReader, fee: bigint = MSB_FEE): Promise<PrecheckResult> {
-  const member = op.type === 13 ? op.tro : op.type === 12 ? op.txo : op.bdo
+  const member = op.type === MSB_OP.TRANSFER ? op.tro : op.type === MSB_OP.TX ? op.txo : op.bdo
   if ((await ledger.get(member.tx)) !== null) return fail(18, 'TX_ALREADY_EXISTS', `Transaction with hash ${member.tx} already exists in the state.`)
   const balance = await ledger.balanceOf(op.address)
 
-  if (op.type === 13) {
+  if (op.type === MSB_OP.TRANSFER) {
     const amount = amountFromHex(op.tro.am)
     if (balance === null) return fail(42, 'TRANSFER_SENDER_NOT_FOUND', `Sender ${op.address} has no MSB account (fund it first).`)
     const self = op.tro.to === op.address
@@ -50,9 +51,9 @@ export async function precheckAgainstLedger (op: PartialOperation, ledger: Ledge
   if (balance === null) return fail(20, 'REQUESTER_NOT_FOUND', 'Requester address not found in state')
   if (balance < fee) return fail(21, 'INSUFFICIENT_FEE_BALANCE', 'Insufficient balance to cover transaction fee.')
 
-  const bs = op.type === 12 ? op.txo.bs : op.bdo.bs
+  const bs = op.type === MSB_OP.TX ? op.txo.bs : op.bdo.bs
   const deployment = await ledger.get('deployment/' + bs)
-  if (op.type === 11) {
+  if (op.type === MSB_OP.BOOTSTRAP_DEPLOYMENT) {
     if (deployment !== null) return fail(38, 'BOOTSTRAP_ALREADY_EXISTS', `Bootstrap with hash ${bs} already exists in the state. Bootstrap must be unique.`)
     return { ok: true }
   }

@@ -15,7 +15,7 @@
 // | `init`                      | u32 BE: 1 while balance initialization is allowed, 0 once disabled               |
 import b4a from 'b4a'
 import { isHex, toHex } from '../crypto/index.js'
-import { isAddress } from '../wallet/address.js'
+import { isAddress } from '../wallet/index.js'
 import { AMOUNT_BYTES, amountFromBytes, amountToBytes } from './amount.js'
 
 export const WRITING_KEY_BYTES = 32

@@ -23,9 +23,9 @@ import {
   checkWelcomeGate, checkRegistration, sendDecision, decideOpenRequest, extractWelcome, nextRelayTtl,
   isAuthorized, shouldSendAuth, AutoJoinLimiter
 } from './gates.js'
-import { frameEncoding, serializePayload, type InboundFrame } from './frame.js'
+import { frameEncoding, serializePayload, type InboundFrame } from '../common/index.js'
 import { SidechannelStateStore, emptyState, type PersistedSidechannelState } from './state-store.js'
-import { bounded } from '../net/swarm.js'
+import { bounded } from '../net/index.js'
 import { InlineVerifier, WorkerPoolVerifier, defaultVerifyWorkers, type SignatureVerifier } from './verifier.js'
 
 export interface SidechannelIdentity {

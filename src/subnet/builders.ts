@@ -3,7 +3,7 @@
 // Nonces come from the caller (32 random bytes as hex in practice), which keeps builders pure and testable.
 import { fromHex, sign, toHex, type KeyPair } from '../crypto/index.js'
 import { encodeAddress } from '../wallet/index.js'
-import { MSB_TX_OPERATION_TYPE, commandHash, txHash } from './hash.js'
+import { MSB_OP, commandHash, txHash } from '../common/index.js'
 import { signTextHex, signedText } from './signing.js'
 import type { MessageDispatch, TxDispatch } from './ops/schemas.js'
 
@@ -174,7 +174,7 @@ export function buildMsbTxPayload (input: MsbTxPayloadInput) {
   const tx = txHash({ networkId: input.networkId, txv: input.txv, iw: input.iw, ch, bs: input.bs, mbs: input.mbs, nonce: input.nonce })
   const is = toHex(sign(fromHex(tx), input.signer.secretKey))
   return {
-    type: MSB_TX_OPERATION_TYPE,
+    type: MSB_OP.TX,
     address: encodeAddress(input.signer.publicKey, input.addressPrefix),
     txo: { tx, txv: input.txv, iw: input.iw, in: input.nonce, ch, is, bs: input.bs, mbs: input.mbs }
   }

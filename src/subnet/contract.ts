@@ -10,7 +10,7 @@ import {
 import { jsonStringify, safeClone } from './numbers.js'
 import type { Protocol } from './protocol.js'
 import type { ContractResult, ContractRuntime, ExecuteOptions, ViewStore, LogFn } from './types.js'
-import { formatArgs } from '../host/format.js'
+import { formatArgs } from '../host/index.js'
 import { HEX_ROUND_TRIP_RE, compileCheck } from './validator.js'
 
 // fastest-validator is CommonJS with an ES-style `export default` declaration; at runtime the import is

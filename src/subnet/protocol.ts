@@ -3,52 +3,21 @@
 // owns the app's features, and runs or settles transactions. It talks to the peer only through
 // `SubnetRuntimeLike`, so it can be driven by the real peer, by tests or by another host.
 import { randomBytes, toHex } from '../crypto/index.js'
-import { parseTtyArgs, tokenizeCommandLine, type TtyArgs } from '../terminal/args.js'
+import { parseTtyArgs, tokenizeCommandLine, type TtyArgs } from '../common/index.js'
 import { contractResultError, SettlementUnavailableError } from './errors.js'
 import type { Feature } from './feature.js'
 import {
   formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone, visibleLength
 } from './numbers.js'
 import { SimStorage } from './sim-storage.js'
+import type { TxDispatch, TxSurrogate, TxSettlement } from '../common/index.js'
 import { DEFAULT_APPLY_LIMITS, type ContractResult, type ContractRuntime, type LogFn } from './types.js'
 
 /** Console-style output sink (the terminal's `ctx.print`, or console.log). */
 export type Printer = (...args: unknown[]) => void
 
-/** A contract call: `type` names the contract function, `value` is its argument (any JSON, null allowed). */
-export interface TxDispatch {
-  type: string
-  value: unknown
-}
-
-/** An externally signed tx (RPC wallet flow, spec §8.3): the invoker is `address`, not this peer. */
-export interface TxSurrogate {
-  tx: string
-  nonce: string
-  signature: string
-  /** Invoker public key, lowercase hex. */
-  address: string
-}
-
-/** A tx built and preflighted against the MSB. */
-export interface PreparedTx {
-  /** MSB tx hash, lowercase hex; becomes `contract.tx` and the subnet op key. */
-  tx: string
-  /** Invoker public key hex. */
-  ipk: string
-  /** The MSB payload (`{ type: 12, address, txo }`), returned to the caller after a broadcast. */
-  payload: unknown
-}
-
-/**
- * MSB settlement (spec §8.2): the MSB client provides it. `prepare` builds the payload (tx hash, content
- * hash, signature, or the surrogate's) and runs the MSB preflight, throwing its reason; `broadcast` sends it
- * and queues the tx for the observer that appends the subnet `tx` op once the MSB confirms it.
- */
-export interface TxSettlement {
-  prepare (dispatch: TxDispatch, surrogate: TxSurrogate | null): Promise<PreparedTx>
-  broadcast (prepared: PreparedTx, dispatch: TxDispatch): Promise<unknown>
-}
+// The seam types shared with the MSB side live in src/common/settlement.ts; the app SDK re-exports them.
+export type { TxDispatch, TxSurrogate, PreparedTx, TxSettlement } from '../common/index.js'
 
 /** What protocols and features need from the running peer. */
 export interface SubnetRuntimeLike {

@@ -2,8 +2,8 @@
 // Handlers and contracts only touch the view through `ViewStore` and membership through
 // `MembershipHost`, so they run the same inside Autobase's apply, in tests, and in a simulation.
 
-/** A log line; `args` are what produced it (console.log style), for captures that format them otherwise (SC-Bridge `cli`). */
-export type LogFn = (line: string, args?: readonly unknown[]) => void
+import type { LogFn } from '../common/index.js'
+export type { LogFn }
 
 /** Key/value access to the subnet view (a Hyperbee batch during apply; an overlay when simulating). */
 export interface ViewStore {
@@ -48,21 +48,8 @@ export interface ContractRuntime {
   execute (op: Record<string, unknown>, storage: ViewStore, options?: ExecuteOptions): Promise<ContractResult>
 }
 
-/** Read access to the confirmed MSB view that `tx` ops are checked against (issue 5 provides it). */
-export interface MsbView {
-  /** Current confirmed (indexer-signed) length of the MSB view. */
-  signedLength (): number
-  /**
-   * Resolves true once the confirmed length is at least `length`, or false when it gives up first (timeout or
-   * the view closing). Apply passes `timeoutMs = Infinity` (see ops/tx.ts): that means no deadline at all, so do
-   * not hand it to `setTimeout` (which treats it as 1 ms).
-   */
-  waitForSignedLength (length: number, timeoutMs: number): Promise<boolean>
-  /** The raw protobuf `Operation` bytes stored under `key` in the confirmed view at `length`, or null. */
-  getAt (key: string, length: number): Promise<Uint8Array | null>
-  bootstrapHex: string
-  addressPrefix: string
-}
+import type { MsbView } from '../common/index.js'
+export type { MsbView }
 
 export interface ApplyLimits {
   txMaxBytes: number

@@ -1,12 +1,12 @@
 // The TTY command table. A command is one entry: name, usage, help line, handler. Handlers print
 // through `ctx.print` (never console), so the TTY, pipes and SC-Bridge `cli` can each capture and
 // format output their own way. Messages and usage lines match the reference peer (spec §8).
-import type { LogFn } from '../subnet/types.js'
+import type { LogFn } from '../common/index.js'
 import fs from 'fs'
-import { parseTtyArgs, pickArg } from './args.js'
-import { parseBlobArg, toBase64Json } from '../sidechannel/codec/index.js'
+import { parseTtyArgs, pickArg } from '../common/index.js'
+import { parseBlobArg, toBase64Json } from '../sidechannel/index.js'
 import { isHex, type KeyPair } from '../crypto/index.js'
-import type { SidechannelManager } from '../sidechannel/manager.js'
+import type { SidechannelManager } from '../sidechannel/index.js'
 import { REFERENCE_HELP_LINES, extraHelpLines } from './help.js'
 import { referenceSubnetStatsLines, subnetCommands, subnetStatsLines, type TerminalSubnet } from './subnet-commands.js'
 import { MSB_COMMANDS, type TerminalMsb } from './msb-commands.js'

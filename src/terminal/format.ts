@@ -1,6 +1,6 @@
 // TTY output formatting: exactly what console.log prints (the reference prints with console.log, and agents
 // parse those lines), rendered by the host's own formatter so Node and Bare print the same.
-import { formatArgs } from '../host/format.js'
+import { formatArgs } from '../host/index.js'
 
 export { formatArgs }
 

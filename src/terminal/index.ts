@@ -2,19 +2,19 @@
 // otherwise (a pipe or file gets no prompt, echo or escape codes, on Node and Bare alike). Lines run
 // one at a time, in order, so piped scripts behave like typed ones. When stdin ends (a peer run as a
 // service) the peer keeps running until a signal or /exit.
-import type { LogFn } from '../subnet/types.js'
+import type { LogFn } from '../common/index.js'
 import { IntercomError, type ErrorCode } from '../errors.js'
 import readline from 'readline'
 import { allCommands, findCommand, runArgs, runCustomCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 import { formatArgs } from './format.js'
-import { LineReader, type LineSource } from './lines.js'
+import { LineReader, type LineSource } from '../common/index.js'
 import { hostInterrupt, hostRuntime, onHostExit } from '../host/index.js'
 
 export { allCommands, printHelp, findCommand, type CommandSpec, type TerminalPeer } from './commands.js'
 export { REFERENCE_HELP_LINES } from './help.js'
 export { subnetCommands, type TerminalSubnet } from './subnet-commands.js'
 export { inspectValue, formatArgs } from './format.js'
-export { LineReader, LineSplitter } from './lines.js'
+export { LineReader, LineSplitter } from '../common/index.js'
 
 export interface CommandOutcome {
   ok: boolean

@@ -2,12 +2,13 @@
 // `/transfer` and `/deploy_subnet`. Transfers and deployments wait for the indexer-signed confirmation and
 // report it; every refusal names the validator's reason (the same result-code names the MSB uses).
 import { isAddress } from '../wallet/index.js'
-import { formatAmount, parseAmount } from '../msb/amount.js'
-import type { MsbClient } from '../msb/client.js'
-import { channelToIc, type PartialOperation } from '../msb/ops.js'
-import { pickArg } from './args.js'
+import { formatAmount, parseAmount } from '../msb/index.js'
+import type { MsbClient } from '../msb/index.js'
+import { channelToIc, type PartialOperation } from '../msb/index.js'
+import { pickArg } from '../common/index.js'
 import type { CommandContext, CommandSpec } from './commands.js'
 import { IntercomError } from '../errors.js'
+import { MSB_OP } from '../common/index.js'
 
 /** MSB's `txv` for an empty indexer set: BLAKE3 of nothing (what a node with empty state reports). */
 export const EMPTY_TXV = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'
@@ -117,7 +118,7 @@ export const MSB_COMMANDS: CommandSpec[] = [
       } catch (err) {
         throw new IntercomError('COMMAND_INVALID', `Invalid --amount: ${(err as Error).message}`)
       }
-      const op = msb.buildTransfer(signerOf(ctx, msb), to, amount) as PartialOperation & { type: 13 }
+      const op = msb.buildTransfer(signerOf(ctx, msb), to, amount) as PartialOperation & { type: typeof MSB_OP.TRANSFER }
       await msb.precheck(op)
       await msb.send(op)
       ctx.print(`Transfer ${op.tro.tx} accepted by an MSB validator; waiting for the confirmation...`)
@@ -136,7 +137,7 @@ export const MSB_COMMANDS: CommandSpec[] = [
       if (subnet === null) throw new IntercomError('SUBNET_NOT_READY', 'Subnet not initialized.')
       const channel = subnet.channel ?? null
       if (channel === null) throw new IntercomError('SUBNET_NOT_READY', 'The subnet channel is unknown.')
-      const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel) as PartialOperation & { type: 11 }
+      const op = msb.buildDeployment(signerOf(ctx, msb), subnet.bootstrapHex, channel) as PartialOperation & { type: typeof MSB_OP.BOOTSTRAP_DEPLOYMENT }
       await msb.precheck(op)
       await msb.send(op)
       // The reference prints these three lines once the deployment is broadcast; we then also wait for it.

@@ -8,9 +8,9 @@ import {
   buildAddAdmin, buildAddIndexer, buildAddWriter, buildDeleteMessage, buildEnableTransactions, buildEnableWhitelist,
   buildMessage, buildMuteStatus, buildPinMessage, buildRemoveWriter, buildSetAutoAddWriters, buildSetChatStatus,
   buildSetMod, buildSetNick, buildSetWhitelistStatus, buildUnpinMessage, buildUpdateAdmin
-} from '../subnet/builders.js'
-import type { Protocol } from '../subnet/protocol.js'
-import { pickArg } from './args.js'
+} from '../subnet/index.js'
+import type { Protocol } from '../subnet/index.js'
+import { pickArg } from '../common/index.js'
 import { formatArgs } from './format.js'
 import type { CommandContext, CommandSpec } from './commands.js'
 import { IntercomError } from '../errors.js'

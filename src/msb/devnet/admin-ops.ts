@@ -8,7 +8,7 @@ import { blake3 } from '@noble/hashes/blake3.js'
 import b4a from 'b4a'
 import { randomBytes, sign, utf8 } from '../../crypto/index.js'
 import { amountToBytes } from '../amount.js'
-import { OPERATION_MEMBER_FIELDS, decodeOperation, encodeOperation, type OperationMember } from '../record.js'
+import { OPERATION_MEMBER_FIELDS, decodeOperation, encodeOperation, type OperationMember } from '../../common/index.js'
 
 export { OPERATION_MEMBER_FIELDS, type OperationMember }
 

@@ -3,7 +3,7 @@
 // commands (`/fund <trac1…> <amount TNK>`, `/balance`, `/status`, `/add_indexer`, `/remove_indexer`, `/drop`, `/hold`,
 // `/help`, `/exit`) from a TTY or a pipe, one at a time, in order. Exits cleanly on /exit, SIGINT or SIGTERM.
 import readline from 'readline'
-import { LineReader, type LineSource } from '../../terminal/lines.js'
+import { LineReader, type LineSource } from '../../common/index.js'
 import { formatAmount, parseAmount } from '../amount.js'
 import { decodeNodeEntry } from '../state.js'
 import { DEFAULT_DEVNET_CHANNEL, startDevnet, type Devnet, type DevnetOptions } from './devnet.js'

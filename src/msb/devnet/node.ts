@@ -8,7 +8,7 @@ import Autobase from 'autobase'
 import Hyperbee from 'hyperbee'
 import b4a from 'b4a'
 import { toHex } from '../../crypto/index.js'
-import { readView } from '../../subnet/view-bee.js'
+import { readView } from '../../common/index.js'
 import { applyOperation, indexerSetHash, type ApplyConfig, type ApplyHost, type ApplyOutcome, type ApplyStore } from './apply.js'
 
 export const MSB_VIEW_NAME = 'TracNetwork'

@@ -8,7 +8,7 @@ import { toHex } from '../../crypto/index.js'
 import type { Wallet } from '../../wallet/index.js'
 import { MAX_AMOUNT, amountFromHex } from '../amount.js'
 import { encodePartialOperation, operationToJson, validatePartialOperation, type PartialOperation } from '../ops.js'
-import { decodeOperation } from '../record.js'
+import { decodeOperation } from '../../common/index.js'
 import { decodeDeploymentEntry, decodeNodeEntry, decodeU32BE, deploymentKey, isIndexer, isWriter, WRITERS_LENGTH_KEY } from '../state.js'
 import { openV1Channel, type V1Channel } from '../v1/channel.js'
 import {

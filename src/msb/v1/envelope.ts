@@ -6,7 +6,7 @@ import protobuf from 'protobufjs/light.js'
 import b4a from 'b4a'
 import { blake3 } from '@noble/hashes/blake3.js'
 import { randomBytes, sign, verify } from '../../crypto/index.js'
-import { bytesOf } from '../record.js'
+import { bytesOf } from '../../common/index.js'
 
 export const V1_PROTOCOL = 'network/v1'
 /** Largest encoded envelope a validator accepts; bigger ones get the connection dropped. */

@@ -4,8 +4,8 @@ import b4a from 'b4a'
 import { toHex } from '../../crypto/index.js'
 import { decodeAddress } from '../../wallet/index.js'
 import { contractErrorOf, executeContract, isUnknownContractOperationType, txErrValue } from '../execution.js'
-import { MSB_TX_OPERATION_TYPE, commandHash } from '../hash.js'
-import { decodeMsbOperation } from '../msb-record.js'
+import { MSB_OP, commandHash } from '../../common/index.js'
+import { decodeMsbOperation } from '../../common/index.js'
 import { SeamFailure } from '../overlay.js'
 import type { MsbView } from '../types.js'
 import { APPLIED, jsonByteLength, nextCount, readCount, skip, type OpHandler } from './common.js'
@@ -74,7 +74,7 @@ export const tx: OpHandler = async (op, { store, ctx }) => {
   const record = decodeMsbOperation(bytes)
   if (record === null) return skip('MSB record does not decode')
   const { txo } = record
-  if (txo === null || record.type !== MSB_TX_OPERATION_TYPE) return skip('MSB record is not a subnet tx')
+  if (txo === null || record.type !== MSB_OP.TX) return skip('MSB record is not a subnet tx')
   if (toHex(txo.tx) !== op.key) return skip('MSB record tx differs from key')
   if (toHex(txo.bs) !== ctx.subnetBootstrapHex.toLowerCase()) return skip('MSB record is for another subnet')
   if (toHex(txo.mbs) !== msb.bootstrapHex.toLowerCase()) return skip('MSB record is for another MSB')

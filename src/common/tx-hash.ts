@@ -8,9 +8,8 @@
 // binds the dispatch only weakly (two dispatches with the same length and digit positions collide).
 import { blake3 } from '@noble/hashes/blake3.js'
 import { fromHex, isHex, toHex } from '../crypto/index.js'
+import { MSB_OP } from './msb-ops.js'
 
-/** The MSB operation type of a subnet transaction. */
-export const MSB_TX_OPERATION_TYPE = 12
 
 /** Standard BLAKE3-256 of `bytes`, lowercase hex. */
 export function blake3Hex (bytes: Uint8Array): string {
@@ -75,7 +74,7 @@ export function txPreimage (input: TxPreimageInput): Uint8Array {
     bytes32(input.bs, 'bs'),
     bytes32(input.mbs, 'mbs'),
     bytes32(input.nonce, 'nonce'),
-    u32be(input.type ?? MSB_TX_OPERATION_TYPE, 'type')
+    u32be(input.type ?? MSB_OP.TX, 'type')
   ]
   const out = new Uint8Array(200)
   let at = 0

@@ -5,10 +5,8 @@
 // peer runs; the caller can await `settled(tx)` for the outcome.
 import { fromHex, toHex } from '../crypto/index.js'
 import { encodeAddress } from '../wallet/index.js'
-import { commandHash } from '../subnet/hash.js'
-import type { PreparedTx, TxDispatch, TxSettlement, TxSurrogate } from '../subnet/protocol.js'
-import { MsbOperationError, type MsbClient } from './client.js'
-import type { PartialOperation, TxPartial } from './ops.js'
+import { MSB_OP, commandHash, type PreparedTx, type TxDispatch, type TxSettlement, type TxSurrogate } from '../common/index.js'
+import { MsbOperationError, type MsbClient, type PartialOperation, type TxPartial } from '../msb/index.js'
 
 export interface SettlementHost {
   /** Peer wallet: the default invoker and fee payer. */
@@ -85,7 +83,7 @@ export class MsbSettlement implements TxSettlement {
       if (txv === null) throw new MsbOperationError('Invalid MSB tx: The MSB state has not synced yet (no txv); try again once /msb shows a signed length.', 'NOT_SYNCED', null)
       ipk = surrogate.address.toLowerCase()
       op = {
-        type: 12,
+        type: MSB_OP.TX,
         address: encodeAddress(fromHex(ipk), this.client.addressPrefix),
         txo: { tx: surrogate.tx, txv, iw, ch, bs, mbs: this.client.bootstrapHex, in: surrogate.nonce, is: surrogate.signature }
       }
