@@ -14,12 +14,11 @@ const T = { timeout: 90_000 }
 /** Makes `tp` send its auth the reference's way: to every connection, as soon as the channel opens there. */
 function behaveLikeReference (tp: TestPeer): void {
   const sc = tp.peer.sidechannel as any
-  sc.maybeSendAuth = function (this: any, _cs: unknown, rec: { name: string, authSent: boolean }): void {
-    if (rec.authSent || !inviteRequired(this.policy, rec.name) || selfIsInviter(this.policy)) return
-    const local = this.localInvites.get(rec.name)
-    if (!local || local.expiresAt <= this.now()) return
-    rec.authSent = true
-    this.sendDirect(rec, authControl(withoutChannelKey(local.invite)))
+  sc.maybeSendAuth = function (this: any, _c: unknown, s: { name: string, authSent: boolean }): void {
+    if (s.authSent || !inviteRequired(this.policy, s.name) || selfIsInviter(this.policy)) return
+    if (!this.access.holdsInvite(s.name)) return
+    s.authSent = true
+    this.sendDirect(s, authControl(withoutChannelKey(this.access.localInvites.get(s.name).invite)))
   }
 }
 
@@ -102,7 +101,7 @@ test('our invitee shows its invite only to peers entitled to it, never to an uni
   spy.sendJson('vip', { hello: true })
   await sleep(1500)
   assert.equal(authsSeenBy(spy, 'vip'), 0, 'the guest never sent its invite to the uninvited listener')
-  const inviterSessions = [...(inviter.peer.sidechannel as any).conns.values()].filter((cs: any) => cs.remoteKey === guest.key)
+  const inviterSessions = [...(inviter.peer.sidechannel as any).sessions.connections()].filter((c: any) => c.remoteKey === guest.key)
   assert.ok(inviterSessions.length > 0)
-  assert.ok((inviter.peer.sidechannel as any).isAuthorized('vip', guest.key), 'the inviter did get it')
+  assert.ok(inviter.peer.sidechannel.access.isAuthorized('vip', guest.key), 'the inviter did get it')
 })

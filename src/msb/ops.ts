@@ -11,7 +11,7 @@ import { DEFAULT_HRP, decodeAddress } from '../wallet/index.js'
 import { AMOUNT_BYTES, amountToHex } from './amount.js'
 import { decodeOperation, encodeOperation, type MsbOperationMessage } from '../common/index.js'
 import { V1ResultCode } from './v1/envelope.js'
-import { MSB_OP } from '../common/index.js'
+import { MSB_OP, isRecord } from '../common/index.js'
 
 export const OperationType = {
   BOOTSTRAP_DEPLOYMENT: 11,
@@ -321,7 +321,7 @@ export function addressLength (hrp: string = DEFAULT_HRP): number {
 const FIELD_BYTES: Record<string, number> = { tx: 32, txv: 32, iw: 32, ch: 32, bs: 32, mbs: 32, in: 32, ic: 32, is: 64, am: AMOUNT_BYTES }
 
 function isPlainObject (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
+  return isRecord(v) && !(v instanceof Uint8Array)
 }
 
 /** Row 1 (`$$strict` schema) on the JSON form; a message, or null when it passes. */

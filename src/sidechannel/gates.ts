@@ -1,11 +1,12 @@
-// Receive- and send-pipeline decisions (spec §3, §4, §4.2) as pure functions. The manager owns the
-// state (rate limiter, seen cache, invites, welcomes) and calls these in pipeline order, logging and
-// counting drops by `reason`. Suggested inbound order, cheapest and crypto-free first (bug B7):
-//   checkFrameSize → rate-limiter blocked? → checkShape → checkChannelBinding → checkFreshness →
-//   rate-limiter charge → checkInviteGate → PoW → checkOwnerOnly → seen cache → checkWelcomeControl →
-//   checkWelcomeGate → decideOpenRequest → deliver (not for auth) → nextRelayTtl.
-// Dedupe stays after the signature/PoW checks: remembering an id before the message is proven would let
-// a forged copy that arrives first shadow the genuine one.
+// Receive- and send-pipeline decisions (spec §3, §4, §4.2) as pure functions: the single source of every
+// decision. The manager holds the state (rate limiter, seen cache; invites and welcomes in access.ts) and calls
+// these in this order, cheapest and crypto-free first (bug B7), counting drops by `PipelineDropReason`:
+//   rate limiter (charged before any hashing) → frame size / malformed (json-frame.ts) → checkShape →
+//   checkChannelBinding → checkFreshness → seen? (read only) → checkInviteGate → checkPowGate →
+//   checkSignature (the `from` key signed it, B2) → checkOwnerOnly → seen? then remember →
+//   checkWelcomeControl → checkWelcomeGate → decideOpenRequest → deliver (not for auth) → nextRelayTtl.
+// An id is remembered only after the signature and PoW checks: remembering it before the message is proven
+// would let a forged copy that arrives first shadow the genuine one.
 
 import {
   type ChannelPolicyConfig,
@@ -17,6 +18,9 @@ import {
   selfIsOwner,
   welcomeRequired
 } from './policy.js'
+import { isRecord } from '../common/index.js'
+import { fromHex, isHex, utf8 } from '../crypto/index.js'
+import { checkPow, normHex, signatureBaseString } from './codec/index.js'
 
 /** Freshness window and matching seen-cache TTL (bug B4): generous enough for unsynchronised clocks. */
 export const DEFAULT_MAX_AGE_MS = 10 * 60 * 1000
@@ -45,6 +49,15 @@ export type DropReason =
   | 'awaiting-welcome'
   | 'empty-channel'
   | 'invite-required'
+
+/** Every reason the receive and send pipelines count a drop under (`--sidechannel-debug 1` logs each). */
+export type PipelineDropReason =
+  | DropReason
+  | 'rate-limit' | 'blocked'
+  | 'bad-length' | 'truncated' | 'invalid-json'
+  | 'duplicate' | 'invalid-pow' | 'bad-signature'
+  | 'open-welcome' | 'open-missing-welcome' | 'open-invite'
+  | 'undecryptable' | 'queue-full' | 'unsent-channel-closed' | 'internal-error'
 
 export type GateResult = { ok: true } | { ok: false, reason: DropReason, detail?: string }
 
@@ -84,10 +97,6 @@ export interface InboundPayload {
 export type ControlKind = 'open_channel' | 'auth' | 'welcome'
 
 const KEY_HEX_RE = /^[0-9a-fA-F]{64}$/
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function isPlainObject (v: unknown): v is Record<string, unknown> {
   if (!isRecord(v)) return false
@@ -147,12 +156,6 @@ export function checkChannelBinding (p: Pick<InboundPayload, 'channel'>, ctx: In
 export function checkFreshness (p: Pick<InboundPayload, 'ts'>, now: number, maxAgeMs: number): GateResult {
   if (!(maxAgeMs > 0)) return OK
   return Math.abs(now - p.ts) > maxAgeMs ? drop('stale') : OK
-}
-
-/** `message.control` when it is one of the three known controls, else null. */
-export function readControl (p: Pick<InboundPayload, 'message'>): ControlKind | null {
-  const control = field(p.message, 'control')
-  return control === 'open_channel' || control === 'auth' || control === 'welcome' ? control : null
 }
 
 export interface InviteGateInput {
@@ -231,23 +234,41 @@ export function shouldSendAuth (input: AuthSendInput): boolean {
 }
 
 /**
- * Spec §3 step 7. `verifySig(ownerKeyHex)` checks the payload signature (§2.3) against the owner key.
- * Auth and welcome controls are exempt: invitees and the owner's welcome must reach owner-only channels.
+ * Spec §3 step 7, after `checkSignature` proved that `from` signed the payload: on an owner-only channel only
+ * the owner's messages pass. Auth and welcome controls are exempt: invitees and the owner's welcome must reach
+ * owner-only channels.
  */
 export function checkOwnerOnly (
   cfg: ChannelPolicyConfig,
   ch: string,
   p: Pick<InboundPayload, 'from'>,
-  control: ControlKind | null,
-  verifySig: (ownerKeyHex: string) => boolean
+  control: ControlKind | null
 ): GateResult {
   if (!ownerWriteOnly(cfg, ch)) return OK
   if (control === 'auth' || control === 'welcome') return OK
   const owner = ownerKeyFor(cfg, ch)
   if (owner === null) return drop('owner-only', 'no-owner-key')
   const from = typeof p.from === 'string' ? p.from.trim().toLowerCase() : null
-  if (from !== owner) return drop('owner-only', 'not-owner')
-  return verifySig(owner) ? OK : drop('owner-only', 'bad-signature')
+  return from === owner ? OK : drop('owner-only', 'not-owner')
+}
+
+/** §3 step 5: on a channel that needs `bits` of hashcash, the payload's PoW must meet it. */
+export function checkPowGate (p: InboundPayload, bits: number): { ok: true } | { ok: false, reason: 'invalid-pow' } {
+  return bits <= 0 || checkPow(p, bits) ? { ok: true } : { ok: false, reason: 'invalid-pow' }
+}
+
+/** What an ed25519 check of a payload needs: the signature, the signed bytes and the claimed signer. */
+export interface SignatureJob { sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array }
+
+/**
+ * §3 step 6 with B2 fixed: every message must be signed by its `from` key. Returns the check to run (inline or
+ * on a worker); a payload without a well-formed key and signature is dropped here.
+ */
+export function checkSignature (p: InboundPayload): { ok: true, job: SignatureJob } | { ok: false, reason: 'bad-signature' } {
+  const from = normHex(p.from)
+  const sig = p.sig || p.signature
+  if (from === null || !isHex(from, 32) || !isHex(sig, 64)) return { ok: false, reason: 'bad-signature' }
+  return { ok: true, job: { sig: fromHex(sig), msg: utf8(signatureBaseString(p as any, { decoded: true })), publicKey: fromHex(from) } }
 }
 
 /** Spec §3 step 9: the welcome candidate a payload carries, in the reference's lookup order. */
@@ -291,7 +312,7 @@ export interface OpenRequestInput {
   autoJoin: boolean
   /** Verifies a welcome for the target channel (and stores it on success, as §5.4 does). */
   verifyWelcome: (welcome: unknown, target: string) => boolean
-  /** Verifies an invite for (target, remote key) and remembers it on success. */
+  /** Verifies an invite for (target, remote key). */
   verifyInvite: (invite: unknown, target: string) => boolean
   /** Auto-join budget (bug B20), e.g. `AutoJoinLimiter.allow`; consulted only when about to join. */
   autoJoinAllowed?: (target: string) => boolean

@@ -3,6 +3,7 @@
 // atomically (temp file + rename) and debounced so bursts of auth messages cost one write.
 import fs from 'fs'
 import path from 'path'
+import { isRecord } from '../common/index.js'
 
 export interface PersistedSidechannelState {
   version: 1
@@ -17,9 +18,6 @@ export function emptyState (): PersistedSidechannelState {
   return { version: 1, welcomes: {}, localInvites: {}, remoteInvites: {}, channelKeys: {} }
 }
 
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 export class SidechannelStateStore {
   readonly filePath: string | null

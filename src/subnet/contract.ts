@@ -12,6 +12,7 @@ import type { Protocol } from './protocol.js'
 import type { ContractResult, ContractRuntime, ExecuteOptions, ViewStore, LogFn } from './types.js'
 import { formatArgs } from '../host/index.js'
 import { HEX_ROUND_TRIP_RE, compileCheck } from './validator.js'
+import { isRecord } from '../common/index.js'
 
 // fastest-validator is CommonJS with an ES-style `export default` declaration; at runtime the import is
 // the class itself, for the type checker it is a namespace holding `default`.
@@ -156,9 +157,6 @@ export interface ContractMetadata {
 
 type OpKind = 'tx' | 'feature' | 'msg'
 
-function isRecord (x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
 
 function isAssertionFailure (err: unknown): boolean {
   // Node's AssertionError (node:assert) is accepted too, as trac-peer does, for contracts that use it.

@@ -51,7 +51,7 @@ export interface ApplyConfig {
 
 export type ApplyStatus = 'success' | 'failure' | 'ignore'
 
-export interface ApplyOutcome {
+export interface MsbApplyOutcome {
   status: ApplyStatus
   /** The operation type, 0 when the value did not decode. */
   type: number
@@ -116,7 +116,7 @@ interface Ctx {
 }
 
 /** Applies one node value. `from` is the key of the writer core that appended it. */
-export async function applyOperation (node: { value: Uint8Array, from: Uint8Array }, store: ApplyStore, host: ApplyHost, cfg: ApplyConfig): Promise<ApplyOutcome> {
+export async function applyOperation (node: { value: Uint8Array, from: Uint8Array }, store: ApplyStore, host: ApplyHost, cfg: ApplyConfig): Promise<MsbApplyOutcome> {
   const value = node.value
   let type = 0
   let txHash: string | null = null

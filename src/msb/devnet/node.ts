@@ -9,7 +9,7 @@ import Hyperbee from 'hyperbee'
 import b4a from 'b4a'
 import { toHex } from '../../crypto/index.js'
 import { readView } from '../../common/index.js'
-import { applyOperation, indexerSetHash, type ApplyConfig, type ApplyHost, type ApplyOutcome, type ApplyStore } from './apply.js'
+import { applyOperation, indexerSetHash, type ApplyConfig, type ApplyHost, type MsbApplyOutcome, type ApplyStore } from './apply.js'
 
 export const MSB_VIEW_NAME = 'TracNetwork'
 const OUTCOME_MEMORY = 4096
@@ -65,7 +65,7 @@ export class MsbNode {
   base!: Autobase<Hyperbee>
   readonly stats = { success: 0, failure: 0, ignore: 0 }
   /** The last apply outcomes by tx hash (hex), most recent last. */
-  readonly outcomes = new Map<string, ApplyOutcome>()
+  readonly outcomes = new Map<string, MsbApplyOutcome>()
   private lastIndexers: Uint8Array[] = []
   private writeQueue: Promise<unknown> = Promise.resolve()
   private closed = false
