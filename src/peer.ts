@@ -12,7 +12,6 @@ import {
   createPeerSwarm, waitForDht
 } from './net/index.js'
 import { SidechannelManager, type DeliveredMessage } from './sidechannel/index.js'
-import { type ChannelPolicyConfig } from './sidechannel/index.js'
 import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/index.js'
 import { toHex } from './crypto/index.js'
 import { CommandRunner, type TerminalPeer } from './terminal/index.js'
@@ -183,52 +182,26 @@ export class IntercomPeer extends ReadyResource {
       await this.startFeatures(subnet)
     }
 
-    const sc = config.sidechannel
     this.sidechannel = new SidechannelManager({
       swarm: this.swarm,
       identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
-      policy: this.policyConfig(),
-      extraChannels: sc.channels,
-      maxMessageBytes: sc.maxBytes,
-      rateBytesPerSecond: sc.rateBytes,
-      rateBurstBytes: sc.rateBurst,
-      maxStrikes: sc.maxStrikes,
-      rateBlockMs: sc.rateBlockSec * 1000,
-      verifyWorkers: sc.verifyWorkers,
-      encryptChannels: sc.encryptChannels ?? [],
-      allowRemoteOpen: sc.allowRemoteOpen,
-      autoJoin: sc.autoJoin,
-      maxAgeMs: sc.maxAgeSec * 1000,
-      relayTtl: sc.relayTtl,
       configWelcomes,
       statePath: path.join(this.peerDir, 'db', 'sidechannel-state.json'),
-      debug: sc.debug,
       log: this.log
-    })
+    }, config.sidechannel)
     await this.sidechannel.ready()
 
     const br = config.scBridge
     if (br.enabled) {
       this.bridge = new ScBridge({
-        host: br.host,
-        port: br.port,
-        token: br.token ?? '',
         sidechannel: this.sidechannel,
         identity: { publicKeyHex: wallet.publicKeyHex, address: wallet.address },
         entryChannel: ENTRY_CHANNEL,
         info: () => ({ ...this.info() }),
         runner: br.cli ? this.runner : null,
         echo: (...args) => this.out(formatArgs(args)),
-        cli: br.cli,
-        defaultFilter: br.filter,
-        filterChannels: br.filterChannels,
-        authTimeoutMs: br.authTimeoutMs,
-        maxFrameBytes: br.maxFrameBytes,
-        maxBufferedBytes: br.maxBufferedBytes,
-        allowedOrigins: br.allowedOrigins,
-        debug: br.debug,
         log: this.log
-      })
+      }, br)
       try {
         await this.bridge.ready()
       } catch (err: any) {
@@ -341,26 +314,6 @@ export class IntercomPeer extends ReadyResource {
       subnet.protocol.addFeature(key, feature)
       this.features.set(key, feature)
       await feature.start()
-    }
-  }
-
-  policyConfig (): ChannelPolicyConfig {
-    const sc = this.config.sidechannel
-    return {
-      entryChannel: ENTRY_CHANNEL,
-      powEnabled: sc.pow,
-      powDifficulty: sc.powDifficulty,
-      powEntryOnly: sc.powEntry,
-      powChannels: sc.powChannels,
-      inviteRequired: sc.inviteRequired,
-      inviteChannels: sc.inviteChannels,
-      invitePrefixes: sc.invitePrefixes,
-      ownerWriteOnly: sc.ownerWriteOnly,
-      ownerWriteChannels: sc.ownerWriteChannels,
-      owners: sc.owners,
-      welcomeRequired: sc.welcomeRequired,
-      inviterKeys: sc.inviterKeys,
-      selfKey: this.wallet.publicKeyHex
     }
   }
 

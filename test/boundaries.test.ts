@@ -19,12 +19,12 @@ const ALLOWED: Record<string, string[]> = {
   wallet: ['crypto'],
   net: ['crypto'],
   config: ['common'],
-  sidechannel: ['common', 'crypto', 'net'],
+  sidechannel: ['common', 'config', 'crypto', 'net'],
   subnet: ['common', 'crypto', 'host', 'wallet'],
   msb: ['common', 'crypto', 'net', 'wallet'],
   settlement: ['common', 'crypto', 'msb', 'wallet'],
   terminal: ['common', 'crypto', 'host', 'msb', 'sidechannel', 'subnet', 'wallet'],
-  bridge: ['crypto', 'sidechannel', 'terminal']
+  bridge: ['config', 'crypto', 'sidechannel', 'terminal']
 }
 
 /** Entries other than `<plane>/index.ts`: the agent client (kept out of the peer process) and the MSB devnet tool. */

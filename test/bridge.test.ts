@@ -8,6 +8,7 @@ import { Cluster, waitFor, waitChannelOpen, type TestPeer } from './helpers/peer
 import { ScBridge } from '../src/bridge/server.js'
 import { ENTRY_CHANNEL as ENTRY } from '../src/sidechannel/codec/index.js'
 import { ERROR_CODES } from '../src/errors.js'
+import { defaultConfig } from '../src/config/index.js'
 
 const T = { timeout: 90_000 }
 const TOKEN = 'test-token-123'
@@ -110,15 +111,12 @@ test('the reference transcript replays against our bridge', T, async (t) => {
   const p = await cl.peer('p')
   const tr = vectors.bridge.transcript
   const bridge = new ScBridge({
-    host: '127.0.0.1',
-    port: 0,
-    token: tr.setup.token,
     sidechannel: p.peer.sidechannel,
     identity: { publicKeyHex: p.key, address: p.peer.wallet.address },
     entryChannel: ENTRY,
     info: () => ({ sidechannelEntry: ENTRY, sidechannelExtras: [] }),
     now: () => tr.setup.fixedNow
-  })
+  }, { ...defaultConfig().scBridge, enabled: true, host: '127.0.0.1', port: 0, token: tr.setup.token })
   await bridge.ready()
   t.after(() => bridge.close())
   const agent = await Agent.connect(bridge.url)

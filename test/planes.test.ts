@@ -8,7 +8,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createLocalNet, tmpDir, waitFor, sleep } from './helpers/peers.js'
 import { createPeerSwarm, parseDhtNode } from '../src/net/index.js'
-import { SidechannelManager, ENTRY_CHANNEL, type ChannelPolicyConfig, type DeliveredMessage } from '../src/sidechannel/index.js'
+import { SidechannelManager, type DeliveredMessage } from '../src/sidechannel/index.js'
+import { parseConfig, type SidechannelSection } from '../src/config/index.js'
 import { SubnetRuntime, Protocol, Contract, buildAddAdmin, buildAddWriter, buildSetChatStatus, buildMessage } from '../src/subnet/index.js'
 import { MsbClient, resolveMsbNetwork, parseAmount } from '../src/msb/index.js'
 import { startDevnet } from '../src/msb/devnet/index.js'
@@ -17,23 +18,10 @@ import { randomBytes, toHex } from '../src/crypto/index.js'
 
 const nonce = (): string => toHex(randomBytes(32))
 
-function policy (selfKey: string, inviter: string): ChannelPolicyConfig {
-  return {
-    entryChannel: ENTRY_CHANNEL,
-    powEnabled: false,
-    powDifficulty: 12,
-    powEntryOnly: false,
-    powChannels: null,
-    inviteRequired: true,
-    inviteChannels: ['vip'],
-    invitePrefixes: null,
-    ownerWriteOnly: false,
-    ownerWriteChannels: null,
-    owners: new Map(),
-    welcomeRequired: false,
-    inviterKeys: [inviter],
-    selfKey
-  }
+/** The plane's flag section, as `--sidechannel-*` flags give it: the defaults plus an invite-only `vip`. */
+function section (inviter: string): SidechannelSection {
+  return parseConfig(['--sidechannel-pow', '0', '--sidechannel-invite-required', '1', '--sidechannel-invite-channels', 'vip',
+    '--sidechannel-inviter-keys', inviter, '--sidechannel-welcome-required', '0', '--sidechannel-verify-workers', '0'], {}).sidechannel
 }
 
 test('sidechannel plane alone: an invite-only channel between an inviter and its invitee, state kept across a restart', { timeout: 90_000 }, async (t) => {
@@ -54,12 +42,10 @@ test('sidechannel plane alone: an invite-only channel between an inviter and its
     const m = new SidechannelManager({
       swarm,
       identity: { publicKeyHex: w.publicKeyHex, keyPair: w.keyPair, address: w.address },
-      policy: policy(w.publicKeyHex, inviter.publicKeyHex),
-      verifyWorkers: 0,
       flushTimeoutMs: 2000,
       statePath: path.join(dir, `${name}.json`),
       log: () => {}
-    })
+    }, section(inviter.publicKeyHex))
     const got: DeliveredMessage[] = []
     m.on('message', (d: DeliveredMessage) => got.push(d))
     const close = async (): Promise<void> => { await m.close(); await swarm.destroy() }

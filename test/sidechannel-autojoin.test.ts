@@ -7,27 +7,13 @@ import { createLocalNet, waitFor } from './helpers/peers.js'
 import { createPeerSwarm } from '../src/net/index.js'
 import { parseDhtNode } from '../src/net/bootstrap.js'
 import { SidechannelManager } from '../src/sidechannel/manager.js'
-import { ENTRY_CHANNEL } from '../src/sidechannel/codec/index.js'
-import type { ChannelPolicyConfig } from '../src/sidechannel/policy.js'
+import { defaultConfig, type SidechannelSection } from '../src/config/index.js'
+import { ENTRY_CHANNEL } from '../src/sidechannel/index.js'
 import { Wallet } from '../src/wallet/index.js'
 
-function policy (selfKey: string): ChannelPolicyConfig {
-  return {
-    entryChannel: ENTRY_CHANNEL,
-    powEnabled: false,
-    powDifficulty: 12,
-    powEntryOnly: false,
-    powChannels: null,
-    inviteRequired: false,
-    inviteChannels: null,
-    invitePrefixes: null,
-    ownerWriteOnly: false,
-    ownerWriteChannels: null,
-    owners: new Map(),
-    welcomeRequired: false,
-    inviterKeys: null,
-    selfKey
-  }
+/** Default flags, but no PoW and no welcome gate, so opens and messages need no extra setup. */
+function section (autoJoin: boolean): SidechannelSection {
+  return { ...defaultConfig().sidechannel, pow: false, welcomeRequired: false, allowRemoteOpen: true, autoJoin, maxAgeSec: 0, verifyWorkers: 0 }
 }
 
 test('1,000 auto-join / leave cycles: a left channel frees its auto-join slot', { timeout: 180_000 }, async (t) => {
@@ -47,15 +33,10 @@ test('1,000 auto-join / leave cycles: a left channel frees its auto-join slot', 
     const m = new SidechannelManager({
       swarm,
       identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
-      policy: policy(wallet.publicKeyHex),
-      allowRemoteOpen: true,
-      autoJoin: opts.autoJoin,
-      maxAgeMs: 0,
-      verifyWorkers: 0,
       flushTimeoutMs: 200,
       statePath: null,
       ...(opts.now ? { now: opts.now } : {})
-    })
+    }, section(opts.autoJoin))
     managers.push(m)
     return m
   }

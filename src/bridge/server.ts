@@ -7,6 +7,7 @@ import ReadyResource from 'ready-resource'
 import { WebSocketServer, type WebSocket, type RawData } from '#ws'
 import type { IncomingMessage } from 'http'
 import { sha256 } from '../crypto/index.js'
+import type { ScBridgeSection } from '../config/index.js'
 import { IntercomError, type ErrorCode } from '../errors.js'
 import { parseBlobArg } from '../sidechannel/index.js'
 import type { SidechannelManager, DeliveredMessage } from '../sidechannel/index.js'
@@ -14,10 +15,8 @@ import type { CommandRunner } from '../terminal/index.js'
 import { parseFilter, normalizeText } from './filter.js'
 import { sidechannelEvent, shouldDeliver } from './events.js'
 
-export interface BridgeOptions {
-  host: string
-  port: number
-  token: string
+/** What the bridge serves besides its flag section (`--sc-bridge-*`): the plane it drives and the peer's view. */
+export interface BridgeComponents {
   sidechannel: SidechannelManager
   identity: { publicKeyHex: string, address: string | null }
   entryChannel: string
@@ -26,16 +25,8 @@ export interface BridgeOptions {
   runner?: CommandRunner | null
   /** The terminal: what a `cli` command prints is shown there too, as the reference does. */
   echo?: (...args: unknown[]) => void
-  cli?: boolean
-  defaultFilter?: string
-  filterChannels?: string[] | null
-  authTimeoutMs?: number
-  maxFrameBytes?: number
-  maxBufferedBytes?: number
-  allowedOrigins?: string[] | null
-  /** Bad tokens on one socket before it is closed. */
+  /** Bad tokens on one socket before attempts are slowed down (not a flag; default 3). */
   maxAuthFailures?: number
-  debug?: boolean
   log?: (line: string) => void
   now?: () => number
 }
@@ -80,7 +71,10 @@ const MAX_PENDING_AUTH = 4
 export class ScBridge extends ReadyResource {
   private wss: WebSocketServer | null = null
   private readonly clients = new Set<Client>()
-  private readonly opts: Required<Omit<BridgeOptions, 'runner' | 'filterChannels' | 'allowedOrigins' | 'log' | 'now' | 'echo'>>
+  /** The bridge's flag section (`--sc-bridge-*`), as parsed: its defaults are the flag table's. */
+  readonly options: ScBridgeSection
+  private readonly components: BridgeComponents
+  private readonly maxAuthFailures: number
   private readonly runner: CommandRunner | null
   private readonly filterChannels: Set<string> | null
   private readonly allowedOrigins: Set<string> | null
@@ -94,32 +88,19 @@ export class ScBridge extends ReadyResource {
   port = 0
   readonly stats = { connections: 0, rejected: 0, authFailures: 0, droppedEvents: 0, oversized: 0 }
 
-  constructor (opts: BridgeOptions) {
+  constructor (components: BridgeComponents, options: ScBridgeSection) {
     super()
-    if (!opts.token) throw new Error('SC-Bridge requires --sc-bridge-token (auth is mandatory).')
-    this.opts = {
-      host: opts.host,
-      port: opts.port,
-      token: opts.token,
-      sidechannel: opts.sidechannel,
-      identity: opts.identity,
-      entryChannel: opts.entryChannel,
-      info: opts.info,
-      cli: opts.cli ?? false,
-      defaultFilter: opts.defaultFilter ?? '',
-      authTimeoutMs: opts.authTimeoutMs ?? 10_000,
-      maxFrameBytes: opts.maxFrameBytes ?? 1_048_576,
-      maxBufferedBytes: opts.maxBufferedBytes ?? 4_194_304,
-      maxAuthFailures: opts.maxAuthFailures ?? 3,
-      debug: opts.debug ?? false
-    }
-    this.runner = opts.runner ?? null
-    this.echo = opts.echo ?? null
-    this.filterChannels = opts.filterChannels ? new Set(opts.filterChannels) : null
-    this.allowedOrigins = opts.allowedOrigins ? new Set(opts.allowedOrigins) : null
-    this.tokenDigest = sha256(opts.token)
-    this.log = opts.log ?? ((l) => console.log(l))
-    this.now = opts.now ?? Date.now
+    if (!options.token) throw new Error('SC-Bridge requires --sc-bridge-token (auth is mandatory).')
+    this.components = components
+    this.options = options
+    this.maxAuthFailures = components.maxAuthFailures ?? 3
+    this.runner = components.runner ?? null
+    this.echo = components.echo ?? null
+    this.filterChannels = options.filterChannels ? new Set(options.filterChannels) : null
+    this.allowedOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null
+    this.tokenDigest = sha256(options.token)
+    this.log = components.log ?? ((l) => console.log(l))
+    this.now = components.now ?? Date.now
     this.onMessageBound = (m) => this.broadcastEvent(m)
     this.handlers = {
       ping: () => ({ type: 'pong', ts: this.now() }),
@@ -139,11 +120,11 @@ export class ScBridge extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     const wss = new WebSocketServer({
-      host: this.opts.host,
-      port: this.opts.port,
+      host: this.options.host,
+      port: this.options.port,
       // Frames a little over the cap still arrive, so the client gets a clear error before the close;
       // far larger ones are cut off by ws itself (close code 1009).
-      maxPayload: this.opts.maxFrameBytes * 2 + 1024,
+      maxPayload: this.options.maxFrameBytes * 2 + 1024,
       perMessageDeflate: false,
       verifyClient: (info: { origin: string, req: IncomingMessage }, cb: (ok: boolean, code?: number, message?: string) => void) => {
         const address = info.req.socket.remoteAddress ?? 'unknown'
@@ -165,13 +146,13 @@ export class ScBridge extends ReadyResource {
     })
     wss.on('error', (err) => this.log(`[sc-bridge] server error: ${err.message}`))
     const addr = wss.address()
-    this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port
+    this.port = typeof addr === 'object' && addr ? addr.port : this.options.port
     wss.on('connection', (ws, req) => this.onConnection(ws, req))
-    this.opts.sidechannel.on('message', this.onMessageBound)
+    this.components.sidechannel.on('message', this.onMessageBound)
   }
 
   protected override async _close (): Promise<void> {
-    this.opts.sidechannel.off('message', this.onMessageBound)
+    this.components.sidechannel.off('message', this.onMessageBound)
     for (const c of this.clients) {
       if (c.authTimer) clearTimeout(c.authTimer)
       c.ws.terminate()
@@ -182,7 +163,7 @@ export class ScBridge extends ReadyResource {
   }
 
   get url (): string {
-    return `ws://${this.opts.host}:${this.port}`
+    return `ws://${this.options.host}:${this.port}`
   }
 
   get clientCount (): number {
@@ -196,8 +177,8 @@ export class ScBridge extends ReadyResource {
       ws,
       address: req.socket.remoteAddress ?? 'unknown',
       authed: false,
-      filterRaw: this.opts.defaultFilter,
-      filter: parseFilter(this.opts.defaultFilter),
+      filterRaw: this.options.filter,
+      filter: parseFilter(this.options.filter),
       subscriptions: null,
       authFailures: 0,
       authChain: Promise.resolve(),
@@ -211,7 +192,7 @@ export class ScBridge extends ReadyResource {
     client.authTimer = setTimeout(() => {
       this.write(client, errorFrame('BRIDGE_AUTH_TIMEOUT', 'Auth timeout.'))
       ws.close(4001, 'auth timeout')
-    }, this.opts.authTimeoutMs)
+    }, this.options.authTimeoutMs)
     const forget = () => {
       if (client.authTimer) clearTimeout(client.authTimer)
       this.clients.delete(client)
@@ -221,19 +202,19 @@ export class ScBridge extends ReadyResource {
     ws.on('message', (data, isBinary) => this.onFrame(client, data, isBinary))
     this.write(client, {
       type: 'hello',
-      peer: this.opts.identity.publicKeyHex,
-      address: this.opts.identity.address,
-      entryChannel: this.opts.entryChannel,
-      filter: this.opts.defaultFilter,
+      peer: this.components.identity.publicKeyHex,
+      address: this.components.identity.address,
+      entryChannel: this.components.entryChannel,
+      filter: this.options.filter,
       requiresAuth: true
     })
   }
 
   private onFrame (client: Client, data: RawData, _isBinary: boolean): void {
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : (data as ArrayBuffer).byteLength
-    if (size > this.opts.maxFrameBytes) {
+    if (size > this.options.maxFrameBytes) {
       this.stats.oversized++
-      this.write(client, errorFrame('BRIDGE_FRAME_TOO_LARGE', `Frame too large (max ${this.opts.maxFrameBytes} bytes).`))
+      this.write(client, errorFrame('BRIDGE_FRAME_TOO_LARGE', `Frame too large (max ${this.options.maxFrameBytes} bytes).`))
       client.ws.close(1009, 'frame too large')
       return
     }
@@ -292,7 +273,7 @@ export class ScBridge extends ReadyResource {
       // Already in: the token is still checked (a wrong one is answered as such, as the reference does) but
       // the socket stays authenticated.
       if (client.authed) return this.tokenMatches(token) ? { type: 'auth_ok' } : errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
-      const over = client.authFailures - this.opts.maxAuthFailures
+      const over = client.authFailures - this.maxAuthFailures
       if (over >= 0) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over)))
         if (client.ws.readyState !== client.ws.OPEN) return null
@@ -361,7 +342,7 @@ export class ScBridge extends ReadyResource {
   }
 
   private send (frame: Frame): Reply {
-    const sc = this.opts.sidechannel
+    const sc = this.components.sidechannel
     const channel = this.channelOf(frame)
     const { invite, welcome } = this.blobs(frame)
     let effectiveInvite = invite
@@ -379,7 +360,7 @@ export class ScBridge extends ReadyResource {
     const { invite, welcome } = this.blobs(frame)
     let ok: boolean
     try {
-      ok = await this.opts.sidechannel.join(channel, { invite, welcome })
+      ok = await this.components.sidechannel.join(channel, { invite, welcome })
     } catch (err: any) {
       throw new RequestError('BRIDGE_FAILED', err?.message ? `Join failed: ${err.message}` : 'Join failed.')
     }
@@ -391,7 +372,7 @@ export class ScBridge extends ReadyResource {
     const channel = this.channelOf(frame)
     let ok: boolean
     try {
-      ok = await this.opts.sidechannel.leave(channel)
+      ok = await this.components.sidechannel.leave(channel)
     } catch (err: any) {
       throw new RequestError('BRIDGE_FAILED', err?.message ? `Leave failed: ${err.message}` : 'Leave failed.')
     }
@@ -404,26 +385,26 @@ export class ScBridge extends ReadyResource {
     const channel = this.channelOf(frame)
     const via = typeof frame.via === 'string' && frame.via.trim() ? frame.via.trim() : null
     const { invite, welcome } = this.blobs(frame)
-    const res = this.opts.sidechannel.requestOpen(channel, via, invite, welcome)
+    const res = this.components.sidechannel.requestOpen(channel, via, invite, welcome)
     if (!res.ok) throw new RequestError('BRIDGE_DENIED', 'Open request denied (invalid input or missing invite/welcome).')
     return { type: 'open_requested', channel, via }
   }
 
   private statsReply (): Reply {
-    const sc = this.opts.sidechannel
+    const sc = this.components.sidechannel
     return { type: 'stats', ...sc.stats(), sidechannelStarted: sc.started }
   }
 
   private infoReply (): Reply {
     try {
-      return { type: 'info', info: this.opts.info() }
+      return { type: 'info', info: this.components.info() }
     } catch {
       throw new RequestError('BRIDGE_FAILED', 'Info not available.')
     }
   }
 
   private async cli (frame: Frame): Promise<Reply> {
-    if (!this.opts.cli || !this.runner) throw new RequestError('BRIDGE_CLI_DISABLED', 'CLI over WS is disabled.')
+    if (!this.options.cli || !this.runner) throw new RequestError('BRIDGE_CLI_DISABLED', 'CLI over WS is disabled.')
     const command = typeof frame.command === 'string' ? frame.command.trim() : ''
     if (!command) throw new RequestError('BRIDGE_BAD_REQUEST', 'Missing command.')
     const output: string[] = []
@@ -453,10 +434,10 @@ export class ScBridge extends ReadyResource {
       text ??= normalizeText(m.payload.message)
       if (!shouldDeliver(c, m.channel, text, this.filterChannels)) continue
       // Back-pressure: a client that does not read falls behind on its own, never the peer's memory.
-      if (c.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      if (c.ws.bufferedAmount > this.options.maxBufferedBytes) {
         c.droppedEvents++
         this.stats.droppedEvents++
-        if (c.ws.bufferedAmount > this.opts.maxBufferedBytes * 4) c.ws.terminate()
+        if (c.ws.bufferedAmount > this.options.maxBufferedBytes * 4) c.ws.terminate()
         continue
       }
       event ??= { ...sidechannelEvent(m.channel, m.payload, this.now()) }
@@ -516,7 +497,7 @@ export class ScBridge extends ReadyResource {
   }
 
   private debug (line: string): void {
-    if (this.opts.debug) this.log(line)
+    if (this.options.debug) this.log(line)
   }
 }
 

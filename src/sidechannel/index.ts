@@ -3,8 +3,8 @@
 // pure decisions, manager.ts the transport and state.
 export {
   SidechannelManager, ENTRY_CHANNEL,
-  type SidechannelOptions, type SidechannelIdentity, type DeliveredMessage, type SendResult
+  type SidechannelComponents, type SidechannelIdentity, type DeliveredMessage, type SendResult
 } from './manager.js'
-export type { ChannelPolicyConfig } from './policy.js'
+export { policyFromSection, type ChannelPolicyConfig } from './policy.js'
 export * as codec from './codec/index.js'
 export { parseBlobArg, toBase64Json } from './codec/index.js'

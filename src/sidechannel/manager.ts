@@ -11,7 +11,8 @@ import {
   createWelcome, createInvite, authControl, welcomeControl, openChannelControl, readControl,
   isSealed, sealMessage, openSealed, encodeChannelKey, withoutChannelKey
 } from './codec/index.js'
-import { type ChannelPolicyConfig, requiredPowBits } from './policy.js'
+import { type ChannelPolicyConfig, requiredPowBits, policyFromSection } from './policy.js'
+import type { SidechannelSection } from '../config/index.js'
 import { RateLimiter } from './rate-limiter.js'
 import { SeenCache } from './seen-cache.js'
 import {
@@ -36,34 +37,20 @@ export interface SidechannelIdentity {
   address: string | null
 }
 
-export interface SidechannelOptions {
+/**
+ * What the plane is built from besides its flag section: the swarm and identity it runs on, where its state
+ * persists, and the settings that are not flags (a protocol cap, timeouts and clocks for tests).
+ */
+export interface SidechannelComponents {
   swarm: Hyperswarm
   identity: SidechannelIdentity
-  policy: ChannelPolicyConfig
-  extraChannels?: string[]
-  /** Send-side size guard on the whole serialized payload (reference default 1,000,000). */
-  maxMessageBytes?: number
-  /** Inbound frames above this are dropped before their JSON is parsed. */
-  maxInboundBytes?: number
-  rateBytesPerSecond?: number
-  rateBurstBytes?: number
-  maxStrikes?: number
-  /** How long a remote that used up its strikes stays blocked (reference: 30 s). */
-  rateBlockMs?: number
-  allowRemoteOpen?: boolean
-  autoJoin?: boolean
-  /** Freshness window for `ts` (B4); 0 disables the check. */
-  maxAgeMs?: number
-  relayTtl?: number
-  /** Channels whose app messages are sealed with the channel key (B16; see codec/seal.ts). */
-  encryptChannels?: string[]
-  /** Worker threads for signature checks: 0 = inline on the main thread, -1 (default) = one per spare core. */
-  verifyWorkers?: number
-  /** Pre-signed welcomes from --sidechannel-welcome: stored even if they do not verify (reference rule). */
+  /** Decoded --sidechannel-welcome values: stored even if they do not verify (reference rule). */
   configWelcomes?: Map<string, unknown>
+  /** Where held invites, trusted welcomes and channel keys persist; null keeps them in memory. */
   statePath?: string | null
-  debug?: boolean
   log?: (line: string) => void
+  /** Inbound frames above this are dropped before their JSON is parsed (default 1,000,000). */
+  maxInboundBytes?: number
   /** How long a join or leave waits for the swarm flush (reference: 10 s). */
   flushTimeoutMs?: number
   now?: () => number
@@ -107,6 +94,9 @@ interface VerifySlot {
 }
 
 const SWEEP_INTERVAL_MS = 30_000
+/** The inbound frame cap (not a flag): the reference's send-side limit, so every legal message fits. */
+const MAX_INBOUND_BYTES = 1_000_000
+const FLUSH_TIMEOUT_MS = 10_000
 
 export class SidechannelManager extends ReadyResource {
   readonly swarm: Hyperswarm
@@ -117,7 +107,10 @@ export class SidechannelManager extends ReadyResource {
   readonly access: ChannelAccess
   started = false
 
-  private readonly opts: Required<Pick<SidechannelOptions, 'maxMessageBytes' | 'maxInboundBytes' | 'allowRemoteOpen' | 'autoJoin' | 'maxAgeMs' | 'relayTtl' | 'debug' | 'flushTimeoutMs'>>
+  /** The plane's flag section (`--sidechannel-*`), as parsed: its defaults are the flag table's. */
+  readonly options: SidechannelSection
+  private readonly maxInboundBytes: number
+  private readonly flushTimeoutMs: number
   private readonly log: (line: string) => void
   private readonly now: () => number
   private readonly random: () => number
@@ -132,48 +125,38 @@ export class SidechannelManager extends ReadyResource {
   private readonly configWelcomes: Map<string, unknown>
   private sweepTimer: ReturnType<typeof setInterval> | null = null
   private verifier: SignatureVerifier = new InlineVerifier()
-  private readonly verifyWorkers: number
   private readonly onConnectionBound: (conn: SwarmConnection) => void
   readonly drops = new Map<PipelineDropReason, number>()
   readonly counters = { received: 0, delivered: 0, relayed: 0, sent: 0 }
 
-  constructor (opts: SidechannelOptions) {
+  constructor (components: SidechannelComponents, options: SidechannelSection) {
     super()
-    this.swarm = opts.swarm
-    this.identity = opts.identity
-    this.policy = opts.policy
-    this.entryChannel = opts.policy.entryChannel || ENTRY_CHANNEL
-    this.opts = {
-      maxMessageBytes: opts.maxMessageBytes ?? 1_000_000,
-      maxInboundBytes: opts.maxInboundBytes ?? 1_000_000,
-      allowRemoteOpen: opts.allowRemoteOpen ?? true,
-      autoJoin: opts.autoJoin ?? false,
-      maxAgeMs: opts.maxAgeMs ?? 600_000,
-      relayTtl: opts.relayTtl ?? 3,
-      debug: opts.debug ?? false,
-      flushTimeoutMs: opts.flushTimeoutMs ?? 10_000
-    }
-    this.log = opts.log ?? ((line) => console.log(line))
-    this.now = opts.now ?? Date.now
-    this.random = opts.random ?? Math.random
-    const rate = opts.rateBytesPerSecond ?? 64_000
-    this.limiter = rate > 0
-      ? new RateLimiter({ rateBytesPerSecond: rate, burstBytes: opts.rateBurstBytes ?? 256_000, maxStrikes: opts.maxStrikes ?? 3, blockMs: opts.rateBlockMs ?? 30_000 })
+    this.swarm = components.swarm
+    this.identity = components.identity
+    this.options = options
+    this.entryChannel = ENTRY_CHANNEL
+    this.policy = policyFromSection(options, components.identity.publicKeyHex, this.entryChannel)
+    this.maxInboundBytes = components.maxInboundBytes ?? MAX_INBOUND_BYTES
+    this.flushTimeoutMs = components.flushTimeoutMs ?? FLUSH_TIMEOUT_MS
+    this.log = components.log ?? ((line) => console.log(line))
+    this.now = components.now ?? Date.now
+    this.random = components.random ?? Math.random
+    this.limiter = options.rateBytes > 0
+      ? new RateLimiter({ rateBytesPerSecond: options.rateBytes, burstBytes: options.rateBurst, maxStrikes: options.maxStrikes, blockMs: options.rateBlockSec * 1000 })
       : null
     // Seen entries outlive the freshness window, so a replay is either stale or still remembered.
-    const seenTtl = Math.max(120_000, this.opts.maxAgeMs + 60_000)
+    const seenTtl = Math.max(120_000, options.maxAgeSec * 1000 + 60_000)
     this.seen = new SeenCache({ ttlMs: seenTtl, maxEntries: 50_000 })
-    this.verifyWorkers = opts.verifyWorkers ?? -1
     this.access = new ChannelAccess({
       policy: this.policy,
       identity: this.identity,
-      store: new SidechannelStateStore(opts.statePath ?? null, 200, (m) => this.log(m)),
+      store: new SidechannelStateStore(components.statePath ?? null, 200, (m) => this.log(m)),
       now: this.now,
       log: this.log,
       debug: (line) => this.debug(line)
     })
     this.sessions = new SessionTable({
-      maxInboundBytes: this.opts.maxInboundBytes,
+      maxInboundBytes: this.maxInboundBytes,
       now: this.now,
       isRegistered: (name) => this.channels.has(name),
       closing: () => this.closing !== null,
@@ -184,16 +167,16 @@ export class SidechannelManager extends ReadyResource {
       },
       drop: (reason, channel, remoteKey, count) => this.drop(reason, channel, remoteKey, count)
     })
-    this.extraChannels = (opts.extraChannels ?? []).filter((c) => c !== this.entryChannel)
-    this.encryptChannels = new Set((opts.encryptChannels ?? []).map((c) => c.trim()).filter((c) => c && c !== this.entryChannel))
-    this.configWelcomes = opts.configWelcomes ?? new Map()
+    this.extraChannels = options.channels.filter((c) => c !== this.entryChannel)
+    this.encryptChannels = new Set((options.encryptChannels ?? []).map((c) => c.trim()).filter((c) => c && c !== this.entryChannel))
+    this.configWelcomes = components.configWelcomes ?? new Map()
     this.onConnectionBound = (conn) => this.attachConnection(conn)
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   protected override async _open (): Promise<void> {
-    const workers = this.verifyWorkers < 0 ? await defaultVerifyWorkers() : this.verifyWorkers
+    const workers = this.options.verifyWorkers < 0 ? await defaultVerifyWorkers() : this.options.verifyWorkers
     const pool = await WorkerPoolVerifier.create(workers)
     if (pool) this.verifier = pool
     await this.access.load(this.configWelcomes)
@@ -204,7 +187,7 @@ export class SidechannelManager extends ReadyResource {
     for (const conn of this.swarm.connections) this.attachConnection(conn)
 
     const joins = [...this.channels.values()].map((entry) => this.joinTopic(entry))
-    await bounded(Promise.all(joins), this.opts.flushTimeoutMs)
+    await bounded(Promise.all(joins), this.flushTimeoutMs)
     this.started = true
     for (const c of this.sessions.connections()) this.openAllOn(c)
 
@@ -267,7 +250,7 @@ export class SidechannelManager extends ReadyResource {
     const entry = this.register(n)
     if (!entry) return false
     if (this.started) {
-      await bounded(this.joinTopic(entry), this.opts.flushTimeoutMs)
+      await bounded(this.joinTopic(entry), this.flushTimeoutMs)
       this.sessions.openEverywhere(n)
     }
     return true
@@ -285,7 +268,7 @@ export class SidechannelManager extends ReadyResource {
     // An auto-joined channel that is left frees its slot, or a long-running peer stops auto-joining for good
     // once it has auto-joined 32 channels in its life.
     this.autoJoins.forget(n)
-    if (entry.joined) await bounded(this.swarm.leave(entry.topic), this.opts.flushTimeoutMs)
+    if (entry.joined) await bounded(this.swarm.leave(entry.topic), this.flushTimeoutMs)
     return true
   }
 
@@ -320,8 +303,8 @@ export class SidechannelManager extends ReadyResource {
       return { ok: false, recipients: 0, reason: 'non-serializable' }
     }
     const bytes = serializePayload(payload)
-    if (bytes.byteLength > this.opts.maxMessageBytes) {
-      this.log(`[sidechannel:${n}] message too large (${bytes.byteLength} bytes > ${this.opts.maxMessageBytes}).`)
+    if (bytes.byteLength > this.options.maxBytes) {
+      this.log(`[sidechannel:${n}] message too large (${bytes.byteLength} bytes > ${this.options.maxBytes}).`)
       return { ok: false, recipients: 0, reason: 'too-large' }
     }
     this.seen.add(n, payload.id, this.now())
@@ -444,7 +427,7 @@ export class SidechannelManager extends ReadyResource {
       keyPair: this.identity.keyPair,
       ts: this.now(),
       random: this.random,
-      ttl: this.opts.relayTtl,
+      ttl: this.options.relayTtl,
       ...(invite ? { invite } : {}),
       powDifficulty: requiredPowBits(this.policy, channel)
     }) as Record<string, any>
@@ -508,12 +491,12 @@ export class SidechannelManager extends ReadyResource {
     if (frame.kind === 'malformed') return this.drop(frame.reason as PipelineDropReason, C, rk)
     this.debug(`[sidechannel:${C}] recv ${frame.bytes} bytes from ${rk}`)
 
-    const shape = checkShape(frame.value, this.opts.maxInboundBytes)
+    const shape = checkShape(frame.value, this.maxInboundBytes)
     if (!shape.ok) return this.drop(shape.reason, C, rk)
     const p = shape.payload
     const binding = checkChannelBinding(p, { channel: C, remoteKey: rk, now, frameBytes: frame.bytes })
     if (!binding.ok) return this.drop(binding.reason, C, rk)
-    const fresh = checkFreshness(p, now, this.opts.maxAgeMs)
+    const fresh = checkFreshness(p, now, this.options.maxAgeSec * 1000)
     if (!fresh.ok) return this.drop(fresh.reason, C, rk)
     if (this.seen.has(C, p.id, now)) return this.drop('duplicate', C, rk)
 
@@ -612,8 +595,8 @@ export class SidechannelManager extends ReadyResource {
       policy: this.policy,
       control,
       message,
-      allowRemoteOpen: this.opts.allowRemoteOpen,
-      autoJoin: this.opts.autoJoin,
+      allowRemoteOpen: this.options.allowRemoteOpen,
+      autoJoin: this.options.autoJoin,
       verifyWelcome: (tw: unknown, target: string) => this.access.acceptWelcome(tw, target),
       verifyInvite: (inv: unknown, target: string) => this.access.verifyRemoteInvite(inv, target, rk) !== null,
       autoJoinAllowed: (target: string) => this.channels.has(target) || this.autoJoins.allow(target, now)
@@ -648,7 +631,7 @@ export class SidechannelManager extends ReadyResource {
         this.emit('message', delivered)
       }
     }
-    this.counters.relayed += relay(c, C, p, nextRelayTtl(p, control, this.opts.relayTtl), {
+    this.counters.relayed += relay(c, C, p, nextRelayTtl(p, control, this.options.relayTtl), {
       connections: this.sessions.connections(),
       relayedBy: this.identity.publicKeyHex,
       isAuthorized: (ch, remoteKey) => this.access.isAuthorized(ch, remoteKey),
@@ -671,7 +654,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   private debug (line: string): void {
-    if (this.opts.debug) this.log(line)
+    if (this.options.debug) this.log(line)
   }
 }
 

@@ -1,5 +1,7 @@
 // Per-channel policy predicates (spec §2.5, §2.6). Pure functions of a parsed configuration so that
 // the receive and send pipelines, the registry and the tests all read the same decision table.
+import type { SidechannelSection } from '../config/index.js'
+import { ENTRY_CHANNEL } from '../common/index.js'
 
 export interface ChannelPolicyConfig {
   /** The fixed entry channel (`0000intercom`); never invite-only, owner-only or welcome-gated. */
@@ -36,6 +38,26 @@ function normKey (key: string): string {
 // yields null for an empty flag anyway, and this keeps `[]` from silently disabling a gate.
 function nonEmpty (list: string[] | null): string[] | null {
   return list !== null && list.length > 0 ? list : null
+}
+
+/** The policy a peer runs: its sidechannel flag section, seen from this peer's key. */
+export function policyFromSection (section: SidechannelSection, selfKey: string, entryChannel = ENTRY_CHANNEL): ChannelPolicyConfig {
+  return {
+    entryChannel,
+    powEnabled: section.pow,
+    powDifficulty: section.powDifficulty,
+    powEntryOnly: section.powEntry,
+    powChannels: section.powChannels,
+    inviteRequired: section.inviteRequired,
+    inviteChannels: section.inviteChannels,
+    invitePrefixes: section.invitePrefixes,
+    ownerWriteOnly: section.ownerWriteOnly,
+    ownerWriteChannels: section.ownerWriteChannels,
+    owners: section.owners,
+    welcomeRequired: section.welcomeRequired,
+    inviterKeys: section.inviterKeys,
+    selfKey
+  }
 }
 
 export function powRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
