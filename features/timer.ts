@@ -48,7 +48,7 @@ export class TimerFeature extends Feature {
     this.generation++
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
-    if (this.inFlight) await this.inFlight
+    if (this.inFlight !== null) await this.inFlight
   }
 
   // One append, then the next tick is scheduled from its end: appends never overlap, and a slow

@@ -94,8 +94,6 @@ export class SampleProtocol extends Protocol {
 
   /** Adds `getSampleData()` to the API (and so to the RPC schema), as the reference does. */
   override async extendApi (): Promise<void> {
-    this.api.getSampleData = function (): string {
-      return 'Some sample data'
-    }
+    this.api.getSampleData = (): string => 'Some sample data'
   }
 }

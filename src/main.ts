@@ -53,7 +53,7 @@ export async function runIntercom (opts: RunOptions = {}): Promise<void> {
     onShutdownRequest: () => shutdown('exit')
   })
   function shutdown (reason: string): Promise<void> {
-    if (shuttingDown) return shuttingDown
+    if (shuttingDown !== null) return shuttingDown
     shuttingDown = (async () => {
       if (reason !== 'exit') console.log(`\n[peer] ${reason}: shutting down...`)
       terminal?.close()

@@ -59,6 +59,7 @@ test('argv vectors: flag map and store label', () => {
 test('toArgMap keeps __proto__ as an ordinary key', () => {
   const map = toArgMap(['--__proto__', 'x'])
   assert.equal(Object.getPrototypeOf(map), Object.prototype)
+  // biome-ignore lint/suspicious/noProto: an own key named __proto__ is what this case checks
   assert.equal(map.__proto__, 'x')
 })
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  IntercomError, ERROR_CODES, errorCode, isIntercomError, ConfigError, PeerStartupError, WalletFileError, BootstrapError,
+  type IntercomError, ERROR_CODES, errorCode, isIntercomError, ConfigError, PeerStartupError, WalletFileError, BootstrapError,
   UnknownContractOperationType, ContractAssertionError, ContractExecutionError, ReservedKeyError, ViewStorageError,
   SettlementUnavailableError, SubnetStoreFormatError, BridgeError, msb, checkApp
 } from '../src/lib.js'

@@ -85,17 +85,17 @@ function pattern (expected: string, vars: Record<string, string>): RegExp {
   let src = ''
   let last = 0
   for (const m of expected.matchAll(/<([A-Z][A-Z0-9_]*)>/g)) {
-    src += escape(expected.slice(last, m.index))
+    src += escapeRe(expected.slice(last, m.index))
     const name = m[1]!
-    if (name in vars) src += escape(vars[name]!)
+    if (name in vars) src += escapeRe(vars[name]!)
     else if (name in PATTERNS) src += PATTERNS[name]
-    else src += escape(m[0])
+    else src += escapeRe(m[0])
     last = m.index! + m[0].length
   }
-  src += escape(expected.slice(last))
+  src += escapeRe(expected.slice(last))
   return new RegExp(`^${src}$`)
 }
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** Null when `got` matches `expected` line by line (`prefix`: `got` may go on after it), else where it first differs. */
 function differences (got: string[], expected: string[], vars: Record<string, string>, prefix = false): string | null {

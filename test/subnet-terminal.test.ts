@@ -89,7 +89,7 @@ function terminal (subnet: TerminalSubnet | null, kp: KeyPair | null) {
 function overriding (rt: SubnetRuntime, over: Partial<Record<keyof TerminalSubnet, unknown>>): TerminalSubnet {
   return new Proxy(rt as unknown as TerminalSubnet, {
     get (target, prop) {
-      if (Object.prototype.hasOwnProperty.call(over, prop)) return (over as any)[prop]
+      if (Object.hasOwn(over, prop)) return (over as any)[prop]
       const v = Reflect.get(target, prop, target)
       return typeof v === 'function' ? v.bind(target) : v
     }

@@ -43,6 +43,7 @@ test('parseTtyArgs: pairs by position, only one leading -- stripped', () => {
   const odd = parseTtyArgs('/cmd --__proto__ x')
   assert.equal(Object.getPrototypeOf(odd), Object.prototype)
   assert.deepEqual(Object.keys(odd), ['__proto__'])
+  // biome-ignore lint/suspicious/noProto: an own key named __proto__ is what this case checks
   assert.equal(odd.__proto__, 'x')
 })
 

@@ -25,6 +25,7 @@ export interface PeerLaunch {
 }
 
 // Readline echo and prompts under Bare come with cursor escapes; output lines never start with "> ".
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches terminal escape sequences (ESC)
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
 
 export class PeerProcess {

@@ -70,7 +70,7 @@ export function parseTtyArgs (line: string): TtyArgs {
  */
 export function pickArg (args: TtyArgs, ...aliases: string[]): string | null {
   for (const alias of aliases) {
-    if (!Object.prototype.hasOwnProperty.call(args, alias)) continue
+    if (!Object.hasOwn(args, alias)) continue
     const value = args[alias]
     if (typeof value === 'string' && value.length > 0) return value
   }

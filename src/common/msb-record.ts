@@ -71,7 +71,7 @@ function buildOperationType (): protobuf.Type {
     .add(new protobuf.Field('address', 2, 'bytes'))
   for (const member of Object.keys(OPERATION_MEMBERS) as OperationMember[]) {
     const payload = new protobuf.Type(MEMBER_TYPES[member])
-    MEMBER_FIELDS[member].forEach((name, i) => payload.add(new protobuf.Field(name, i + 1, 'bytes')))
+    MEMBER_FIELDS[member].forEach((name, i) => { payload.add(new protobuf.Field(name, i + 1, 'bytes')) })
     ns.add(payload)
     operation.add(new protobuf.Field(member, OPERATION_MEMBERS[member], MEMBER_TYPES[member]))
   }
@@ -89,7 +89,7 @@ function Operation (): protobuf.Type {
 const EMPTY = new Uint8Array(0)
 /** A decoded protobufjs bytes field: protobufjs leaves absent ones at a shared default (an empty array, not a Uint8Array). */
 export const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
+const has = (o: object, k: string): boolean => Object.hasOwn(o, k)
 
 function decodeRaw (bytes: Uint8Array): Record<string, unknown> | null {
   try {

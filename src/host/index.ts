@@ -50,7 +50,7 @@ export function onTeardown (fn: (signal: string) => unknown): void {
   // scripts/bare.mjs forward it once more), and a default SIGINT action would kill the peer in the
   // middle of closing its stores. The caller bounds the shutdown with its own timer.
   if (typeof process !== 'undefined' && typeof process.on === 'function') {
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { once(sig) })
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { void once(sig) })
   }
 }
 

@@ -417,7 +417,7 @@ export class Contract implements ContractRuntime {
   /** Tx types name methods, so they may not name the base class API or the context fields. */
   private claimMethodType (type: string): void {
     this.claimType(type)
-    if (type in Contract.prototype || Object.prototype.hasOwnProperty.call(this, type)) {
+    if (type in Contract.prototype || Object.hasOwn(this, type)) {
       throw new Error(`Contract type ${type} collides with a Contract member.`)
     }
   }

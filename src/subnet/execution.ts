@@ -24,7 +24,7 @@ export function isUnknownContractOperationType (err: unknown): boolean {
 export function txErrValue (err: Error | null): number | string | null {
   if (err === null) return null
   const message = (err as { message?: unknown }).message
-  // eslint-disable-next-line radix -- the reference calls parseInt without a radix
+  // biome-ignore lint/correctness/useParseIntRadix: the reference calls parseInt without a radix ('0x10' is 16 on every node)
   const n = parseInt(String(message))
   return Number.isNaN(n) ? String(message) : n
 }

@@ -9,7 +9,7 @@ import ReadyResource from 'ready-resource'
 import Corestore from 'corestore-subnet'
 import Rache from 'rache'
 import Autobase from 'autobase-subnet'
-import Hyperbee from 'hyperbee'
+import type Hyperbee from 'hyperbee'
 import Protomux from 'protomux'
 import b4a from 'b4a'
 import type Hyperswarm from 'hyperswarm'
@@ -147,7 +147,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     if (!this.writable && op !== null) return Promise.reject(new Error('Peer is not writable.'))
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ op, resolve, reject })
-      if (!this.flushing) queueMicrotask(() => { this.flush() })
+      if (!this.flushing) queueMicrotask(() => { void this.flush() })
     })
   }
 

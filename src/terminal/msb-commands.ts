@@ -8,7 +8,7 @@ import { channelToIc, type PartialOperation } from '../msb/index.js'
 import { pickArg } from '../common/index.js'
 import type { CommandContext, CommandSpec } from './commands.js'
 import { IntercomError } from '../errors.js'
-import { MSB_OP } from '../common/index.js'
+import type { MSB_OP } from '../common/index.js'
 
 /** MSB's `txv` for an empty indexer set: BLAKE3 of nothing (what a node with empty state reports). */
 export const EMPTY_TXV = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'

@@ -20,7 +20,7 @@ const handlers = []
 let unloading = null
 
 function unload (signal) {
-  if (unloading) return unloading
+  if (unloading !== null) return unloading
   console.log(`[pear-sim] ${signal}: running ${handlers.length} teardown handler(s)`)
   unloading = (async () => {
     const all = (async () => { for (const fn of handlers) await fn() })()
@@ -53,7 +53,7 @@ globalThis.Pear = {
 
 // Registered before the app loads, so these run before any signal listener the app adds (Pear's
 // own handlers are also in place before the app starts).
-for (const sig of ['SIGINT', 'SIGTERM']) proc.on(sig, () => { unload(sig) })
+for (const sig of ['SIGINT', 'SIGTERM']) proc.on(sig, () => { void unload(sig) })
 
 console.log(`[pear-sim] ${isBare ? 'bare' : 'node'} runtime; Pear global installed`)
 await import('../../dist/index.js')
