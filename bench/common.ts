@@ -11,7 +11,7 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = path.resolve(BENCH_DIR, '..')
 
 /** The peer's runtime settings, shared with `npm start` and the entry's shebang (scripts/runtime.json). */
-export const PEER_RUNTIME: { nodeFlags: string[], env: Record<string, string> } = (() => {
+export const PEER_RUNTIME: { nodeFlags: string[]; env: Record<string, string> } = (() => {
   // Found by walking up: the compiled children run from bench/.build/bench/.
   for (let dir = BENCH_DIR; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'scripts', 'runtime.json')
@@ -22,7 +22,7 @@ export const PEER_RUNTIME: { nodeFlags: string[], env: Record<string, string> } 
 
 /** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes on one host. */
 /** Reads `--key value` from a child's argv; a missing key without a default is an error. */
-export function argReader (argv: string[]): (key: string, fallback?: string) => string {
+export function argReader(argv: string[]): (key: string, fallback?: string) => string {
   return (key, fallback) => {
     const i = argv.indexOf(`--${key}`)
     if (i >= 0 && i + 1 < argv.length) return argv[i + 1]!
@@ -31,20 +31,20 @@ export function argReader (argv: string[]): (key: string, fallback?: string) => 
   }
 }
 
-export function hrNow (): number {
+export function hrNow(): number {
   return performance.timeOrigin + performance.now()
 }
 
-export function sleep (ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export function nextTick (): Promise<void> {
+export function nextTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
 /** Rejects after `ms` with a message naming `what`; the timer never keeps the process alive. */
-export async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | null = null
   try {
     return await Promise.race([
@@ -59,7 +59,7 @@ export async function withTimeout<T> (p: Promise<T>, ms: number, what: string): 
   }
 }
 
-export async function waitUntil (fn: () => boolean, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
+export async function waitUntil(fn: () => boolean, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
   const start = Date.now()
   while (!fn()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
@@ -67,7 +67,7 @@ export async function waitUntil (fn: () => boolean, timeoutMs: number, what: str
   }
 }
 
-export function median (xs: number[]): number {
+export function median(xs: number[]): number {
   if (xs.length === 0) return NaN
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
@@ -75,7 +75,7 @@ export function median (xs: number[]): number {
 }
 
 /** Nearest-rank percentile (p in 0..100). */
-export function percentile (xs: number[], p: number): number {
+export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN
   const s = [...xs].sort((a, b) => a - b)
   const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)))
@@ -86,7 +86,7 @@ export const MESSAGE_BYTES = 200
 const PAD = 'x'.repeat(4096)
 
 /** The benchmark message: `{seq, t, pad}` whose JSON is exactly `bytes` long (t = send time, hrNow). */
-export function benchMessage (seq: number, t: number, bytes = MESSAGE_BYTES): { seq: number, t: number, pad: string } {
+export function benchMessage(seq: number, t: number, bytes = MESSAGE_BYTES): { seq: number; t: number; pad: string } {
   const base = JSON.stringify({ seq, t, pad: '' }).length
   return { seq, t, pad: PAD.slice(0, Math.max(0, bytes - base)) }
 }
@@ -97,14 +97,21 @@ export const MiB = 1024 * 1024
 
 export const LINE_PREFIX = '@@BENCH '
 
-export interface ChildReply { id: number, ok: boolean, error?: string, [k: string]: any }
+export interface ChildReply {
+  id: number
+  ok: boolean
+  error?: string
+  [k: string]: any
+}
 
 const liveChildren = new Set<BenchChild>()
 
 /** Emergency teardown (signal, watchdog): SIGKILL every child this process started that is still alive. */
-export function killAllChildren (): void {
+export function killAllChildren(): void {
   for (const child of liveChildren) {
-    try { child.proc.kill('SIGKILL') } catch {}
+    try {
+      child.proc.kill('SIGKILL')
+    } catch {}
   }
 }
 
@@ -113,13 +120,13 @@ export class BenchChild {
   readonly name: string
   readonly proc: ChildProcess
   private nextId = 1
-  private readonly pending = new Map<number, { resolve: (r: ChildReply) => void, reject: (e: Error) => void }>()
+  private readonly pending = new Map<number, { resolve: (r: ChildReply) => void; reject: (e: Error) => void }>()
   private exited = false
   private readonly exitPromise: Promise<void>
   readonly stderrTail: string[] = []
 
   /** `command`: node arguments up to and including the script, e.g. ['--import', 'tsx', 'bench/child-peer.ts']. */
-  constructor (name: string, command: string[], args: string[], opts: { env?: Record<string, string> } = {}) {
+  constructor(name: string, command: string[], args: string[], opts: { env?: Record<string, string> } = {}) {
     this.name = name
     this.proc = spawn(process.execPath, [...command, ...args], {
       cwd: REPO_DIR,
@@ -131,7 +138,8 @@ export class BenchChild {
       this.proc.once('exit', () => {
         this.exited = true
         liveChildren.delete(this)
-        for (const p of this.pending.values()) p.reject(new Error(`${name} exited (stderr tail: ${this.stderrTail.join(' | ')})`))
+        for (const p of this.pending.values())
+          p.reject(new Error(`${name} exited (stderr tail: ${this.stderrTail.join(' | ')})`))
         this.pending.clear()
         resolve()
       })
@@ -142,7 +150,11 @@ export class BenchChild {
     rl.on('line', (line) => {
       if (!line.startsWith(LINE_PREFIX)) return
       let msg: ChildReply
-      try { msg = JSON.parse(line.slice(LINE_PREFIX.length)) } catch { return }
+      try {
+        msg = JSON.parse(line.slice(LINE_PREFIX.length))
+      } catch {
+        return
+      }
       const p = this.pending.get(msg.id)
       if (!p) return
       this.pending.delete(msg.id)
@@ -157,11 +169,11 @@ export class BenchChild {
     })
   }
 
-  get pid (): number | undefined {
+  get pid(): number | undefined {
     return this.proc.pid
   }
 
-  request (cmd: string, body: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<ChildReply> {
+  request(cmd: string, body: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<ChildReply> {
     if (this.exited) return Promise.reject(new Error(`${this.name} has exited`))
     const id = this.nextId++
     const p = new Promise<ChildReply>((resolve, reject) => this.pending.set(id, { resolve, reject }))
@@ -170,15 +182,19 @@ export class BenchChild {
   }
 
   /** Asks the child to close cleanly, then kills it (by pid) if it has not exited in time. */
-  async stop (timeoutMs = 8000): Promise<void> {
+  async stop(timeoutMs = 8000): Promise<void> {
     if (this.exited) return
     try {
       await this.request('close', {}, timeoutMs)
     } catch {}
-    try { this.proc.stdin!.end() } catch {}
+    try {
+      this.proc.stdin!.end()
+    } catch {}
     await Promise.race([this.exitPromise, sleep(2000)])
     if (!this.exited) {
-      try { this.proc.kill('SIGKILL') } catch {}
+      try {
+        this.proc.kill('SIGKILL')
+      } catch {}
       await Promise.race([this.exitPromise, sleep(2000)])
     }
   }
@@ -193,7 +209,10 @@ export type CommandHandler = (req: any) => Promise<Record<string, unknown>>
  * Commands run one after another. After `close` the process exits; when stdin closes (parent gone or
  * done) `shutdown` runs.
  */
-export function serveCommands (handlers: Record<string, CommandHandler>, shutdown: (code: number) => Promise<void> | void): void {
+export function serveCommands(
+  handlers: Record<string, CommandHandler>,
+  shutdown: (code: number) => Promise<void> | void
+): void {
   const reply = (id: number, body: Record<string, unknown>): void => {
     process.stdout.write(LINE_PREFIX + JSON.stringify({ id, ok: true, ...body }) + '\n')
   }
@@ -206,7 +225,11 @@ export function serveCommands (handlers: Record<string, CommandHandler>, shutdow
   let chain = Promise.resolve()
   rl.on('line', (line) => {
     let req: any
-    try { req = JSON.parse(line) } catch { return }
+    try {
+      req = JSON.parse(line)
+    } catch {
+      return
+    }
     chain = chain.then(async () => {
       const h = Object.hasOwn(handlers, req.cmd) ? handlers[req.cmd] : undefined
       if (!h) return fail(req.id, `unknown command ${req.cmd}`)
@@ -219,7 +242,9 @@ export function serveCommands (handlers: Record<string, CommandHandler>, shutdow
       }
     })
   })
-  rl.on('close', () => { void shutdown(0) })
+  rl.on('close', () => {
+    void shutdown(0)
+  })
 }
 
 /**
@@ -236,7 +261,7 @@ export class ReceiveMeter {
   latencies: number[] = []
   recordLatency = false
 
-  note (message: any): void {
+  note(message: any): void {
     const now = hrNow()
     this.received++
     if (this.firstAt === 0) this.firstAt = now
@@ -244,7 +269,7 @@ export class ReceiveMeter {
     if (this.recordLatency && message && typeof message.t === 'number') this.latencies.push(now - message.t)
   }
 
-  handlers (): Record<string, CommandHandler> {
+  handlers(): Record<string, CommandHandler> {
     return {
       arm: async (req) => {
         this.expect = req.expect
@@ -269,14 +294,25 @@ export class ReceiveMeter {
           if (hrNow() - last > idleMs) break
           await sleep(10)
         }
-        return { received: this.received, expect: this.expect, firstAt: this.firstAt, lastAt: this.lastAt, ...(req.latencies ? { latencies: this.latencies } : {}) }
+        return {
+          received: this.received,
+          expect: this.expect,
+          firstAt: this.firstAt,
+          lastAt: this.lastAt,
+          ...(req.latencies ? { latencies: this.latencies } : {})
+        }
       }
     }
   }
 }
 
 /** `rate` messages per second for `durationMs`, each stamped with its send time (the latency runs). */
-export async function pacedSend (rate: number, durationMs: number, seqBase: number, send: (message: ReturnType<typeof benchMessage>) => void): Promise<{ sent: number, tStart: number, tEnd: number }> {
+export async function pacedSend(
+  rate: number,
+  durationMs: number,
+  seqBase: number,
+  send: (message: ReturnType<typeof benchMessage>) => void
+): Promise<{ sent: number; tStart: number; tEnd: number }> {
   const interval = 1000 / rate
   const total = Math.floor((durationMs / 1000) * rate)
   const tStart = hrNow()

@@ -30,27 +30,77 @@ interface Metric {
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const onlyArg = argv.find((a) => a.startsWith('--only'))
-const only = onlyArg ? new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1] ?? '').split(',')) : null
+const only = onlyArg
+  ? new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : (argv[argv.indexOf(onlyArg) + 1] ?? '')).split(','))
+  : null
 const cpuProf = argv.includes('--cpu-prof')
 const want = (s: string): boolean => only === null || only.has(s)
 
 const tsxChildren = argv.includes('--tsx-children')
 
 const CFG = quick
-  ? { durationMs: 1000, warmupMs: 500, runs: 3, batch: 64, latencyRate: 50, latencyMs: 2000, powRuns: 10, naiveRuns: 1, chainMessages: 5, bridgeWindow: 256, bridgeLatencyMs: 2000 }
-  : { durationMs: 3000, warmupMs: 1000, runs: 3, batch: 64, latencyRate: 50, latencyMs: 10_000, powRuns: 30, naiveRuns: 3, chainMessages: 15, bridgeWindow: 256, bridgeLatencyMs: 8000 }
+  ? {
+      durationMs: 1000,
+      warmupMs: 500,
+      runs: 3,
+      batch: 64,
+      latencyRate: 50,
+      latencyMs: 2000,
+      powRuns: 10,
+      naiveRuns: 1,
+      chainMessages: 5,
+      bridgeWindow: 256,
+      bridgeLatencyMs: 2000
+    }
+  : {
+      durationMs: 3000,
+      warmupMs: 1000,
+      runs: 3,
+      batch: 64,
+      latencyRate: 50,
+      latencyMs: 10_000,
+      powRuns: 30,
+      naiveRuns: 3,
+      chainMessages: 15,
+      bridgeWindow: 256,
+      bridgeLatencyMs: 8000
+    }
 
 // Subnet chat (bench/subnet.ts): a single-writer series of `stepPosts` steps up to `seriesPosts` (the first
 // `runs` steps give the median), `sequentialPosts` awaited one by one, and `writers` × `multiPosts` after a
 // warm-up round of `multiWarmupPosts` each.
 const SUBNET_CFG = quick
-  ? { stepPosts: 1000, runs: 3, seriesPosts: 3000, sequentialPosts: 200, sequentialRuns: 1, writers: 3, multiPosts: 300, multiRuns: 3, multiWarmupPosts: 50 }
-  : { stepPosts: 5000, runs: 3, seriesPosts: 30_000, sequentialPosts: 500, sequentialRuns: 3, writers: 3, multiPosts: 1000, multiRuns: 3, multiWarmupPosts: 200 }
+  ? {
+      stepPosts: 1000,
+      runs: 3,
+      seriesPosts: 3000,
+      sequentialPosts: 200,
+      sequentialRuns: 1,
+      writers: 3,
+      multiPosts: 300,
+      multiRuns: 3,
+      multiWarmupPosts: 50
+    }
+  : {
+      stepPosts: 5000,
+      runs: 3,
+      seriesPosts: 30_000,
+      sequentialPosts: 500,
+      sequentialRuns: 3,
+      writers: 3,
+      multiPosts: 1000,
+      multiRuns: 3,
+      multiWarmupPosts: 200
+    }
 
 const BUILD_DIR = path.join(BENCH_DIR, '.build')
 let detailsChildren = 'n/a'
 
-interface ChildCommands { peer: string[], agent: string[], subnet: string[] }
+interface ChildCommands {
+  peer: string[]
+  agent: string[]
+  subnet: string[]
+}
 let compiled: ChildCommands | null | undefined
 
 /**
@@ -58,17 +108,23 @@ let compiled: ChildCommands | null | undefined
  * children run plain JS under plain node, like a deployed peer: tsx's loader thread alone adds ~37 MiB
  * of RSS. Once per run; null on failure or with --tsx-children (children then run through tsx).
  */
-function childCommands (): ChildCommands | null {
+function childCommands(): ChildCommands | null {
   if (compiled !== undefined) return compiled
   compiled = null
   if (tsxChildren) return null
   const tsc = path.join(REPO_DIR, 'node_modules', '.bin', 'tsc')
-  const res = spawnSync(tsc, ['-p', path.join(BENCH_DIR, 'tsconfig.build.json')], { cwd: REPO_DIR, encoding: 'utf8', timeout: 120_000 })
+  const res = spawnSync(tsc, ['-p', path.join(BENCH_DIR, 'tsconfig.build.json')], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    timeout: 120_000
+  })
   const peer = path.join(BUILD_DIR, 'bench', 'child-peer.js')
   const agent = path.join(BUILD_DIR, 'bench', 'bridge-agent.js')
   const subnet = path.join(BUILD_DIR, 'bench', 'subnet-peer.js')
   if (res.status !== 0 || !fs.existsSync(peer) || !fs.existsSync(agent) || !fs.existsSync(subnet)) {
-    log(`  could not compile the child scripts (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`)
+    log(
+      `  could not compile the child scripts (${(res.stdout || res.stderr || String(res.error ?? '')).trim().split('\n')[0]}); children run through tsx`
+    )
     return null
   }
   compiled = { peer: [peer], agent: [agent], subnet: [subnet] }
@@ -77,11 +133,11 @@ function childCommands (): ChildCommands | null {
 
 const TOTAL_BUDGET_MS = 6 * 60_000
 
-function log (line: string): void {
+function log(line: string): void {
   process.stdout.write(line + '\n')
 }
 
-async function main (): Promise<number> {
+async function main(): Promise<number> {
   const started = hrNow()
   const metrics: Metric[] = []
   const details: Record<string, unknown> = {}
@@ -113,13 +169,21 @@ async function main (): Promise<number> {
   }, TOTAL_BUDGET_MS)
   watchdog.unref()
 
-  log(`intercom sidechannel benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`)
+  log(
+    `intercom sidechannel benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`
+  )
   try {
     // ---- PoW first: pure CPU, nothing else running.
     if (want('pow')) {
       log('\n[pow] 64 KiB message, difficulty 12')
       try {
-        const pow = runPow({ difficulty: 12, messageBytes: 64 * 1024, runs: CFG.powRuns, naiveRuns: CFG.naiveRuns, log })
+        const pow = runPow({
+          difficulty: 12,
+          messageBytes: 64 * 1024,
+          runs: CFG.powRuns,
+          naiveRuns: CFG.naiveRuns,
+          log
+        })
         details.pow = pow
         metrics.push({
           metric: 'PoW build, 64 KiB @ 12 bits (median)',
@@ -146,14 +210,18 @@ async function main (): Promise<number> {
       const pairs: Partial<Record<'intercom' | 'raw', PairResult>> = {}
       if (want('pair') || want('bridge') || want('subnet')) {
         const cmds = childCommands()
-        details.children = detailsChildren = cmds ? 'compiled JS under plain node' : 'child scripts through tsx (RSS includes ~37 MiB of tsx loader)'
+        details.children = detailsChildren = cmds
+          ? 'compiled JS under plain node'
+          : 'child scripts through tsx (RSS includes ~37 MiB of tsx loader)'
       }
       const childCommand = compiled?.peer ?? null
 
       // ---- Two processes: throughput, RSS, latency; ours then the raw baseline.
       if (want('pair')) {
         for (const mode of ['intercom', 'raw'] as const) {
-          log(`\n[pair:${mode}] ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages, then ${CFG.latencyRate} msg/s for ${CFG.latencyMs / 1000} s`)
+          log(
+            `\n[pair:${mode}] ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages, then ${CFG.latencyRate} msg/s for ${CFG.latencyMs / 1000} s`
+          )
           try {
             const profDir = path.join(BENCH_DIR, 'results', 'prof')
             if (cpuProf) fs.mkdirSync(profDir, { recursive: true })
@@ -174,7 +242,9 @@ async function main (): Promise<number> {
         // Diagnostic: the same pipeline with the ed25519 computation stubbed out on the receiver, to
         // show how much of the gap is the signature check itself. Informational, never a result.
         if (!argv.includes('--no-diagnostic')) {
-          log(`\n[pair:intercom, diagnostic] receiver with ed25519 verify STUBBED; ${CFG.runs} runs × ${CFG.durationMs / 1000} s`)
+          log(
+            `\n[pair:intercom, diagnostic] receiver with ed25519 verify STUBBED; ${CFG.runs} runs × ${CFG.durationMs / 1000} s`
+          )
           try {
             const diag = await runPair('intercom', bootstrap, root, {
               ...CFG,
@@ -209,7 +279,9 @@ async function main (): Promise<number> {
         const profDir = path.join(BENCH_DIR, 'results', 'prof')
         if (cpuProf) fs.mkdirSync(profDir, { recursive: true })
         if (!pairs.raw) {
-          log(`\n[bridge:raw baseline] raw Protomux pair, ${CFG.runs} runs × ${CFG.durationMs / 1000} s, then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`)
+          log(
+            `\n[bridge:raw baseline] raw Protomux pair, ${CFG.runs} runs × ${CFG.durationMs / 1000} s, then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`
+          )
           try {
             pairs.raw = await runPair('raw', bootstrap, root, {
               ...CFG,
@@ -223,7 +295,9 @@ async function main (): Promise<number> {
             log(`  raw baseline failed: ${errText(err)}`)
           }
         }
-        log(`\n[bridge] 2 peers + 2 agents; ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages (window ${CFG.bridgeWindow}), then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`)
+        log(
+          `\n[bridge] 2 peers + 2 agents; ${CFG.runs} runs × ${CFG.durationMs / 1000} s of ${MESSAGE_BYTES} B messages (window ${CFG.bridgeWindow}), then ${CFG.latencyRate} msg/s for ${CFG.bridgeLatencyMs / 1000} s`
+        )
         try {
           const bridge = await runBridge(bootstrap, root, {
             durationMs: CFG.durationMs,
@@ -241,7 +315,9 @@ async function main (): Promise<number> {
         } catch (err) {
           errors.push(`bridge: ${errText(err)}`)
           log(`  bridge failed: ${errText(err)}`)
-          metrics.push(failed(`Bridge throughput, ${MESSAGE_BYTES} B msgs, agent→bridge→P2P→bridge→agent`, 'msg/s', 'no loss', err))
+          metrics.push(
+            failed(`Bridge throughput, ${MESSAGE_BYTES} B msgs, agent→bridge→P2P→bridge→agent`, 'msg/s', 'no loss', err)
+          )
         }
       }
 
@@ -268,15 +344,19 @@ async function main (): Promise<number> {
           ...(cpuProf ? { cpuProfDir: profDir } : {}),
           log
         }
-        const subnet: { single?: SingleResult, multi?: MultiResult } = {}
-        log(`\n[subnet:single] 1 writer: ${SUBNET_CFG.sequentialRuns} × ${SUBNET_CFG.sequentialPosts} posts each append awaited, then ${SUBNET_CFG.seriesPosts / SUBNET_CFG.stepPosts} steps of ${SUBNET_CFG.stepPosts} concurrent posts (median of the first ${SUBNET_CFG.runs})`)
+        const subnet: { single?: SingleResult; multi?: MultiResult } = {}
+        log(
+          `\n[subnet:single] 1 writer: ${SUBNET_CFG.sequentialRuns} × ${SUBNET_CFG.sequentialPosts} posts each append awaited, then ${SUBNET_CFG.seriesPosts / SUBNET_CFG.stepPosts} steps of ${SUBNET_CFG.stepPosts} concurrent posts (median of the first ${SUBNET_CFG.runs})`
+        )
         try {
           subnet.single = await runSubnetSingle(bootstrap, root, sopts)
         } catch (err) {
           errors.push(`subnet single: ${errText(err)}`)
           log(`  single failed: ${errText(err)}`)
         }
-        log(`\n[subnet:multi] ${SUBNET_CFG.writers} writers (processes) × ${SUBNET_CFG.multiPosts} concurrent posts, ${SUBNET_CFG.multiRuns} runs after a warm-up of ${SUBNET_CFG.multiWarmupPosts} posts each`)
+        log(
+          `\n[subnet:multi] ${SUBNET_CFG.writers} writers (processes) × ${SUBNET_CFG.multiPosts} concurrent posts, ${SUBNET_CFG.multiRuns} runs after a warm-up of ${SUBNET_CFG.multiWarmupPosts} posts each`
+        )
         try {
           subnet.multi = await runSubnetMulti(bootstrap, root, sopts)
         } catch (err) {
@@ -310,12 +390,14 @@ async function main (): Promise<number> {
   const resultsDir = path.join(BENCH_DIR, 'results')
   fs.mkdirSync(resultsDir, { recursive: true })
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(out, null, 2) + '\n')
-  log(`\nwrote ${path.relative(process.cwd(), path.join(resultsDir, 'latest.json'))} (${out.durationSeconds.toFixed(1)} s)`)
+  log(
+    `\nwrote ${path.relative(process.cwd(), path.join(resultsDir, 'latest.json'))} (${out.durationSeconds.toFixed(1)} s)`
+  )
   if (errors.length) log(`errors:\n  ${errors.join('\n  ')}`)
   return 0
 }
 
-function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined): Metric[] {
+function pairMetrics(ours: PairResult | undefined, raw: PairResult | undefined): Metric[] {
   const m: Metric[] = []
   const ratio = ours && raw && raw.medianRate > 0 ? ours.medianRate / raw.medianRate : null
   m.push({
@@ -326,7 +408,9 @@ function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined)
     ratio,
     target: 'ours/raw ≥ 0.5',
     pass: ratio === null ? false : ratio >= 0.5,
-    note: ours ? `every message signature-verified; ${ours.wireBytes} B on the wire; runs ${ours.runs.map((r) => Math.round(r.rate)).join('/')} vs ${raw?.runs.map((r) => Math.round(r.rate)).join('/') ?? '-'}` : 'ours failed'
+    note: ours
+      ? `every message signature-verified; ${ours.wireBytes} B on the wire; runs ${ours.runs.map((r) => Math.round(r.rate)).join('/')} vs ${raw?.runs.map((r) => Math.round(r.rate)).join('/') ?? '-'}`
+      : 'ours failed'
   })
   m.push({
     metric: 'Throughput: received / sent',
@@ -349,7 +433,10 @@ function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined)
       ratio: o !== null && b !== null && b > 0 ? o / b : null,
       target: 'report',
       pass: null,
-      note: q === 'p50' && ours?.latency ? `ours ${ours.latency.received}/${ours.latency.sent}, raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received` : undefined
+      note:
+        q === 'p50' && ours?.latency
+          ? `ours ${ours.latency.received}/${ours.latency.sent}, raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received`
+          : undefined
     })
   }
   for (const role of ['receiver', 'sender'] as const) {
@@ -371,7 +458,7 @@ function pairMetrics (ours: PairResult | undefined, raw: PairResult | undefined)
   return m
 }
 
-function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: PairResult | undefined): Metric[] {
+function bridgeMetrics(br: BridgeResult, raw: PairResult | undefined, pair: PairResult | undefined): Metric[] {
   const m: Metric[] = []
   const ratio = raw && raw.medianRate > 0 ? br.medianRate / raw.medianRate : null
   const drops = (br.peerStats.receiver.bridge as { droppedEvents?: number } | undefined)?.droppedEvents ?? 0
@@ -383,10 +470,13 @@ function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: Pai
     ratio,
     target: 'report',
     pass: null,
-    note: `4 processes (2 peers + 2 agents) on ${os.cpus().length} cores; window ${CFG.bridgeWindow} unanswered sends; runs ${br.runs.map((r) => Math.round(r.rate)).join('/')}; ${br.sendFrameBytes} B send frame, ${br.eventBytes} B event frame` +
+    note:
+      `4 processes (2 peers + 2 agents) on ${os.cpus().length} cores; window ${CFG.bridgeWindow} unanswered sends; runs ${br.runs.map((r) => Math.round(r.rate)).join('/')}; ${br.sendFrameBytes} B send frame, ${br.eventBytes} B event frame` +
       (pair ? `; sidechannel pair (ours, this run) ${Math.round(pair.medianRate)} msg/s` : '') +
       `; CPU µs/msg ${cpuText(br.cpuUsPerMsg)}, ${br.coresBusy.toFixed(2)} cores busy` +
-      (pair ? `; pair (ours) ${cpuText({ sender: pair.cpuUsPerMsg.sender, receiver: pair.cpuUsPerMsg.receiver })}` : '') +
+      (pair
+        ? `; pair (ours) ${cpuText({ sender: pair.cpuUsPerMsg.sender, receiver: pair.cpuUsPerMsg.receiver })}`
+        : '') +
       (raw ? `; raw ${cpuText({ sender: raw.cpuUsPerMsg.sender, receiver: raw.cpuUsPerMsg.receiver })}` : '')
   })
   if (pair) {
@@ -422,9 +512,13 @@ function bridgeMetrics (br: BridgeResult, raw: PairResult | undefined, pair: Pai
       ratio: o !== null && b !== null && b > 0 ? o / b : null,
       target: 'report',
       pass: null,
-      note: q === 'p50' && br.latency
-        ? `agentA stamps t just before ws.send, agentB takes now − t on the event; ${br.latency.received}/${br.latency.sent} received; raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received in its own run at the same rate` + (pair?.latency ? `; sidechannel pair (ours) p50 ${pair.latency.p50.toFixed(3)} / p99 ${pair.latency.p99.toFixed(3)} ms` : '')
-        : undefined
+      note:
+        q === 'p50' && br.latency
+          ? `agentA stamps t just before ws.send, agentB takes now − t on the event; ${br.latency.received}/${br.latency.sent} received; raw ${raw?.latency?.received ?? '-'}/${raw?.latency?.sent ?? '-'} received in its own run at the same rate` +
+            (pair?.latency
+              ? `; sidechannel pair (ours) p50 ${pair.latency.p50.toFixed(3)} / p99 ${pair.latency.p99.toFixed(3)} ms`
+              : '')
+          : undefined
     })
   }
   return m
@@ -435,10 +529,10 @@ const REF = { ttyPostsPerS: 356, batchPostsPerS: 3075, multiPostsPerS: 182, rss5
 /** "Flat": RSS after the last step at most this much above RSS after the first step. */
 const RSS_FLAT_MIB = 25
 
-function subnetMetrics (single: SingleResult | undefined, multi: MultiResult | undefined): Metric[] {
+function subnetMetrics(single: SingleResult | undefined, multi: MultiResult | undefined): Metric[] {
   const m: Metric[] = []
   const c = SUBNET_CFG
-  const k = (n: number): string => n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n)
+  const k = (n: number): string => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n))
   const sTarget = 3 * REF.ttyPostsPerS
   if (single) {
     const runs = single.steps.slice(0, c.runs)
@@ -516,7 +610,14 @@ function subnetMetrics (single: SingleResult | undefined, multi: MultiResult | u
       })
     }
   } else {
-    m.push(failed(`Subnet chat, 1 writer, ${c.stepPosts} concurrent posts → msgl`, 'posts/s', `≥ ${sTarget} posts/s`, 'failed'))
+    m.push(
+      failed(
+        `Subnet chat, 1 writer, ${c.stepPosts} concurrent posts → msgl`,
+        'posts/s',
+        `≥ ${sTarget} posts/s`,
+        'failed'
+      )
+    )
   }
   const mTarget = 3 * REF.multiPostsPerS
   if (multi) {
@@ -543,18 +644,27 @@ function subnetMetrics (single: SingleResult | undefined, multi: MultiResult | u
       note: `max of ${multi.mem.map((x) => fmt(x.rss / MiB)).join(' / ')} MiB (after each run: ${multi.runs.map((r) => r.mem.map((x) => fmt(x.rss / MiB)).join('/')).join(' → ')}); stores ${multi.mem.map((x) => fmt(x.storeBytes / MiB)).join(' / ')} MiB`
     })
   } else {
-    m.push(failed(`Subnet chat, ${c.writers} writers × ${c.multiPosts} concurrent posts → identical views`, 'posts/s', `≥ ${mTarget} posts/s`, 'failed'))
+    m.push(
+      failed(
+        `Subnet chat, ${c.writers} writers × ${c.multiPosts} concurrent posts → identical views`,
+        'posts/s',
+        `≥ ${mTarget} posts/s`,
+        'failed'
+      )
+    )
   }
   return m
 }
 
 /** `a 1.0 + b 2.0 = 3.0`: CPU microseconds per message by process. */
-function cpuText (byProc: Record<string, number>): string {
+function cpuText(byProc: Record<string, number>): string {
   const parts = Object.entries(byProc)
-  return parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(' + ') + ` = ${parts.reduce((n, [, v]) => n + v, 0).toFixed(1)}`
+  return (
+    parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(' + ') + ` = ${parts.reduce((n, [, v]) => n + v, 0).toFixed(1)}`
+  )
 }
 
-function chainMetric (c: ChainResult): Metric {
+function chainMetric(c: ChainResult): Metric {
   return {
     metric: `Relay chain ${c.peers} peers / ${c.hops} hops, send→deliver (median)`,
     unit: 'ms',
@@ -567,24 +677,33 @@ function chainMetric (c: ChainResult): Metric {
   }
 }
 
-function failed (metric: string, unit: string, target: string, err: unknown): Metric {
+function failed(metric: string, unit: string, target: string, err: unknown): Metric {
   return { metric, unit, ours: null, baseline: null, ratio: null, target, pass: false, note: `error: ${errText(err)}` }
 }
 
-function errText (err: unknown): string {
+function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-function fmt (v: number | string | null, unit?: string): string {
+function fmt(v: number | string | null, unit?: string): string {
   if (v === null || v === undefined) return '-'
   if (typeof v === 'string') return v
   if (!Number.isFinite(v)) return String(v)
   const abs = Math.abs(v)
-  const s = abs >= 1000 ? Math.round(v).toLocaleString('en-US') : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 1 ? v.toFixed(2) : v.toFixed(3)
+  const s =
+    abs >= 1000
+      ? Math.round(v).toLocaleString('en-US')
+      : abs >= 100
+        ? v.toFixed(0)
+        : abs >= 10
+          ? v.toFixed(1)
+          : abs >= 1
+            ? v.toFixed(2)
+            : v.toFixed(3)
   return unit ? `${s} ${unit}` : s
 }
 
-function printTable (metrics: Metric[]): void {
+function printTable(metrics: Metric[]): void {
   const rows = metrics.map((m) => [
     m.metric,
     fmt(m.ours, typeof m.ours === 'number' ? m.unit : undefined),
@@ -604,13 +723,18 @@ function printTable (metrics: Metric[]): void {
     log('')
     for (const m of notes) log(`* ${m.metric}: ${m.note}`)
   }
-  log('\nratio = ours / baseline (baseline: raw Protomux c.json pair of this run for the pair and bridge rows unless noted, naive per-nonce rebuild for PoW, trac-peer figures from the issue for the subnet rows).')
+  log(
+    '\nratio = ours / baseline (baseline: raw Protomux c.json pair of this run for the pair and bridge rows unless noted, naive per-nonce rebuild for PoW, trac-peer figures from the issue for the subnet rows).'
+  )
 }
 
-main().then((code) => {
-  // Handles from the hyperdht stack can linger briefly after destroy; leave promptly.
-  process.exit(code)
-}, (err) => {
-  log(`bench crashed: ${err?.stack ?? err}`)
-  process.exit(1)
-})
+main().then(
+  (code) => {
+    // Handles from the hyperdht stack can linger briefly after destroy; leave promptly.
+    process.exit(code)
+  },
+  (err) => {
+    log(`bench crashed: ${err?.stack ?? err}`)
+    process.exit(1)
+  }
+)

@@ -6,13 +6,29 @@ import { IntercomPeer } from '../src/peer.js'
 import { loadOrCreateWallet } from '../src/wallet/index.js'
 import { keyPairFromSeed, randomBytes, sign, toHex, utf8, type KeyPair } from '../src/crypto/index.js'
 import {
-  buildPayload, findPowNonce, powHash, leadingZeroBits, checkPow, signatureBaseString, verifyPayloadSignature,
+  buildPayload,
+  findPowNonce,
+  powHash,
+  leadingZeroBits,
+  checkPow,
+  signatureBaseString,
+  verifyPayloadSignature,
   type PayloadCore
 } from '../src/sidechannel/codec/index.js'
 import { serializePayload } from '../src/common/index.js'
 import type { DeliveredMessage } from '../src/sidechannel/manager.js'
 import {
-  BENCH_DIR, BenchChild, MESSAGE_BYTES, PEER_RUNTIME, benchMessage, hrNow, median, percentile, sleep, waitUntil, withTimeout
+  BENCH_DIR,
+  BenchChild,
+  MESSAGE_BYTES,
+  PEER_RUNTIME,
+  benchMessage,
+  hrNow,
+  median,
+  percentile,
+  sleep,
+  waitUntil,
+  withTimeout
 } from './common.js'
 
 export const CHANNEL = 'bench'
@@ -40,13 +56,31 @@ export interface PairOptions {
   log: (line: string) => void
 }
 
-export interface MemStats { rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }
-
-function mem (r: Record<string, any>): MemStats {
-  return { rss: r.rss, heapUsed: r.heapUsed, heapTotal: r.heapTotal, external: r.external, arrayBuffers: r.arrayBuffers }
+export interface MemStats {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+  arrayBuffers: number
 }
 
-export interface ThroughputRun { sent: number, received: number, seconds: number, rate: number, drainWaits: number }
+function mem(r: Record<string, any>): MemStats {
+  return {
+    rss: r.rss,
+    heapUsed: r.heapUsed,
+    heapTotal: r.heapTotal,
+    external: r.external,
+    arrayBuffers: r.arrayBuffers
+  }
+}
+
+export interface ThroughputRun {
+  sent: number
+  received: number
+  seconds: number
+  rate: number
+  drainWaits: number
+}
 
 export interface PairResult {
   mode: 'intercom' | 'raw'
@@ -54,30 +88,55 @@ export interface PairResult {
   medianRate: number
   sentTotal: number
   receivedTotal: number
-  rss: { receiver: number, sender: number }
-  heapUsed: { receiver: number, sender: number }
+  rss: { receiver: number; sender: number }
+  heapUsed: { receiver: number; sender: number }
   /** Memory figures (bytes) of each child: idle after start, after throughput, and after throughput + forced GC. */
-  memory: Record<'receiver' | 'sender', { idle: MemStats, afterThroughput: MemStats, afterGc: MemStats }>
-  latency: { sent: number, received: number, p50: number, p90: number, p99: number, max: number } | null
+  memory: Record<'receiver' | 'sender', { idle: MemStats; afterThroughput: MemStats; afterGc: MemStats }>
+  latency: { sent: number; received: number; p50: number; p90: number; p99: number; max: number } | null
   receiverStats: Record<string, unknown>
   senderStats: Record<string, unknown>
   wireBytes: number
   /** CPU time (user + system) of each child over the measured throughput runs, per message received. */
-  cpuUsPerMsg: { receiver: number, sender: number }
+  cpuUsPerMsg: { receiver: number; sender: number }
 }
 
-export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root: string, opts: PairOptions): Promise<PairResult> {
+export async function runPair(
+  mode: 'intercom' | 'raw',
+  bootstrap: string,
+  root: string,
+  opts: PairOptions
+): Promise<PairResult> {
   const log = opts.log
   const children: BenchChild[] = []
   const mk = (role: 'server' | 'client', name: string): BenchChild => {
     const nodeArgs = opts.cpuProfDir
-      ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `${mode}${opts.stubVerify ? '-stub' : ''}-${name}.cpuprofile`]
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          opts.cpuProfDir,
+          '--cpu-prof-name',
+          `${mode}${opts.stubVerify ? '-stub' : ''}-${name}.cpuprofile`
+        ]
       : []
-    const child = new BenchChild(`${mode}-${name}`, ['--expose-gc', ...PEER_NODE_FLAGS, ...nodeArgs, ...(opts.childCommand ?? TSX_CHILD)], [
-      '--mode', mode, '--role', role, '--bootstrap', bootstrap,
-      '--dir', path.join(root, `${mode}${opts.stubVerify ? '-stub' : ''}-${name}`), '--name', name, '--channel', CHANNEL,
-      ...(opts.stubVerify && role === 'server' ? ['--stub-verify'] : [])
-    ])
+    const child = new BenchChild(
+      `${mode}-${name}`,
+      ['--expose-gc', ...PEER_NODE_FLAGS, ...nodeArgs, ...(opts.childCommand ?? TSX_CHILD)],
+      [
+        '--mode',
+        mode,
+        '--role',
+        role,
+        '--bootstrap',
+        bootstrap,
+        '--dir',
+        path.join(root, `${mode}${opts.stubVerify ? '-stub' : ''}-${name}`),
+        '--name',
+        name,
+        '--channel',
+        CHANNEL,
+        ...(opts.stubVerify && role === 'server' ? ['--stub-verify'] : [])
+      ]
+    )
     children.push(child)
     return child
   }
@@ -112,7 +171,9 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
     for (let i = 0; i < opts.runs; i++) {
       const run = await blast(opts.durationMs, (i + 1) * 1_000_000)
       runs.push(run)
-      log(`  ${mode}: run ${i + 1}: ${run.received}/${run.sent} received in ${run.seconds.toFixed(2)} s = ${Math.round(run.rate)} msg/s (drain waits ${run.drainWaits})`)
+      log(
+        `  ${mode}: run ${i + 1}: ${run.received}/${run.sent} received in ${run.seconds.toFixed(2)} s = ${Math.round(run.rate)} msg/s (drain waits ${run.drainWaits})`
+      )
     }
     // RSS right after the throughput runs, measured inside each child.
     const rs = await recv.request('stats')
@@ -122,18 +183,28 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
       receiver: receivedRuns > 0 ? (rs.cpuUs - cpuR0.cpuUs) / receivedRuns : NaN,
       sender: receivedRuns > 0 ? (ss.cpuUs - cpuS0.cpuUs) / receivedRuns : NaN
     }
-    log(`  ${mode}: CPU per message over the runs: sender ${cpuUsPerMsg.sender.toFixed(1)} µs, receiver ${cpuUsPerMsg.receiver.toFixed(1)} µs`)
+    log(
+      `  ${mode}: CPU per message over the runs: sender ${cpuUsPerMsg.sender.toFixed(1)} µs, receiver ${cpuUsPerMsg.receiver.toFixed(1)} µs`
+    )
     const rsGc = mem(await recv.request('stats', { gc: true }))
     const ssGc = mem(await send.request('stats', { gc: true }))
     const mib = (b: number): string => (b / 2 ** 20).toFixed(1)
-    log(`  ${mode}: RSS receiver ${mib(rs.rss)} MiB (idle ${mib(idleR.rss)}, heap used ${mib(rs.heapUsed)}, after gc: rss ${mib(rsGc.rss)} heap ${mib(rsGc.heapUsed)})`)
-    log(`  ${mode}: RSS sender   ${mib(ss.rss)} MiB (idle ${mib(idleS.rss)}, heap used ${mib(ss.heapUsed)}, after gc: rss ${mib(ssGc.rss)} heap ${mib(ssGc.heapUsed)})`)
+    log(
+      `  ${mode}: RSS receiver ${mib(rs.rss)} MiB (idle ${mib(idleR.rss)}, heap used ${mib(rs.heapUsed)}, after gc: rss ${mib(rsGc.rss)} heap ${mib(rsGc.heapUsed)})`
+    )
+    log(
+      `  ${mode}: RSS sender   ${mib(ss.rss)} MiB (idle ${mib(idleS.rss)}, heap used ${mib(ss.heapUsed)}, after gc: rss ${mib(ssGc.rss)} heap ${mib(ssGc.heapUsed)})`
+    )
 
     let latency: PairResult['latency'] = null
     if (opts.latencyMs > 0) {
       const expect = Math.floor((opts.latencyMs / 1000) * opts.latencyRate)
       await recv.request('arm', { expect, latencies: true })
-      const p = await send.request('paced', { rate: opts.latencyRate, durationMs: opts.latencyMs, seqBase: 9_000_000 }, opts.latencyMs + 30_000)
+      const p = await send.request(
+        'paced',
+        { rate: opts.latencyRate, durationMs: opts.latencyMs, seqBase: 9_000_000 },
+        opts.latencyMs + 30_000
+      )
       const c = await recv.request('collect', { timeoutMs: 10_000, idleMs: 2000, latencies: true }, 20_000)
       const lat: number[] = c.latencies
       latency = {
@@ -144,7 +215,9 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
         p99: percentile(lat, 99),
         max: Math.max(...lat)
       }
-      log(`  ${mode}: latency at ${opts.latencyRate} msg/s: p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms (${c.received}/${p.sent})`)
+      log(
+        `  ${mode}: latency at ${opts.latencyRate} msg/s: p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms (${c.received}/${p.sent})`
+      )
     }
     const receiverStats = await recv.request('stats')
     const senderStats = await send.request('stats')
@@ -175,7 +248,7 @@ export async function runPair (mode: 'intercom' | 'raw', bootstrap: string, root
 }
 
 /** Size of one throughput message as it travels (the full signed payload JSON). */
-function sampleWireBytes (): number {
+function sampleWireBytes(): number {
   const kp = keyPairFromSeed(randomBytes(32))
   const p = buildPayload({ channel: CHANNEL, message: benchMessage(123456, hrNow()), keyPair: kp, ts: Date.now() })
   return serializePayload(p).byteLength
@@ -203,14 +276,14 @@ export interface PowResult {
 }
 
 /** The reference's method: rebuild and hash the whole canonical base for every nonce. */
-function naiveFindNonce (core: PayloadCore, difficulty: number): number {
+function naiveFindNonce(core: PayloadCore, difficulty: number): number {
   for (let nonce = 0; ; nonce++) {
     if (leadingZeroBits(powHash(core, nonce)) >= difficulty) return nonce
   }
 }
 
 /** buildPayload as the reference does it: same steps as ours but with the naive nonce search. */
-function naiveBuild (core: PayloadCore, keyPair: KeyPair, difficulty: number): Record<string, unknown> {
+function naiveBuild(core: PayloadCore, keyPair: KeyPair, difficulty: number): Record<string, unknown> {
   const message = JSON.parse(JSON.stringify(core.message ?? null))
   const c2 = { ...core, message }
   const payload: Record<string, unknown> = { type: 'sidechannel', ...c2, ttl: 3 }
@@ -219,13 +292,20 @@ function naiveBuild (core: PayloadCore, keyPair: KeyPair, difficulty: number): R
   return payload
 }
 
-export function runPow (opts: { difficulty: number, messageBytes: number, runs: number, naiveRuns: number, log: (l: string) => void }): PowResult {
+export function runPow(opts: {
+  difficulty: number
+  messageBytes: number
+  runs: number
+  naiveRuns: number
+  log: (l: string) => void
+}): PowResult {
   const { difficulty, runs, naiveRuns, log } = opts
   const keyPair = keyPairFromSeed(randomBytes(32))
   // A string message whose JSON is exactly `messageBytes` long.
   const message = 'm'.repeat(opts.messageBytes - 2)
   let counter = 0
-  const build = () => buildPayload({ channel: CHANNEL, message, keyPair, ts: Date.now() + counter++, powDifficulty: difficulty })
+  const build = () =>
+    buildPayload({ channel: CHANNEL, message, keyPair, ts: Date.now() + counter++, powDifficulty: difficulty })
   for (let i = 0; i < 3; i++) build() // warm-up (JIT)
 
   const oursMs: number[] = []
@@ -248,7 +328,9 @@ export function runPow (opts: { difficulty: number, messageBytes: number, runs: 
   }
   const totalNonces = nonces.reduce((a, b) => a + b + 1, 0)
   const oursUsPerNonce = (searchMs.reduce((a, b) => a + b, 0) * 1000) / totalNonces
-  log(`  ours: buildPayload median ${median(oursMs).toFixed(2)} ms over ${runs} runs (search alone ${median(searchMs).toFixed(2)} ms; median nonce ${median(nonces)}; ${oursUsPerNonce.toFixed(2)} µs/nonce)`)
+  log(
+    `  ours: buildPayload median ${median(oursMs).toFixed(2)} ms over ${runs} runs (search alone ${median(searchMs).toFixed(2)} ms; median nonce ${median(nonces)}; ${oursUsPerNonce.toFixed(2)} µs/nonce)`
+  )
 
   const naiveMs: number[] = []
   let naiveNonces = 0
@@ -260,7 +342,9 @@ export function runPow (opts: { difficulty: number, messageBytes: number, runs: 
     const nonce = (p.pow as { nonce: number }).nonce
     if (nonce !== nonces[i]) allValid = false // the fast search must find the reference's nonce
     naiveNonces += nonce + 1
-    log(`  naive run ${i + 1}: ${naiveMs[i].toFixed(1)} ms (nonce ${nonce}; ours on the same payload ${oursMs[i].toFixed(2)} ms)`)
+    log(
+      `  naive run ${i + 1}: ${naiveMs[i].toFixed(1)} ms (nonce ${nonce}; ours on the same payload ${oursMs[i].toFixed(2)} ms)`
+    )
   }
   const naiveUsPerNonce = (naiveMs.reduce((a, b) => a + b, 0) * 1000) / naiveNonces
   const oursSame = oursMs.slice(0, naiveRuns).reduce((a, b) => a + b, 0)
@@ -300,7 +384,11 @@ export interface ChainResult {
   setupMs: number
 }
 
-export async function runRelayChain (bootstrap: string, root: string, opts: { peers: number, messages: number, log: (l: string) => void }): Promise<ChainResult> {
+export async function runRelayChain(
+  bootstrap: string,
+  root: string,
+  opts: { peers: number; messages: number; log: (l: string) => void }
+): Promise<ChainResult> {
   const { log } = opts
   const n = opts.peers
   const storesDir = path.join(root, 'chain-stores')
@@ -312,23 +400,34 @@ export async function runRelayChain (bootstrap: string, root: string, opts: { pe
     keys.push(wallet.publicKeyHex)
   }
   const peers: IntercomPeer[] = []
-  const got: Array<Map<number, { at: number, remoteKey: string, ttl: number }>> = names.map(() => new Map())
+  const got: Array<Map<number, { at: number; remoteKey: string; ttl: number }>> = names.map(() => new Map())
   const setupStart = hrNow()
   try {
     for (let i = 0; i < n; i++) {
       const allowed = new Set<string>()
       if (i > 0) allowed.add(keys[i - 1])
       if (i < n - 1) allowed.add(keys[i + 1])
-      const config = parseConfig([
-        '--peer-store-name', names[i],
-        '--peer-stores-directory', storesDir,
-        '--peer-dht-bootstrap', bootstrap,
-        '--sidechannels', CHANNEL,
-        '--sidechannel-pow', '0',
-        '--sidechannel-rate-bytes', '0',
-        '--sidechannel-welcome-required', '0',
-        '--sidechannel-relay-ttl', '16'
-      ], env)
+      const config = parseConfig(
+        [
+          '--peer-store-name',
+          names[i],
+          '--peer-stores-directory',
+          storesDir,
+          '--peer-dht-bootstrap',
+          bootstrap,
+          '--sidechannels',
+          CHANNEL,
+          '--sidechannel-pow',
+          '0',
+          '--sidechannel-rate-bytes',
+          '0',
+          '--sidechannel-welcome-required',
+          '0',
+          '--sidechannel-relay-ttl',
+          '16'
+        ],
+        env
+      )
       const peer = new IntercomPeer({
         config,
         env,
@@ -345,13 +444,17 @@ export async function runRelayChain (bootstrap: string, root: string, opts: { pe
         }
       })
     }
-    await waitUntil(() => {
-      for (let i = 0; i < n - 1; i++) {
-        if (!peers[i].sidechannel.openPeers(CHANNEL).includes(keys[i + 1])) return false
-        if (!peers[i + 1].sidechannel.openPeers(CHANNEL).includes(keys[i])) return false
-      }
-      return true
-    }, 45_000, 'the relay chain to form')
+    await waitUntil(
+      () => {
+        for (let i = 0; i < n - 1; i++) {
+          if (!peers[i].sidechannel.openPeers(CHANNEL).includes(keys[i + 1])) return false
+          if (!peers[i + 1].sidechannel.openPeers(CHANNEL).includes(keys[i])) return false
+        }
+        return true
+      },
+      45_000,
+      'the relay chain to form'
+    )
     const setupMs = hrNow() - setupStart
     const connectionsPerPeer = peers.map((p) => p.swarm.connections.size)
     const topologyOk = peers.every((p, i) => {
@@ -361,7 +464,9 @@ export async function runRelayChain (bootstrap: string, root: string, opts: { pe
       const remotes = [...p.swarm.connections].map((c) => toHex(c.remotePublicKey))
       return remotes.every((k) => expected.has(k))
     })
-    log(`  chain formed in ${Math.round(setupMs)} ms; connections per peer ${connectionsPerPeer.join(',')}; line topology ${topologyOk ? 'ok' : 'VIOLATED'}`)
+    log(
+      `  chain formed in ${Math.round(setupMs)} ms; connections per peer ${connectionsPerPeer.join(',')}; line topology ${topologyOk ? 'ok' : 'VIOLATED'}`
+    )
 
     const latenciesMs: number[] = []
     let delivered = 0
@@ -384,7 +489,9 @@ export async function runRelayChain (bootstrap: string, root: string, opts: { pe
       }
       await sleep(100)
     }
-    log(`  ${delivered}/${opts.messages} delivered over ${n - 1} hops; median ${median(latenciesMs).toFixed(2)} ms, max ${Math.max(...latenciesMs).toFixed(2)} ms`)
+    log(
+      `  ${delivered}/${opts.messages} delivered over ${n - 1} hops; median ${median(latenciesMs).toFixed(2)} ms, max ${Math.max(...latenciesMs).toFixed(2)} ms`
+    )
     return {
       peers: n,
       hops: n - 1,

@@ -37,7 +37,14 @@ export interface SubnetOptions {
   log: (line: string) => void
 }
 
-export interface MemPoint { rss: number, heapUsed: number, external: number, arrayBuffers: number, storeBytes: number, storeFiles: number }
+export interface MemPoint {
+  rss: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+  storeBytes: number
+  storeFiles: number
+}
 
 export interface SeriesStep {
   /** msgl after the step. */
@@ -51,7 +58,7 @@ export interface SeriesStep {
 }
 
 export interface SingleResult {
-  sequential: Array<{ posts: number, seconds: number, rate: number }>
+  sequential: Array<{ posts: number; seconds: number; rate: number }>
   sequentialMedianRate: number | null
   steps: SeriesStep[]
   medianRate: number
@@ -86,26 +93,53 @@ export interface MultiResult {
   subnetStats: Array<Record<string, unknown>>
 }
 
-function memPoint (r: Record<string, any>): MemPoint {
-  return { rss: r.rss, heapUsed: r.heapUsed, external: r.external, arrayBuffers: r.arrayBuffers, storeBytes: r.store.bytes, storeFiles: r.store.files }
+function memPoint(r: Record<string, any>): MemPoint {
+  return {
+    rss: r.rss,
+    heapUsed: r.heapUsed,
+    external: r.external,
+    arrayBuffers: r.arrayBuffers,
+    storeBytes: r.store.bytes,
+    storeFiles: r.store.files
+  }
 }
 
 const mib = (b: number): string => (b / MiB).toFixed(1)
 
-function spawnPeer (name: string, bootstrap: string, root: string, channel: string, opts: SubnetOptions, subnetBootstrap?: string): BenchChild {
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `subnet-${name}.cpuprofile`] : []
-  return new BenchChild(`subnet-${name}`, ['--expose-gc', ...PEER_NODE_FLAGS, ...nodeArgs, ...(opts.childCommand ?? TSX_SUBNET_CHILD)], [
-    '--bootstrap', bootstrap, '--dir', path.join(root, `subnet-${name}`), '--name', name, '--channel', channel,
-    ...(subnetBootstrap ? ['--subnet-bootstrap', subnetBootstrap] : [])
-  ])
+function spawnPeer(
+  name: string,
+  bootstrap: string,
+  root: string,
+  channel: string,
+  opts: SubnetOptions,
+  subnetBootstrap?: string
+): BenchChild {
+  const nodeArgs = opts.cpuProfDir
+    ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `subnet-${name}.cpuprofile`]
+    : []
+  return new BenchChild(
+    `subnet-${name}`,
+    ['--expose-gc', ...PEER_NODE_FLAGS, ...nodeArgs, ...(opts.childCommand ?? TSX_SUBNET_CHILD)],
+    [
+      '--bootstrap',
+      bootstrap,
+      '--dir',
+      path.join(root, `subnet-${name}`),
+      '--name',
+      name,
+      '--channel',
+      channel,
+      ...(subnetBootstrap ? ['--subnet-bootstrap', subnetBootstrap] : [])
+    ]
+  )
 }
 
 /** A subnet channel of its own per run, so that nothing else on the testnet shares the topic. */
-function channelName (tag: string): string {
+function channelName(tag: string): string {
   return `bench-subnet-${tag}-${process.pid}-${Date.now().toString(36)}`
 }
 
-export async function runSubnetSingle (bootstrap: string, root: string, opts: SubnetOptions): Promise<SingleResult> {
+export async function runSubnetSingle(bootstrap: string, root: string, opts: SubnetOptions): Promise<SingleResult> {
   const log = opts.log
   // Each append awaited, on a subnet of its own (so that the series below starts from an empty view).
   const sequential: SingleResult['sequential'] = []
@@ -116,11 +150,23 @@ export async function runSubnetSingle (bootstrap: string, root: string, opts: Su
       await q.request('setupChat', {}, 30_000)
       let msgl = 0
       for (let i = 0; i < opts.sequentialRuns; i++) {
-        const r = await q.request('post', { count: opts.sequentialPosts, sequential: true, waitMsgl: msgl + opts.sequentialPosts, tag: `seq${i}`, timeoutMs: 60_000 }, 70_000)
+        const r = await q.request(
+          'post',
+          {
+            count: opts.sequentialPosts,
+            sequential: true,
+            waitMsgl: msgl + opts.sequentialPosts,
+            tag: `seq${i}`,
+            timeoutMs: 60_000
+          },
+          70_000
+        )
         msgl += opts.sequentialPosts
         const seconds = (r.tReached - r.t0) / 1000
         sequential.push({ posts: opts.sequentialPosts, seconds, rate: opts.sequentialPosts / seconds })
-        log(`  sequential ${i + 1}: ${opts.sequentialPosts} posts, each append awaited: ${seconds.toFixed(2)} s = ${Math.round(opts.sequentialPosts / seconds)} posts/s`)
+        log(
+          `  sequential ${i + 1}: ${opts.sequentialPosts} posts, each append awaited: ${seconds.toFixed(2)} s = ${Math.round(opts.sequentialPosts / seconds)} posts/s`
+        )
       }
     } finally {
       await q.stop(20_000)
@@ -132,20 +178,35 @@ export async function runSubnetSingle (bootstrap: string, root: string, opts: Su
     const s = await w.request('start', {}, 60_000)
     await w.request('setupChat', {}, 30_000)
     const idle = memPoint(await w.request('stats'))
-    log(`  writer pid ${s.pid}; subnet ${String(s.bootstrapHex).slice(0, 16)}…, idle RSS ${mib(idle.rss)} MiB (chat set up, no posts)`)
+    log(
+      `  writer pid ${s.pid}; subnet ${String(s.bootstrapHex).slice(0, 16)}…, idle RSS ${mib(idle.rss)} MiB (chat set up, no posts)`
+    )
     let msgl = 0
     const cpu0 = (await w.request('stats')).cpuUs as number
     const steps: SeriesStep[] = []
     const stepCount = Math.max(opts.runs, Math.round(opts.seriesPosts / opts.stepPosts))
     for (let i = 0; i < stepCount; i++) {
-      const r = await w.request('post', { count: opts.stepPosts, waitMsgl: msgl + opts.stepPosts, tag: `s${i}`, timeoutMs: 120_000 }, 150_000)
+      const r = await w.request(
+        'post',
+        { count: opts.stepPosts, waitMsgl: msgl + opts.stepPosts, tag: `s${i}`, timeoutMs: 120_000 },
+        150_000
+      )
       msgl += opts.stepPosts
       if (r.msgl !== msgl) throw new Error(`msgl ${r.msgl} after step ${i + 1}, expected ${msgl}`)
       const seconds = (r.tReached - r.t0) / 1000
       const m = memPoint(await w.request('stats'))
-      const step: SeriesStep = { posts: msgl, seconds, rate: opts.stepPosts / seconds, appendSeconds: (r.tAppended - r.t0) / 1000, appendBatches: r.appendBatches, mem: m }
+      const step: SeriesStep = {
+        posts: msgl,
+        seconds,
+        rate: opts.stepPosts / seconds,
+        appendSeconds: (r.tAppended - r.t0) / 1000,
+        appendBatches: r.appendBatches,
+        mem: m
+      }
       steps.push(step)
-      log(`  step ${i + 1}: ${opts.stepPosts} concurrent posts in ${seconds.toFixed(2)} s = ${Math.round(step.rate)} posts/s (${r.appendBatches} Autobase appends); msgl ${msgl}, RSS ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB, store ${mib(m.storeBytes)} MiB`)
+      log(
+        `  step ${i + 1}: ${opts.stepPosts} concurrent posts in ${seconds.toFixed(2)} s = ${Math.round(step.rate)} posts/s (${r.appendBatches} Autobase appends); msgl ${msgl}, RSS ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB, store ${mib(m.storeBytes)} MiB`
+      )
     }
     const end = await w.request('stats')
     const postsInSeries = steps.length * opts.stepPosts
@@ -166,7 +227,7 @@ export async function runSubnetSingle (bootstrap: string, root: string, opts: Su
   }
 }
 
-export async function runSubnetMulti (bootstrap: string, root: string, opts: SubnetOptions): Promise<MultiResult> {
+export async function runSubnetMulti(bootstrap: string, root: string, opts: SubnetOptions): Promise<MultiResult> {
   const log = opts.log
   const channel = channelName('multi')
   const children: BenchChild[] = []
@@ -175,12 +236,15 @@ export async function runSubnetMulti (bootstrap: string, root: string, opts: Sub
     const creator = spawnPeer('w0', bootstrap, root, channel, opts)
     children.push(creator)
     const c0 = await creator.request('start', {}, 60_000)
-    for (let i = 1; i < opts.writers; i++) children.push(spawnPeer(`w${i}`, bootstrap, root, channel, opts, c0.bootstrapHex))
+    for (let i = 1; i < opts.writers; i++)
+      children.push(spawnPeer(`w${i}`, bootstrap, root, channel, opts, c0.bootstrapHex))
     const others = await Promise.all(children.slice(1).map((c) => c.request('start', {}, 60_000)))
     await creator.request('setupChat', { writers: others.map((o) => o.writerKeyHex) }, 30_000)
     await Promise.all(children.map((c) => c.request('waitReady', { timeoutMs: 45_000 }, 50_000)))
     const setupSeconds = (Date.now() - t0) / 1000
-    log(`  ${opts.writers} writers (pids ${[c0, ...others].map((x) => x.pid).join(', ')}) writable with chat on after ${setupSeconds.toFixed(1)} s`)
+    log(
+      `  ${opts.writers} writers (pids ${[c0, ...others].map((x) => x.pid).join(', ')}) writable with chat on after ${setupSeconds.toFixed(1)} s`
+    )
 
     let msgl = 0
     if (opts.multiWarmupPosts > 0) {
@@ -188,14 +252,28 @@ export async function runSubnetMulti (bootstrap: string, root: string, opts: Sub
       // cores and warm the JIT; every measured run then starts from the same steady state.
       const target = opts.writers * opts.multiWarmupPosts
       const t = Date.now()
-      await Promise.all(children.map((c, i) => c.request('post', { count: opts.multiWarmupPosts, waitMsgl: target, tag: `w${i}warm`, timeoutMs: 60_000 }, 70_000)))
+      await Promise.all(
+        children.map((c, i) =>
+          c.request(
+            'post',
+            { count: opts.multiWarmupPosts, waitMsgl: target, tag: `w${i}warm`, timeoutMs: 60_000 },
+            70_000
+          )
+        )
+      )
       msgl = target
-      log(`  warm-up: ${opts.writers} × ${opts.multiWarmupPosts} posts in ${((Date.now() - t) / 1000).toFixed(2)} s (not counted)`)
+      log(
+        `  warm-up: ${opts.writers} × ${opts.multiWarmupPosts} posts in ${((Date.now() - t) / 1000).toFixed(2)} s (not counted)`
+      )
     }
     const runs: MultiRun[] = []
     for (let k = 0; k < opts.multiRuns; k++) {
       const target = msgl + opts.writers * opts.multiPosts
-      const rs = await Promise.all(children.map((c, i) => c.request('post', { count: opts.multiPosts, waitMsgl: target, tag: `w${i}r${k}`, timeoutMs: 90_000 }, 120_000)))
+      const rs = await Promise.all(
+        children.map((c, i) =>
+          c.request('post', { count: opts.multiPosts, waitMsgl: target, tag: `w${i}r${k}`, timeoutMs: 90_000 }, 120_000)
+        )
+      )
       msgl = target
       const start = Math.min(...rs.map((r) => r.t0))
       const reached = Math.max(...rs.map((r) => r.tReached))
@@ -212,7 +290,10 @@ export async function runSubnetMulti (bootstrap: string, root: string, opts: Sub
         looks++
       }
       const identical = same(hashes)
-      if (!identical) log(`  run ${k + 1}: views differ: ${hashes.map((h) => `msgl ${h.msgl} ${String(h.hash).slice(0, 8)}`).join(', ')}`)
+      if (!identical)
+        log(
+          `  run ${k + 1}: views differ: ${hashes.map((h) => `msgl ${h.msgl} ${String(h.hash).slice(0, 8)}`).join(', ')}`
+        )
       const settle = looks > 1 ? (Date.now() - firstLook) / 1000 : 0
       const seconds = (reached - start) / 1000 + settle
       const mem = (await Promise.all(children.map((c) => c.request('stats')))).map(memPoint)
@@ -228,7 +309,9 @@ export async function runSubnetMulti (bootstrap: string, root: string, opts: Sub
         mem
       }
       runs.push(run)
-      log(`  run ${k + 1}: ${opts.writers} × ${opts.multiPosts} concurrent posts, all views at msgl ${target} after ${seconds.toFixed(2)} s = ${Math.round(run.rate)} posts/s (per writer ${run.reachedSeconds.map((x) => x.toFixed(2)).join('/')} s); views ${identical ? 'identical' : 'DIFFER'}${looks > 1 ? ` after ${looks} looks` : ''} (${run.entries} entries, hash ${run.hash.slice(0, 12)}…, hashing ${Math.round(Math.max(...hashes.map((h) => h.ms)))} ms); RSS ${mem.map((m) => mib(m.rss)).join(' / ')} MiB, stores ${mem.map((m) => mib(m.storeBytes)).join(' / ')} MiB`)
+      log(
+        `  run ${k + 1}: ${opts.writers} × ${opts.multiPosts} concurrent posts, all views at msgl ${target} after ${seconds.toFixed(2)} s = ${Math.round(run.rate)} posts/s (per writer ${run.reachedSeconds.map((x) => x.toFixed(2)).join('/')} s); views ${identical ? 'identical' : 'DIFFER'}${looks > 1 ? ` after ${looks} looks` : ''} (${run.entries} entries, hash ${run.hash.slice(0, 12)}…, hashing ${Math.round(Math.max(...hashes.map((h) => h.ms)))} ms); RSS ${mem.map((m) => mib(m.rss)).join(' / ')} MiB, stores ${mem.map((m) => mib(m.storeBytes)).join(' / ')} MiB`
+      )
     }
     const stats = await Promise.all(children.map((c) => c.request('stats')))
     const mem = stats.map(memPoint)

@@ -13,7 +13,14 @@
 //   chat_last                 { msg, address, at } of the last chat message, `at` being currentTime then
 import { Contract } from '../src/subnet/index.js'
 import type { Protocol } from '../src/subnet/index.js'
-import { formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone } from '../src/subnet/index.js'
+import {
+  formatNumberString,
+  jsonParse,
+  jsonStringify,
+  resolveNumberString,
+  safeBigInt,
+  safeClone
+} from '../src/subnet/index.js'
 
 export const SOMETHING_KEY = 'something'
 export const SOMETHING_VALUE = 'there is something'
@@ -21,14 +28,18 @@ export const SUBMITTED_BY_PREFIX = 'submitted_by/'
 export const TIMER_KEY = 'currentTime'
 export const CHAT_LAST_KEY = 'chat_last'
 
-interface SubmitValue { op: string, some_key: string, [extra: string]: unknown }
+interface SubmitValue {
+  op: string
+  some_key: string
+  [extra: string]: unknown
+}
 
-function isRecord (x: unknown): x is Record<string, unknown> {
+function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
 export class SampleContract extends Contract {
-  constructor (protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
+  constructor(protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
     super(protocol, config)
 
     // No payload: registered without a schema.
@@ -68,9 +79,9 @@ export class SampleContract extends Contract {
     // signature. Only the `currentTime` entry is stored.
     this.addFeature('timer_feature', async () => {
       if (!this.check.validateSchema('feature_entry', this.op)) return
-      const op = this.op as { key: string, value: unknown }
+      const op = this.op as { key: string; value: unknown }
       if (op.key !== TIMER_KEY) return
-      if (await this.get(TIMER_KEY) === null) this.log('timer started at', op.value)
+      if ((await this.get(TIMER_KEY)) === null) this.log('timer started at', op.value)
       await this.put(op.key, op.value)
     })
 
@@ -87,7 +98,7 @@ export class SampleContract extends Contract {
   }
 
   /** Sets `something` once; later calls only print what is there. */
-  async storeSomething (): Promise<void> {
+  async storeSomething(): Promise<void> {
     const something = await this.get(SOMETHING_KEY)
     this.log('is there already something?', something)
     if (something === null) await this.put(SOMETHING_KEY, SOMETHING_VALUE)
@@ -98,7 +109,7 @@ export class SampleContract extends Contract {
    * JSON helpers (the protocol's, in the reference) the way the reference sample does; none of them can fail
    * on a value the schema let through. It prints the value with the timer's time added.
    */
-  async submitSomething (): Promise<unknown> {
+  async submitSomething(): Promise<unknown> {
     const value = this.value as SubmitValue
     if (value.some_key === '') return new Error('Cannot be empty')
     this.assert(value.some_key !== '', new Error('Cannot be empty'))
@@ -121,7 +132,7 @@ export class SampleContract extends Contract {
     return undefined
   }
 
-  async readSnapshot (): Promise<void> {
+  async readSnapshot(): Promise<void> {
     const something = await this.get(SOMETHING_KEY)
     const currentTime = await this.get(TIMER_KEY)
     const msgl = await this.get('msgl')
@@ -130,17 +141,17 @@ export class SampleContract extends Contract {
     this.log('snapshot', { something, currentTime, msgl: msgl ?? 0, msg0, msg1 })
   }
 
-  async readKey (): Promise<void> {
+  async readKey(): Promise<void> {
     const key = isRecord(this.value) ? this.value.key : undefined
     const value = typeof key === 'string' && key !== '' ? await this.get(key) : null
     this.log(`readKey ${String(key)}:`, value)
   }
 
-  async readChatLast (): Promise<void> {
+  async readChatLast(): Promise<void> {
     this.log('chat_last:', await this.get(CHAT_LAST_KEY))
   }
 
-  async readTimer (): Promise<void> {
+  async readTimer(): Promise<void> {
     this.log('currentTime:', await this.get(TIMER_KEY))
   }
 }

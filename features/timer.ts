@@ -23,7 +23,7 @@ export class TimerFeature extends Feature {
   private generation = 0
   private inFlight: Promise<void> | null = null
 
-  constructor (runtime: SubnetRuntimeLike, options: TimerFeatureOptions = {}) {
+  constructor(runtime: SubnetRuntimeLike, options: TimerFeatureOptions = {}) {
     super(runtime, {})
     const intervalMs = options.intervalMs ?? DEFAULT_TIMER_INTERVAL_MS
     if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new RangeError('intervalMs must be a positive number')
@@ -31,19 +31,19 @@ export class TimerFeature extends Feature {
     this.now = options.now ?? Date.now
   }
 
-  get started (): boolean {
+  get started(): boolean {
     return this.running
   }
 
   /** Starts ticking (idempotent). Resolves after the first append attempt. */
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     if (this.running) return
     this.running = true
     await this.tick(++this.generation)
   }
 
   /** Stops ticking (idempotent) and waits for an append in progress, so nothing runs after it resolves. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false
     this.generation++
     if (this.timer !== null) clearTimeout(this.timer)
@@ -53,17 +53,20 @@ export class TimerFeature extends Feature {
 
   // One append, then the next tick is scheduled from its end: appends never overlap, and a slow
   // append delays the clock instead of piling up.
-  private async tick (generation: number): Promise<void> {
+  private async tick(generation: number): Promise<void> {
     this.timer = null
     if (generation !== this.generation) return
     const append = this.appendTime()
     this.inFlight = append
     await append
     if (this.inFlight === append) this.inFlight = null
-    if (generation === this.generation) this.timer = setTimeout(() => { void this.tick(generation) }, this.intervalMs)
+    if (generation === this.generation)
+      this.timer = setTimeout(() => {
+        void this.tick(generation)
+      }, this.intervalMs)
   }
 
-  private async appendTime (): Promise<void> {
+  private async appendTime(): Promise<void> {
     try {
       await this.append('currentTime', this.now())
     } catch (err) {

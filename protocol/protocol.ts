@@ -14,17 +14,21 @@ const GET_CONFIRMED_RE = /(?:^|\s)--confirmed(?:=|\s+)(\S+)/
 const GET_UNCONFIRMED_RE = /(?:^|\s)--unconfirmed(?:=|\s+)?(\S+)?/
 
 /** The options `/get` reads from its line: the key (quotes removed) and whether the read is confirmed. */
-export function parseGetLine (line: string): { key: string | null, confirmed: boolean } {
+export function parseGetLine(line: string): { key: string | null; confirmed: boolean } {
   const m = GET_KEY_RE.exec(line)
   const raw = m ? m[1]!.trim() : null
   const key = raw === null || raw === '' ? null : raw.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1')
   const confirmedMatch = GET_CONFIRMED_RE.exec(line)
   const unconfirmed = GET_UNCONFIRMED_RE.test(line)
-  const confirmed = unconfirmed ? false : confirmedMatch ? confirmedMatch[1] === 'true' || confirmedMatch[1] === '1' : true
+  const confirmed = unconfirmed
+    ? false
+    : confirmedMatch
+      ? confirmedMatch[1] === 'true' || confirmedMatch[1] === '1'
+      : true
   return { key, confirmed }
 }
 
-function isRecord (x: unknown): x is Record<string, unknown> {
+function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
@@ -38,26 +42,35 @@ export class SampleProtocol extends Protocol {
    * Anything else maps to nothing (the command is reported as not found). The reference throws a TypeError
    * for a command that is not JSON at all; here that is "not found" too.
    */
-  override mapTxCommand (command: string): TxDispatch | null {
+  override mapTxCommand(command: string): TxDispatch | null {
     switch (command) {
-      case 'something': return { type: 'storeSomething', value: null }
-      case 'read_snapshot': return { type: 'readSnapshot', value: null }
-      case 'read_chat_last': return { type: 'readChatLast', value: null }
-      case 'read_timer': return { type: 'readTimer', value: null }
+      case 'something':
+        return { type: 'storeSomething', value: null }
+      case 'read_snapshot':
+        return { type: 'readSnapshot', value: null }
+      case 'read_chat_last':
+        return { type: 'readChatLast', value: null }
+      case 'read_timer':
+        return { type: 'readTimer', value: null }
     }
     const json = typeof command === 'string' ? this.safeJsonParse(command) : undefined
     if (!isRecord(json) || json.op === undefined) return null
     switch (json.op) {
-      case 'do_something': return { type: 'submitSomething', value: json }
-      case 'read_key': return { type: 'readKey', value: json }
-      case 'read_chat_last': return { type: 'readChatLast', value: null }
-      case 'read_timer': return { type: 'readTimer', value: null }
-      default: return null
+      case 'do_something':
+        return { type: 'submitSomething', value: json }
+      case 'read_key':
+        return { type: 'readKey', value: json }
+      case 'read_chat_last':
+        return { type: 'readChatLast', value: null }
+      case 'read_timer':
+        return { type: 'readTimer', value: null }
+      default:
+        return null
     }
   }
 
   /** `/get` and `/print`. Like the reference, a line is matched by its start (`/getx` is `/get`). */
-  override async customCommand (line: string, print: Printer): Promise<boolean> {
+  override async customCommand(line: string, print: Printer): Promise<boolean> {
     this.tokenizeInput(line)
     if (line.startsWith('/get')) {
       const { key, confirmed } = parseGetLine(line)
@@ -76,24 +89,30 @@ export class SampleProtocol extends Protocol {
     return false
   }
 
-  override async printOptions (print: Printer): Promise<void> {
+  override async printOptions(print: Printer): Promise<void> {
     print(' ')
     print('- Sample Commands:')
-    print("- /print | use this flag to print some text to the terminal: '--text \"I am printing\"")
+    print('- /print | use this flag to print some text to the terminal: \'--text "I am printing"')
     print('- /get --key "<key>" [--confirmed true|false] | reads subnet state key (confirmed defaults to true).')
     print('- /msb | prints MSB txv + lengths (local MSB node view).')
     print('- /tx --command "read_chat_last" | prints last chat message captured by contract.')
     print('- /tx --command "read_timer" | prints current timer feature value.')
     print('- /sc_join --channel "<name>" | join an ephemeral sidechannel (no autobase).')
-    print('- /sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>] | request others to open a sidechannel.')
-    print('- /sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] | send message over sidechannel.')
-    print('- /sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>] | create a signed invite.')
+    print(
+      '- /sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>] | request others to open a sidechannel.'
+    )
+    print(
+      '- /sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] | send message over sidechannel.'
+    )
+    print(
+      '- /sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>] | create a signed invite.'
+    )
     print('- /sc_welcome --channel "<name>" --text "<message>" | create a signed welcome.')
     print('- /sc_stats | show sidechannel channels + connection count.')
   }
 
   /** Adds `getSampleData()` to the API (and so to the RPC schema), as the reference does. */
-  override async extendApi (): Promise<void> {
+  override async extendApi(): Promise<void> {
     this.api.getSampleData = (): string => 'Some sample data'
   }
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
-export function bareBinary () {
+export function bareBinary() {
   const pkg = `bare-runtime-${process.platform}-${process.arch}`
   let dir
   try {
@@ -26,12 +26,14 @@ export function bareBinary () {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const bin = bareBinary()
   if (!bin) {
-    console.error(`No Bare runtime for ${process.platform}-${process.arch} is installed (optional dependency bare-runtime-${process.platform}-${process.arch}).`)
+    console.error(
+      `No Bare runtime for ${process.platform}-${process.arch} is installed (optional dependency bare-runtime-${process.platform}-${process.arch}).`
+    )
     process.exit(1)
   }
   // The memory settings `npm start` gives Node (scripts/runtime.json); Bare links the same glibc malloc.
   const runtime = JSON.parse(fs.readFileSync(new URL('./runtime.json', import.meta.url), 'utf8'))
   const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', env: { ...runtime.env, ...process.env } })
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig))
-  child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1))
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))
 }

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const roots = ['index.ts', 'src', 'contract', 'protocol', 'features', 'types', 'tsconfig.json', 'package.json']
-function newest (p) {
+function newest(p) {
   if (!existsSync(p)) return 0
   const st = statSync(p)
   if (!st.isDirectory()) return st.mtimeMs

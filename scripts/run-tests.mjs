@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-function collect (dir) {
+function collect(dir) {
   const out = []
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name)
@@ -28,4 +28,4 @@ const child = spawn(process.execPath, args, {
   stdio: 'inherit',
   env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }
 })
-child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1))
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))

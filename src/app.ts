@@ -20,9 +20,9 @@ export type ContractClass = new (protocol: any, config?: Record<string, unknown>
 
 export interface AppFeature {
   /** Builds the feature for this peer's subnet. */
-  create (runtime: SubnetRuntimeLike, config: Config): Feature
+  create(runtime: SubnetRuntimeLike, config: Config): Feature
   /** Whether this peer runs it (e.g. from a flag); default: always. */
-  enabled? (config: Config): boolean
+  enabled?(config: Config): boolean
   /**
    * Run only on the subnet admin (apply accepts feature ops from the admin alone); default true. On any
    * other peer the feature is not started and a line says so.
@@ -47,12 +47,20 @@ export const SAMPLE_APP: IntercomApp = {
 }
 
 /** Checks an app given by a user before anything starts, so a mistake is named instead of failing later. */
-export function checkApp (app: IntercomApp): void {
-  if (typeof app !== 'object' || app === null) throw new IntercomError('APP_INVALID', 'app must be an object { Protocol, Contract, features? }')
-  if (typeof app.Protocol !== 'function') throw new IntercomError('APP_INVALID', 'app.Protocol must be a class extending Protocol')
-  if (typeof app.Contract !== 'function') throw new IntercomError('APP_INVALID', 'app.Contract must be a class extending Contract')
+export function checkApp(app: IntercomApp): void {
+  if (typeof app !== 'object' || app === null)
+    throw new IntercomError('APP_INVALID', 'app must be an object { Protocol, Contract, features? }')
+  if (typeof app.Protocol !== 'function')
+    throw new IntercomError('APP_INVALID', 'app.Protocol must be a class extending Protocol')
+  if (typeof app.Contract !== 'function')
+    throw new IntercomError('APP_INVALID', 'app.Contract must be a class extending Contract')
   for (const [key, f] of Object.entries(app.features ?? {})) {
-    if (!/^[a-z][a-z0-9_]{0,31}$/i.test(key)) throw new IntercomError('APP_INVALID', `app.features: "${key}" is not a feature key (letters, digits, _; at most 32)`)
-    if (typeof f?.create !== 'function') throw new IntercomError('APP_INVALID', `app.features.${key}.create must be a function`)
+    if (!/^[a-z][a-z0-9_]{0,31}$/i.test(key))
+      throw new IntercomError(
+        'APP_INVALID',
+        `app.features: "${key}" is not a feature key (letters, digits, _; at most 32)`
+      )
+    if (typeof f?.create !== 'function')
+      throw new IntercomError('APP_INVALID', `app.features.${key}.create must be a function`)
   }
 }

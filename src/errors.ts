@@ -62,29 +62,35 @@ export type ErrorCode = keyof typeof ERROR_CODES
 
 /** Codes a user can act on: printed as a line, not as a crash. */
 const USER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'CONFIG_INVALID', 'BOOTSTRAP_REFUSED', 'WALLET_FILE', 'PEER_STARTUP', 'SUBNET_STORE_FORMAT', 'APP_INVALID', 'MSB_NETWORK'
+  'CONFIG_INVALID',
+  'BOOTSTRAP_REFUSED',
+  'WALLET_FILE',
+  'PEER_STARTUP',
+  'SUBNET_STORE_FORMAT',
+  'APP_INVALID',
+  'MSB_NETWORK'
 ])
 
 export class IntercomError extends Error {
   readonly code: ErrorCode
 
-  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.code = code
     this.name = 'IntercomError'
   }
 }
 
-export function isIntercomError (err: unknown): err is IntercomError {
+export function isIntercomError(err: unknown): err is IntercomError {
   return err instanceof IntercomError
 }
 
 /** The machine code of any thrown value: its own, or INTERNAL. */
-export function errorCode (err: unknown): ErrorCode {
+export function errorCode(err: unknown): ErrorCode {
   return err instanceof IntercomError ? err.code : 'INTERNAL'
 }
 
 /** True for a failure at start-up that the user fixes (a bad flag, file or store): print it, exit non-zero. */
-export function isStartupUserError (err: unknown): boolean {
+export function isStartupUserError(err: unknown): boolean {
   return err instanceof IntercomError && USER_CODES.has(err.code)
 }

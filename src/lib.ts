@@ -13,14 +13,34 @@ export { WalletFileError } from './wallet/index.js'
 export { BootstrapError } from './net/index.js'
 
 // The app SDK: your own Protocol + Contract (+ features) instead of the sample app
-export { SAMPLE_APP, checkApp, type IntercomApp, type AppFeature, type ProtocolClass, type ContractClass } from './app.js'
+export {
+  SAMPLE_APP,
+  checkApp,
+  type IntercomApp,
+  type AppFeature,
+  type ProtocolClass,
+  type ContractClass
+} from './app.js'
 export { Contract, type ContractHandler, type ContractMetadata } from './subnet/index.js'
-export { Protocol, type Printer, type TxDispatch, type SubnetRuntimeLike, type ProtocolOptions, type TxOptions } from './subnet/index.js'
+export {
+  Protocol,
+  type Printer,
+  type TxDispatch,
+  type SubnetRuntimeLike,
+  type ProtocolOptions,
+  type TxOptions
+} from './subnet/index.js'
 export { Feature } from './subnet/index.js'
 export type { ContractResult, ViewStore } from './subnet/index.js'
 export {
-  ContractAssertionError, ContractExecutionError, UnknownContractOperationType, ReservedKeyError,
-  ViewStorageError, SettlementUnavailableError, SubnetStoreFormatError, contractResultError
+  ContractAssertionError,
+  ContractExecutionError,
+  UnknownContractOperationType,
+  ReservedKeyError,
+  ViewStorageError,
+  SettlementUnavailableError,
+  SubnetStoreFormatError,
+  contractResultError
 } from './subnet/index.js'
 export { SampleContract } from '../contract/contract.js'
 export { SampleProtocol } from '../protocol/protocol.js'

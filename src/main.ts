@@ -20,7 +20,7 @@ export interface RunOptions {
 }
 
 /** Runs a peer until it is closed; exits the process with 0 after a clean close, 1 or 2 on a start-up error. */
-export async function runIntercom (opts: RunOptions = {}): Promise<void> {
+export async function runIntercom(opts: RunOptions = {}): Promise<void> {
   const env = hostEnv()
   let config: Config
   try {
@@ -52,12 +52,15 @@ export async function runIntercom (opts: RunOptions = {}): Promise<void> {
     cwd: hostStorage() ?? '.',
     onShutdownRequest: () => shutdown('exit')
   })
-  function shutdown (reason: string): Promise<void> {
+  function shutdown(reason: string): Promise<void> {
     if (shuttingDown !== null) return shuttingDown
     shuttingDown = (async () => {
       if (reason !== 'exit') console.log(`\n[peer] ${reason}: shutting down...`)
       terminal?.close()
-      const timer = setTimeout(() => { console.error('[peer] shutdown took too long; exiting.'); hostExit(1) }, 15_000)
+      const timer = setTimeout(() => {
+        console.error('[peer] shutdown took too long; exiting.')
+        hostExit(1)
+      }, 15_000)
       try {
         await peer.close()
       } catch (err: any) {
@@ -86,10 +89,25 @@ export async function runIntercom (opts: RunOptions = {}): Promise<void> {
   // trac-peer's ready lines (spec §6.4 step 5): 86-column box with the address and writer key.
   const rule = '#'.repeat(86)
   if (peer.hasSubnet) {
-    console.log(['', rule, `# Peer Address:     ${peer.wallet.publicKeyHex} #`, `# Peer Writer:      ${peer.subnet.writerKeyHex} #`, rule, '',
-      `isIndexer: ${peer.subnet.isIndexer}`, `isWriter: ${peer.subnet.writable}`, ''].join('\n'))
+    console.log(
+      [
+        '',
+        rule,
+        `# Peer Address:     ${peer.wallet.publicKeyHex} #`,
+        `# Peer Writer:      ${peer.subnet.writerKeyHex} #`,
+        rule,
+        '',
+        `isIndexer: ${peer.subnet.isIndexer}`,
+        `isWriter: ${peer.subnet.writable}`,
+        ''
+      ].join('\n')
+    )
   } else {
-    console.log(['', rule, `# Peer Address:     ${peer.wallet.publicKeyHex} #`, rule, '', 'Subnet: off (--subnet 0)', ''].join('\n'))
+    console.log(
+      ['', rule, `# Peer Address:     ${peer.wallet.publicKeyHex} #`, rule, '', 'Subnet: off (--subnet 0)', ''].join(
+        '\n'
+      )
+    )
   }
   const summary = peer.info()
   for (const line of bannerLines({ ...summary, scBridgeUrl: peer.bridge ? peer.bridge.url : null })) console.log(line)
@@ -98,6 +116,10 @@ export async function runIntercom (opts: RunOptions = {}): Promise<void> {
   if (!sc.quiet && !peer.bridge) peer.attachConsolePrinter((line) => console.log(line))
   console.log('Sidechannel: ready')
 
-  terminal = new Terminal(peer.runner, { input: hostStdin(), output: process.stdout, noColor: (env.NO_COLOR ?? '') !== '' })
+  terminal = new Terminal(peer.runner, {
+    input: hostStdin(),
+    output: process.stdout,
+    noColor: (env.NO_COLOR ?? '') !== ''
+  })
   terminal.start()
 }

@@ -8,8 +8,14 @@ import type Hyperswarm from 'hyperswarm'
 import type { Config } from './config/index.js'
 import { loadOrCreateWallet, type Wallet } from './wallet/index.js'
 import {
-  type DhtNode, type LocalDht, parseDhtNode, assertLocalOnly, startLocalDht, formatNode,
-  createPeerSwarm, waitForDht
+  type DhtNode,
+  type LocalDht,
+  parseDhtNode,
+  assertLocalOnly,
+  startLocalDht,
+  formatNode,
+  createPeerSwarm,
+  waitForDht
 } from './net/index.js'
 import { SidechannelManager, type DeliveredMessage } from './sidechannel/index.js'
 import { ENTRY_CHANNEL, parseBlobArg } from './sidechannel/index.js'
@@ -43,19 +49,22 @@ export interface PeerOptions {
   app?: IntercomApp
 }
 
-function sameNodes (a: readonly string[], b: readonly string[]): boolean {
+function sameNodes(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /** The swarm firewall: `--peer-deny` keys, then the caller's own rule (tests). Null when neither is set. */
-export function denyFirewall (deny: string[] | null, extra: ((remote: Uint8Array) => boolean) | null): ((remote: Uint8Array) => boolean) | null {
+export function denyFirewall(
+  deny: string[] | null,
+  extra: ((remote: Uint8Array) => boolean) | null
+): ((remote: Uint8Array) => boolean) | null {
   const denied = new Set((deny ?? []).map((k) => k.toLowerCase()))
   if (denied.size === 0) return extra
   return (remote) => denied.has(toHex(remote)) || (extra !== null && extra(remote))
 }
 
 export class PeerStartupError extends IntercomError {
-  constructor (message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super('PEER_STARTUP', message, options)
     this.name = 'PeerStartupError'
   }
@@ -89,7 +98,7 @@ export class IntercomPeer extends ReadyResource {
   private readonly out: (line: string) => void
   private readonly cwd: string
 
-  constructor (private readonly opts: PeerOptions) {
+  constructor(private readonly opts: PeerOptions) {
     super()
     this.config = opts.config
     this.app = opts.app ?? SAMPLE_APP
@@ -102,7 +111,9 @@ export class IntercomPeer extends ReadyResource {
     this.log = (line, args) => {
       out(line)
       for (const tap of this.logTaps) {
-        try { tap(line, args) } catch {}
+        try {
+          tap(line, args)
+        } catch {}
       }
     }
     this.cwd = opts.cwd ?? '.'
@@ -110,14 +121,15 @@ export class IntercomPeer extends ReadyResource {
     this.keypairPath = path.join(this.peerDir, 'db', 'keypair.json')
   }
 
-  protected override async _open (): Promise<void> {
+  protected override async _open(): Promise<void> {
     const { config } = this
     const configWelcomes = this.readConfigWelcomes()
 
     // Check the network settings before anything is written to disk.
-    const configuredNodes = config.peer.dhtBootstrap === 'local'
-      ? null
-      : config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
+    const configuredNodes =
+      config.peer.dhtBootstrap === 'local'
+        ? null
+        : config.peer.dhtBootstrap.map((s) => parseDhtNode(s, '--peer-dht-bootstrap'))
     if (configuredNodes) assertLocalOnly(configuredNodes, '--peer-dht-bootstrap', this.env)
     const msbPlan = this.planMsb()
 
@@ -182,26 +194,32 @@ export class IntercomPeer extends ReadyResource {
       await this.startFeatures(subnet)
     }
 
-    this.sidechannel = new SidechannelManager({
-      swarm: this.swarm,
-      identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
-      configWelcomes,
-      statePath: path.join(this.peerDir, 'db', 'sidechannel-state.json'),
-      log: this.log
-    }, config.sidechannel)
+    this.sidechannel = new SidechannelManager(
+      {
+        swarm: this.swarm,
+        identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
+        configWelcomes,
+        statePath: path.join(this.peerDir, 'db', 'sidechannel-state.json'),
+        log: this.log
+      },
+      config.sidechannel
+    )
     await this.sidechannel.ready()
 
     const br = config.scBridge
     if (br.enabled) {
-      this.bridge = new ScBridge({
-        sidechannel: this.sidechannel,
-        identity: { publicKeyHex: wallet.publicKeyHex, address: wallet.address },
-        entryChannel: ENTRY_CHANNEL,
-        info: () => ({ ...this.info() }),
-        runner: br.cli ? this.runner : null,
-        echo: (...args) => this.out(formatArgs(args)),
-        log: this.log
-      }, br)
+      this.bridge = new ScBridge(
+        {
+          sidechannel: this.sidechannel,
+          identity: { publicKeyHex: wallet.publicKeyHex, address: wallet.address },
+          entryChannel: ENTRY_CHANNEL,
+          info: () => ({ ...this.info() }),
+          runner: br.cli ? this.runner : null,
+          echo: (...args) => this.out(formatArgs(args)),
+          log: this.log
+        },
+        br
+      )
       try {
         await this.bridge.ready()
       } catch (err: any) {
@@ -210,7 +228,7 @@ export class IntercomPeer extends ReadyResource {
     }
   }
 
-  protected override async _close (): Promise<void> {
+  protected override async _close(): Promise<void> {
     if (this.bridge) await this.bridge.close()
     if (this.sidechannel) await this.sidechannel.close()
     for (const feature of [...this.features.values()].reverse()) await feature.stop()
@@ -237,7 +255,7 @@ export class IntercomPeer extends ReadyResource {
    * and the DHT. Null when the client stays off: --msb 0, or INTERCOM_LOCAL_ONLY with a public MSB DHT (the
    * peer then runs without settlement rather than send a packet off the machine).
    */
-  private planMsb (): { network: MsbNetwork, nodes: DhtNode[] | 'local' } | null {
+  private planMsb(): { network: MsbNetwork; nodes: DhtNode[] | 'local' } | null {
     const msb = this.config.msb
     if (!msb.enabled) return null
     let network: MsbNetwork
@@ -264,7 +282,7 @@ export class IntercomPeer extends ReadyResource {
     return { network, nodes }
   }
 
-  private async startMsb (plan: { network: MsbNetwork, nodes: DhtNode[] | 'local' }): Promise<void> {
+  private async startMsb(plan: { network: MsbNetwork; nodes: DhtNode[] | 'local' }): Promise<void> {
     if (plan.nodes === 'local') {
       if (this.localDht) {
         this.msbDhtBootstrap = this.localDht.bootstrap
@@ -286,21 +304,23 @@ export class IntercomPeer extends ReadyResource {
     })
     await this.msb.ready()
     const custom = this.config.msb.bootstrap !== null || this.config.msb.channel !== null ? ', overridden' : ''
-    this.log(`[msb] light client (${plan.network.name} preset${custom}: bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`)
+    this.log(
+      `[msb] light client (${plan.network.name} preset${custom}: bootstrap ${plan.network.bootstrapHex.slice(0, 16)}…, channel ${plan.network.channel}); peer MSB address ${this.msb.addressOf(this.wallet.publicKey)}`
+    )
   }
 
   /** The subnet runtime. Throws when this peer runs none (`--subnet 0`); see `hasSubnet`. */
-  get subnet (): SubnetRuntime<Protocol, Contract> {
+  get subnet(): SubnetRuntime<Protocol, Contract> {
     if (this.#subnet === null) throw new IntercomError('SUBNET_DISABLED', 'This peer runs no subnet (--subnet 0).')
     return this.#subnet
   }
 
-  get hasSubnet (): boolean {
+  get hasSubnet(): boolean {
     return this.#subnet !== null
   }
 
   /** Starts the app's features this peer runs; admin-only ones only on the writable subnet admin. */
-  private async startFeatures (subnet: SubnetRuntime<Protocol, Contract>): Promise<void> {
+  private async startFeatures(subnet: SubnetRuntime<Protocol, Contract>): Promise<void> {
     for (const [key, spec] of Object.entries(this.app.features ?? {})) {
       if (spec.enabled && !spec.enabled(this.config)) continue
       if (spec.adminOnly !== false) {
@@ -318,7 +338,7 @@ export class IntercomPeer extends ReadyResource {
   }
 
   /** --sidechannel-welcome values, decoded now so a bad one stops start-up with a clear message. */
-  private readConfigWelcomes (): Map<string, unknown> {
+  private readConfigWelcomes(): Map<string, unknown> {
     const out = new Map<string, unknown>()
     for (const [ch, raw] of this.config.sidechannel.welcomes) {
       const w = parseBlobArg(raw, {
@@ -326,34 +346,39 @@ export class IntercomPeer extends ReadyResource {
         readFile: (p: string) => fs.readFileSync(p, 'utf8'),
         resolvePath: (p: string) => path.resolve(this.cwd, p)
       })
-      if (!w) throw new PeerStartupError(`Invalid --sidechannel-welcome for channel "${ch}": expected base64 JSON, b64:…, or @file with a welcome object.`)
+      if (!w)
+        throw new PeerStartupError(
+          `Invalid --sidechannel-welcome for channel "${ch}": expected base64 JSON, b64:…, or @file with a welcome object.`
+        )
       out.set(ch, w)
     }
     return out
   }
 
   /** The TTY command runner, shared by the terminal and SC-Bridge `cli` so commands run one at a time. */
-  get runner (): CommandRunner {
+  get runner(): CommandRunner {
     this.commandRunner ??= new CommandRunner(this.terminalPeer())
     return this.commandRunner
   }
 
   /** The reference's `info` object (bridge `info` frame). */
-  info (): StartupInfo {
-    return { ...configSummary(this.config, {
-      msbBootstrap: this.msb ? this.msb.bootstrapHex : null,
-      msbChannel: this.msb ? this.msb.network.channel : null,
-      subnetBootstrap: this.#subnet ? this.#subnet.bootstrapHex : null,
-      peerPubkey: this.wallet.publicKeyHex,
-      peerTracAddress: this.wallet.address,
-      peerWriterKey: this.#subnet ? this.#subnet.writerKeyHex : null,
-      peerDhtNodes: this.dhtBootstrap.map(formatNode),
-      ...(this.msbDhtBootstrap.length > 0 ? { msbDhtNodes: this.msbDhtBootstrap.map(formatNode) } : {})
-    }) }
+  info(): StartupInfo {
+    return {
+      ...configSummary(this.config, {
+        msbBootstrap: this.msb ? this.msb.bootstrapHex : null,
+        msbChannel: this.msb ? this.msb.network.channel : null,
+        subnetBootstrap: this.#subnet ? this.#subnet.bootstrapHex : null,
+        peerPubkey: this.wallet.publicKeyHex,
+        peerTracAddress: this.wallet.address,
+        peerWriterKey: this.#subnet ? this.#subnet.writerKeyHex : null,
+        peerDhtNodes: this.dhtBootstrap.map(formatNode),
+        ...(this.msbDhtBootstrap.length > 0 ? { msbDhtNodes: this.msbDhtBootstrap.map(formatNode) } : {})
+      })
+    }
   }
 
   /** Prints received messages the way the reference does when no bridge is attached. */
-  attachConsolePrinter (print: (line: string) => void): void {
+  attachConsolePrinter(print: (line: string) => void): void {
     this.sidechannel.on('message', (m: DeliveredMessage) => {
       // console.log(prefix, message) as the reference: a string raw, anything else inspected (`{ a: 1 }`).
       const msg = m.payload.message ?? m.payload
@@ -361,10 +386,12 @@ export class IntercomPeer extends ReadyResource {
     })
   }
 
-  terminalPeer (): TerminalPeer {
+  terminalPeer(): TerminalPeer {
     const self = this
     return {
-      get msb () { return self.msb },
+      get msb() {
+        return self.msb
+      },
       sidechannel: this.sidechannel ?? null,
       identity: {
         publicKeyHex: this.wallet.publicKeyHex,
@@ -382,7 +409,9 @@ export class IntercomPeer extends ReadyResource {
       },
       tapLog: (fn) => {
         this.logTaps.add(fn)
-        return () => { this.logTaps.delete(fn) }
+        return () => {
+          this.logTaps.delete(fn)
+        }
       }
     }
   }

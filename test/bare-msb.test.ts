@@ -18,23 +18,42 @@ test('a Bare peer reads the MSB devnet and settles a transfer', { timeout: 120_0
   const procs: Proc[] = []
   t.after(() => stopAll(procs))
   const msbFlags = devnet.peerFlags.replace(/^peer flags: /, '').split(' ')
-  const bare = spawnPeer(bin, ['carol', '--dht-bootstrap', 'local', '--peer-stores-directory', dir, '--msb-stores-directory', dir, ...msbFlags], { cwd: dir })
+  const bare = spawnPeer(
+    bin,
+    ['carol', '--dht-bootstrap', 'local', '--peer-stores-directory', dir, '--msb-stores-directory', dir, ...msbFlags],
+    { cwd: dir }
+  )
   procs.push(bare)
-  await waitFor(() => /Sidechannel: ready/.test(bare.out()), 60_000, () => `Bare peer ready:\n${bare.out()}`)
+  await waitFor(
+    () => /Sidechannel: ready/.test(bare.out()),
+    60_000,
+    () => `Bare peer ready:\n${bare.out()}`
+  )
   const address = grab(/peer MSB address (trac1[0-9a-z]+)/, bare.out())
 
   await devnet.fund(address, parseAmount('5'))
   let seen = 0
-  await waitFor(() => {
-    if (/balance: '5 TNK'/.test(bare.out())) return true
-    const n = (bare.out().match(/balance: /g) ?? []).length
-    if (n === seen) { seen = n + 1; bare.send('/balance') }
-    return false
-  }, 60_000, () => `Bare peer sees the credit:\n${bare.out().slice(-2000)}`)
+  await waitFor(
+    () => {
+      if (/balance: '5 TNK'/.test(bare.out())) return true
+      const n = (bare.out().match(/balance: /g) ?? []).length
+      if (n === seen) {
+        seen = n + 1
+        bare.send('/balance')
+      }
+      return false
+    },
+    60_000,
+    () => `Bare peer sees the credit:\n${bare.out().slice(-2000)}`
+  )
 
   const to = devnet.validators[0]!.address
   bare.send(`/transfer --to ${to} --amount 1.25`)
-  await waitFor(() => /Transfer confirmed \(MSB signed length \d+\): 1\.25 TNK/.test(bare.out()), 60_000, () => `transfer:\n${bare.out().slice(-2000)}`)
+  await waitFor(
+    () => /Transfer confirmed \(MSB signed length \d+\): 1\.25 TNK/.test(bare.out()),
+    60_000,
+    () => `transfer:\n${bare.out().slice(-2000)}`
+  )
   const left = await devnet.balance(address, { confirmed: true })
   assert.equal(left, parseAmount('5') - parseAmount('1.25') - 30_000_000_000_000_000n)
 

@@ -35,7 +35,7 @@ const ROOT_FILES = new Set(['src/peer.ts', 'src/lib.ts', 'src/app.ts', 'src/main
 
 const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g
 
-function sourceFiles (dir: string): string[] {
+function sourceFiles(dir: string): string[] {
   const out: string[] = []
   for (const name of fs.readdirSync(path.join(ROOT, dir))) {
     const rel = path.posix.join(dir, name)
@@ -46,8 +46,8 @@ function sourceFiles (dir: string): string[] {
 }
 
 /** Relative import specifiers of a file, resolved to repo paths with a .ts extension; bare specifiers as given. */
-export function importsOf (file: string, text: string): Array<{ spec: string, target: string | null }> {
-  const out: Array<{ spec: string, target: string | null }> = []
+export function importsOf(file: string, text: string): Array<{ spec: string; target: string | null }> {
+  const out: Array<{ spec: string; target: string | null }> = []
   for (const m of text.matchAll(IMPORT_RE)) {
     const spec = (m[1] ?? m[2])!
     if (!spec.startsWith('.')) {
@@ -61,13 +61,13 @@ export function importsOf (file: string, text: string): Array<{ spec: string, ta
 }
 
 /** The plane of a file under src/ (`src/<plane>/…`), the root file's name, or null outside src. */
-function planeOf (file: string): string | null {
+function planeOf(file: string): string | null {
   const parts = file.split('/')
   if (parts[0] !== 'src') return null
   return parts.length > 2 ? parts[1]! : parts[1]!.replace(/\.ts$/, '')
 }
 
-export function violations (files: Array<{ file: string, text: string }>): string[] {
+export function violations(files: Array<{ file: string; text: string }>): string[] {
   const out: string[] = []
   for (const { file, text } of files) {
     const from = planeOf(file)
@@ -75,14 +75,16 @@ export function violations (files: Array<{ file: string, text: string }>): strin
     const isExample = file.startsWith('examples/')
     for (const { spec, target } of importsOf(file, text)) {
       if (isExample) {
-        if (target !== null && !target.startsWith(path.posix.dirname(file))) out.push(`${file}: examples import only 'intercom-ts' and their own files, not ${spec}`)
+        if (target !== null && !target.startsWith(path.posix.dirname(file)))
+          out.push(`${file}: examples import only 'intercom-ts' and their own files, not ${spec}`)
         continue
       }
       if (target === null || !target.startsWith('src/')) continue
       const to = planeOf(target)!
       if (target === 'src/errors.ts') continue
       if (isApp) {
-        if (target !== 'src/subnet/index.ts' && target !== 'src/lib.ts') out.push(`${file}: the sample app uses src/subnet/index.ts (or the package entry), not ${spec}`)
+        if (target !== 'src/subnet/index.ts' && target !== 'src/lib.ts')
+          out.push(`${file}: the sample app uses src/subnet/index.ts (or the package entry), not ${spec}`)
         continue
       }
       if (from === null || from === to) continue
@@ -93,16 +95,21 @@ export function violations (files: Array<{ file: string, text: string }>): strin
       }
       const entry = target === `src/${to}/index.ts` || EXTRA_ENTRIES.has(target)
       if (!entry) out.push(`${file}: reaches into ${to} past its index.ts (${spec})`)
-      if (!fromRoot && !(ALLOWED[from] ?? []).includes(to)) out.push(`${file}: ${from} may not depend on ${to} (${spec})`)
+      if (!fromRoot && !(ALLOWED[from] ?? []).includes(to))
+        out.push(`${file}: ${from} may not depend on ${to} (${spec})`)
     }
   }
   return out
 }
 
 test('every cross-plane import goes through the plane index, along the allowed graph', () => {
-  const files = ['src', 'contract', 'protocol', 'features', 'examples'].flatMap(sourceFiles).map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), 'utf8') }))
+  const files = ['src', 'contract', 'protocol', 'features', 'examples']
+    .flatMap(sourceFiles)
+    .map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), 'utf8') }))
   assert.ok(files.length > 80, `found only ${files.length} source files`)
-  const planes = new Set(files.map((f) => planeOf(f.file)).filter((p): p is string => p !== null && !ROOT_FILES.has(`src/${p}.ts`)))
+  const planes = new Set(
+    files.map((f) => planeOf(f.file)).filter((p): p is string => p !== null && !ROOT_FILES.has(`src/${p}.ts`))
+  )
   for (const p of planes) assert.ok(p in ALLOWED, `plane ${p} has no entry in the allowed graph`)
   assert.deepEqual(violations(files), [])
 })
@@ -126,9 +133,18 @@ test('the checker catches each kind of violation', () => {
   assert.match(v[5]!, /subnet may not depend on msb/)
   assert.match(v[6]!, /reaches into subnet past its index\.ts/)
   // Allowed: through the index along the graph, errors from anywhere, the composition root through indexes.
-  assert.deepEqual(violations([
-    { file: 'src/terminal/commands.ts', text: "import { a } from '../sidechannel/index.js'\nimport { IntercomError } from '../errors.js'" },
-    { file: 'src/lib.ts', text: "export { IntercomBridgeClient } from './bridge/client.js'" },
-    { file: 'examples/counter/app.ts', text: "import { Contract } from 'intercom-ts'\nimport { X } from './contract.js'" }
-  ]), [])
+  assert.deepEqual(
+    violations([
+      {
+        file: 'src/terminal/commands.ts',
+        text: "import { a } from '../sidechannel/index.js'\nimport { IntercomError } from '../errors.js'"
+      },
+      { file: 'src/lib.ts', text: "export { IntercomBridgeClient } from './bridge/client.js'" },
+      {
+        file: 'examples/counter/app.ts',
+        text: "import { Contract } from 'intercom-ts'\nimport { X } from './contract.js'"
+      }
+    ]),
+    []
+  )
 })

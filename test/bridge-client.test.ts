@@ -30,41 +30,48 @@ interface FakeOptions {
 
 class FakeBridge {
   readonly wss: WebSocketServer
-  readonly received: Array<{ conn: number, frame: Frame }> = []
+  readonly received: Array<{ conn: number; frame: Frame }> = []
   readonly sockets = new Set<WebSocket>()
   private readonly authed = new Set<WebSocket>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   token: string
   connections = 0
 
-  private constructor (wss: WebSocketServer, private readonly opts: FakeOptions) {
+  private constructor(
+    wss: WebSocketServer,
+    private readonly opts: FakeOptions
+  ) {
     this.wss = wss
     this.token = opts.token ?? 'secret'
     wss.on('connection', (ws) => this.onConnection(ws))
   }
 
-  static async start (opts: FakeOptions = {}, port = 0): Promise<FakeBridge> {
+  static async start(opts: FakeOptions = {}, port = 0): Promise<FakeBridge> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port })
-    await withTimeout(new Promise<void>((resolve, reject) => {
-      wss.once('listening', () => resolve())
-      wss.once('error', reject)
-    }), 2000, 'listen')
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        wss.once('listening', () => resolve())
+        wss.once('error', reject)
+      }),
+      2000,
+      'listen'
+    )
     return new FakeBridge(wss, opts)
   }
 
-  get port (): number {
+  get port(): number {
     return (this.wss.address() as AddressInfo).port
   }
 
-  get url (): string {
+  get url(): string {
     return `ws://127.0.0.1:${this.port}`
   }
 
-  framesOf (type: string): Frame[] {
+  framesOf(type: string): Frame[] {
     return this.received.filter((r) => r.frame.type === type).map((r) => r.frame)
   }
 
-  private onConnection (ws: WebSocket): void {
+  private onConnection(ws: WebSocket): void {
     const conn = ++this.connections
     this.sockets.add(ws)
     ws.on('close', () => {
@@ -77,7 +84,16 @@ class FakeBridge {
       return
     }
     if (this.opts.silent === true) return
-    ws.send(JSON.stringify({ type: 'hello', peer: 'ab'.repeat(32), address: null, entryChannel: '0000intercom', filter: '', requiresAuth: true }))
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        peer: 'ab'.repeat(32),
+        address: null,
+        entryChannel: '0000intercom',
+        filter: '',
+        requiresAuth: true
+      })
+    )
     let subs: string[] = []
     ws.on('message', (data) => {
       let frame: Frame
@@ -101,7 +117,8 @@ class FakeBridge {
         }, delay)
         this.timers.add(timer)
       }
-      const list = (): string[] => Array.isArray(frame.channels) ? frame.channels.map(String) : [String(frame.channel)]
+      const list = (): string[] =>
+        Array.isArray(frame.channels) ? frame.channels.map(String) : [String(frame.channel)]
       if (frame.type === 'auth') {
         if (frame.token === this.token) {
           this.authed.add(ws)
@@ -113,9 +130,12 @@ class FakeBridge {
       }
       if (!this.authed.has(ws)) return reply({ type: 'error', error: 'Unauthorized.' })
       switch (frame.type) {
-        case 'ping': return reply({ type: 'pong', ts: 1700000000000 })
-        case 'set_filter': return reply({ type: 'filter_set', filter: frame.filter || '' })
-        case 'clear_filter': return reply({ type: 'filter_set', filter: '' })
+        case 'ping':
+          return reply({ type: 'pong', ts: 1700000000000 })
+        case 'set_filter':
+          return reply({ type: 'filter_set', filter: frame.filter || '' })
+        case 'clear_filter':
+          return reply({ type: 'filter_set', filter: '' })
         case 'subscribe':
           for (const c of list()) if (!subs.includes(c)) subs.push(c)
           return reply({ type: 'subscribed', channels: subs })
@@ -127,33 +147,46 @@ class FakeBridge {
           if (channel === '') return reply({ type: 'error', error: 'Missing channel.' })
           return reply({ type: 'sent', channel })
         }
-        case 'join': return reply({ type: 'joined', channel: frame.channel })
+        case 'join':
+          return reply({ type: 'joined', channel: frame.channel })
         case 'leave': {
           const ok = frame.channel !== '0000intercom'
           if (ok) subs = subs.filter((c) => c !== frame.channel)
           return reply({ type: 'left', channel: frame.channel, ok })
         }
-        case 'open': return reply({ type: 'open_requested', channel: frame.channel, via: frame.via || null })
-        case 'stats': return reply({ type: 'stats', channels: ['0000intercom'], connectionCount: 0, sidechannelStarted: true })
-        case 'info': return reply({ type: 'info', info: { sidechannelEntry: '0000intercom', sidechannelExtras: [] } })
-        case 'cli': return reply({ type: 'cli_result', command: String(frame.command).trim(), ok: true, output: ['line'], error: null })
-        case 'never': return
-        default: return reply({ type: 'error', error: `Unknown type: ${String(frame.type)}` })
+        case 'open':
+          return reply({ type: 'open_requested', channel: frame.channel, via: frame.via || null })
+        case 'stats':
+          return reply({ type: 'stats', channels: ['0000intercom'], connectionCount: 0, sidechannelStarted: true })
+        case 'info':
+          return reply({ type: 'info', info: { sidechannelEntry: '0000intercom', sidechannelExtras: [] } })
+        case 'cli':
+          return reply({
+            type: 'cli_result',
+            command: String(frame.command).trim(),
+            ok: true,
+            output: ['line'],
+            error: null
+          })
+        case 'never':
+          return
+        default:
+          return reply({ type: 'error', error: `Unknown type: ${String(frame.type)}` })
       }
     })
   }
 
   /** Sends an event to every authenticated socket. */
-  push (event: SidechannelMessageEvent): void {
+  push(event: SidechannelMessageEvent): void {
     for (const ws of this.authed) ws.send(JSON.stringify(event))
   }
 
   /** Abruptly drops every client connection (simulated crash of the link). */
-  dropAll (): void {
+  dropAll(): void {
     for (const ws of this.sockets) ws.terminate()
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     for (const ws of this.sockets) ws.terminate()
@@ -164,25 +197,35 @@ class FakeBridge {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     return await Promise.race([
       p,
-      new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms) })
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms)
+      })
     ])
   } finally {
     clearTimeout(timer)
   }
 }
 
-async function nextEvent<K extends keyof BridgeClientEvents> (client: IntercomBridgeClient, name: K, ms = 3000): Promise<BridgeClientEvents[K]> {
-  return await withTimeout(new Promise<BridgeClientEvents[K]>((resolve) => {
-    client.once(name, ((...args: BridgeClientEvents[K]) => resolve(args)) as never)
-  }), ms, `event ${name}`)
+async function nextEvent<K extends keyof BridgeClientEvents>(
+  client: IntercomBridgeClient,
+  name: K,
+  ms = 3000
+): Promise<BridgeClientEvents[K]> {
+  return await withTimeout(
+    new Promise<BridgeClientEvents[K]>((resolve) => {
+      client.once(name, ((...args: BridgeClientEvents[K]) => resolve(args)) as never)
+    }),
+    ms,
+    `event ${name}`
+  )
 }
 
-async function until (cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
   const start = Date.now()
   while (!cond()) {
     if (Date.now() - start > ms) throw new Error(`timeout: ${what}`)
@@ -202,7 +245,7 @@ const CODE_OF: Record<string, string> = {
   [CLIENT_ERROR.connectionClosed]: 'BRIDGE_CONNECTION_CLOSED'
 }
 
-async function rejectsWith (p: Promise<unknown>, message: string, fromServer?: boolean): Promise<void> {
+async function rejectsWith(p: Promise<unknown>, message: string, fromServer?: boolean): Promise<void> {
   await assert.rejects(withTimeout(p, 3000, `rejection ${message}`), (err: unknown) => {
     assert.ok(err instanceof BridgeError, `expected BridgeError, got ${String(err)}`)
     assert.ok(err instanceof IntercomError)
@@ -213,13 +256,35 @@ async function rejectsWith (p: Promise<unknown>, message: string, fromServer?: b
   })
 }
 
-function event (channel: string, message: unknown, n = 0): SidechannelMessageEvent {
-  return { type: 'sidechannel_message', channel, id: `id${n}`, from: 'ab', origin: 'ab', sig: null, relayedBy: null, ttl: 3, ts: n, message }
+function event(channel: string, message: unknown, n = 0): SidechannelMessageEvent {
+  return {
+    type: 'sidechannel_message',
+    channel,
+    id: `id${n}`,
+    from: 'ab',
+    origin: 'ab',
+    sig: null,
+    relayedBy: null,
+    ttl: 3,
+    ts: n,
+    message
+  }
 }
 
-async function setup (t: { after: (fn: () => Promise<void>) => void }, fake: FakeOptions = {}, opts: Partial<IntercomBridgeClientOptions> = {}) {
+async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  fake: FakeOptions = {},
+  opts: Partial<IntercomBridgeClientOptions> = {}
+) {
   const server = await FakeBridge.start(fake)
-  const client = new IntercomBridgeClient({ url: server.url, token: 'secret', requestTimeoutMs: 2000, reconnectDelayMs: 20, maxReconnectDelayMs: 200, ...opts })
+  const client = new IntercomBridgeClient({
+    url: server.url,
+    token: 'secret',
+    requestTimeoutMs: 2000,
+    reconnectDelayMs: 20,
+    maxReconnectDelayMs: 200,
+    ...opts
+  })
   t.after(async () => {
     await client.close()
     await server.close()
@@ -275,7 +340,11 @@ test('convenience methods send the documented frames and return typed replies', 
   assert.equal(pong.ts, 1700000000000)
   assert.ok(Number.isInteger(pong.id))
 
-  assert.deepEqual(await client.setFilter('alpha+beta|gamma'), { id: pong.id! + 1, type: 'filter_set', filter: 'alpha+beta|gamma' })
+  assert.deepEqual(await client.setFilter('alpha+beta|gamma'), {
+    id: pong.id! + 1,
+    type: 'filter_set',
+    filter: 'alpha+beta|gamma'
+  })
   assert.equal(client.currentFilter, 'alpha+beta|gamma')
   assert.equal((await client.clearFilter()).filter, '')
   assert.equal(client.currentFilter, '')
@@ -299,10 +368,20 @@ test('convenience methods send the documented frames and return typed replies', 
   assert.deepEqual([stats.channels, stats.connectionCount, stats.sidechannelStarted], [['0000intercom'], 0, true])
   assert.equal((await client.info()).info.sidechannelEntry, '0000intercom')
   const cli = await client.cli('  /sc_stats ')
-  assert.deepEqual([cli.type, cli.command, cli.ok, cli.output, cli.error], ['cli_result', '/sc_stats', true, ['line'], null])
+  assert.deepEqual(
+    [cli.type, cli.command, cli.ok, cli.output, cli.error],
+    ['cli_result', '/sc_stats', true, ['line'], null]
+  )
 
   const byType = (type: string) => server.framesOf(type)
-  assert.deepEqual(byType('send')[0], { type: 'send', channel: 'pub1', message: { a: 1 }, invite: 'b64text', welcome: { payload: {}, sig: 'x' }, id: byType('send')[0]!.id })
+  assert.deepEqual(byType('send')[0], {
+    type: 'send',
+    channel: 'pub1',
+    message: { a: 1 },
+    invite: 'b64text',
+    welcome: { payload: {}, sig: 'x' },
+    id: byType('send')[0]!.id
+  })
   assert.deepEqual(Object.keys(byType('open')[0]!), ['type', 'channel', 'id']) // no via/invite/welcome keys when not given
   assert.deepEqual(byType('subscribe')[0]!.channels, ['pub1', '0000intercom'])
   assert.equal(byType('cli')[0]!.command, '  /sc_stats ')
@@ -320,7 +399,11 @@ test('error replies reject with BridgeError carrying the server text and frame',
     assert.ok(err instanceof BridgeError)
     assert.equal(err.message, 'Unknown type: bogus')
     assert.equal(err.code, 'BRIDGE_UNKNOWN_TYPE')
-    assert.equal(err.reply?.code, undefined, 'this fake bridge, like the reference, sends no code: the client derives it from the text')
+    assert.equal(
+      err.reply?.code,
+      undefined,
+      'this fake bridge, like the reference, sends no code: the client derives it from the text'
+    )
     assert.equal(err.reply?.type, 'error')
     assert.equal(err.reply?.error, 'Unknown type: bogus')
     return true
@@ -335,8 +418,14 @@ test('replies are correlated by id even when they arrive out of order', async (t
   const { client } = await setup(t, { delays: { join: 150 } })
   await client.connect()
   const order: string[] = []
-  const join = client.join('slow').then((r) => { order.push(r.type); return r })
-  const ping = client.ping().then((r) => { order.push(r.type); return r })
+  const join = client.join('slow').then((r) => {
+    order.push(r.type)
+    return r
+  })
+  const ping = client.ping().then((r) => {
+    order.push(r.type)
+    return r
+  })
   const [j, p] = await withTimeout(Promise.all([join, ping]), 3000, 'replies')
   assert.equal(j.channel, 'slow')
   assert.equal(p.type, 'pong')
@@ -366,7 +455,10 @@ test('events: async iterator and on(message) both see sidechannel_message frames
   assert.deepEqual(a.value, event('pub1', 'one', 1))
   assert.deepEqual(b.value.message, { two: 2 })
   await until(() => seen.length === 2, 2000, 'listener')
-  assert.deepEqual(seen.map((e) => e.id), ['id1', 'id2'])
+  assert.deepEqual(
+    seen.map((e) => e.id),
+    ['id1', 'id2']
+  )
 
   // for-await with break unregisters the iterator.
   server.push(event('pub1', 'three', 3))
@@ -383,7 +475,9 @@ test('events: the iterator buffer is bounded and drops the oldest', async (t) =>
   await client.connect()
   const it = client.messages()
   let count = 0
-  client.on('message', () => { count++ })
+  client.on('message', () => {
+    count++
+  })
   for (let i = 0; i < 5; i++) server.push(event('c', `m${i}`, i))
   await until(() => count === 5, 2000, 'all pushed')
   assert.equal(it.dropped, 2)
@@ -400,7 +494,11 @@ test('reconnect: pending requests fail, then re-auth, filter and subscriptions a
   await client.subscribe(['pub1', 'pub2'])
   const it = client.messages()
 
-  const pending = rejectsWith(client.request({ type: 'never' }, { timeoutMs: 2000 }), CLIENT_ERROR.connectionClosed, false)
+  const pending = rejectsWith(
+    client.request({ type: 'never' }, { timeoutMs: 2000 }),
+    CLIENT_ERROR.connectionClosed,
+    false
+  )
   const disconnected = nextEvent(client, 'disconnect')
   const reconnecting = nextEvent(client, 'reconnecting')
   const reconnected = nextEvent(client, 'reconnect')
@@ -418,7 +516,10 @@ test('reconnect: pending requests fail, then re-auth, filter and subscriptions a
   assert.equal(server.connections, 2)
 
   const second = server.received.filter((r) => r.conn === 2).map((r) => r.frame)
-  assert.deepEqual(second.map((f) => f.type), ['auth', 'set_filter', 'subscribe'])
+  assert.deepEqual(
+    second.map((f) => f.type),
+    ['auth', 'set_filter', 'subscribe']
+  )
   assert.equal(second[0]!.token, 'secret')
   assert.equal(second[1]!.filter, 'gamma')
   assert.deepEqual(second[2]!.channels, ['pub1', 'pub2'])
@@ -441,7 +542,13 @@ test('unsubscribe before any subscribe keeps the "all channels" state for reconn
   server.dropAll()
   await reconnected
   const again = server.received.filter((r) => r.conn === 2).map((r) => r.frame)
-  assert.deepEqual(again.map((f) => [f.type, f.channels]), [['auth', undefined], ['subscribe', []]])
+  assert.deepEqual(
+    again.map((f) => [f.type, f.channels]),
+    [
+      ['auth', undefined],
+      ['subscribe', []]
+    ]
+  )
 })
 
 test('reconnect: clear_filter is re-applied as clear_filter; untouched state is not re-applied', async (t) => {
@@ -450,18 +557,28 @@ test('reconnect: clear_filter is re-applied as clear_filter; untouched state is 
   const reconnected = nextEvent(client, 'reconnect')
   server.dropAll()
   await reconnected
-  assert.deepEqual(server.received.filter((r) => r.conn === 2).map((r) => r.frame.type), ['auth'])
+  assert.deepEqual(
+    server.received.filter((r) => r.conn === 2).map((r) => r.frame.type),
+    ['auth']
+  )
 
   await client.clearFilter()
   const again = nextEvent(client, 'reconnect')
   server.dropAll()
   await again
-  assert.deepEqual(server.received.filter((r) => r.conn === 3).map((r) => r.frame.type), ['auth', 'clear_filter'])
+  assert.deepEqual(
+    server.received.filter((r) => r.conn === 3).map((r) => r.frame.type),
+    ['auth', 'clear_filter']
+  )
 })
 
 test('reconnect: exponential back-off across refused attempts', async (t) => {
   // Connection 1 is the initial session; 2..4 are refused; 5 succeeds.
-  const { server, client } = await setup(t, { refuse: (n) => n >= 2 && n <= 4 }, { reconnectDelayMs: 10, maxReconnectDelayMs: 30 })
+  const { server, client } = await setup(
+    t,
+    { refuse: (n) => n >= 2 && n <= 4 },
+    { reconnectDelayMs: 10, maxReconnectDelayMs: 30 }
+  )
   await client.connect()
   const delays: number[] = []
   client.on('reconnecting', (info) => delays.push(info.delayMs))
@@ -549,7 +666,7 @@ test('close() during a reconnect back-off cancels it', async (t) => {
 test('WebSocketImpl is used to open sockets', async (t) => {
   let constructed = 0
   class CountingWebSocket extends WebSocket {
-    constructor (address: string) {
+    constructor(address: string) {
       super(address)
       constructed++
     }

@@ -5,16 +5,31 @@ import { readFileSync } from 'node:fs'
 import { matchesFilter, normalizeText, parseFilter } from '../src/bridge/filter.js'
 import { shouldDeliver, sidechannelEvent } from '../src/bridge/events.js'
 
-interface FilterVector { raw: string, parsed: string[][], matches: Array<{ text: string, match: boolean }> }
-interface NormalizeVector { value: unknown, text: string, expect: string }
-interface EventCase { channel: string, payload: Record<string, unknown>, expectEvent: Record<string, unknown> | null }
+interface FilterVector {
+  raw: string
+  parsed: string[][]
+  matches: Array<{ text: string; match: boolean }>
+}
+interface NormalizeVector {
+  value: unknown
+  text: string
+  expect: string
+}
+interface EventCase {
+  channel: string
+  payload: Record<string, unknown>
+  expectEvent: Record<string, unknown> | null
+}
 
 const vectors = JSON.parse(readFileSync(new URL('./fixtures/sidechannel-vectors.json', import.meta.url), 'utf8'))
 const bridge = vectors.bridge as {
   filters: FilterVector[]
   normalizeText: NormalizeVector[]
-  transcript: { setup: { fixedNow: number, filterChannels: string[] | null }, exchanges: Array<{ send?: Record<string, unknown> }> }
-  events: { note: string, cases: EventCase[] }
+  transcript: {
+    setup: { fixedNow: number; filterChannels: string[] | null }
+    exchanges: Array<{ send?: Record<string, unknown> }>
+  }
+  events: { note: string; cases: EventCase[] }
 }
 
 test('bridge.filters vectors: parse and match', () => {
@@ -60,7 +75,7 @@ test('normalizeText fallbacks', () => {
 // id 20), no filter-channel list. In the reference its subscription set ends EMPTY (the failed leave of
 // the entry channel still removed it) and an empty set means "every channel" (bug B21). Our fixed
 // equivalent of "every channel" is `subscriptions: null`, so the vectors are asserted with that.
-function transcriptFilter (): string {
+function transcriptFilter(): string {
   let filter = ''
   for (const ex of bridge.transcript.exchanges) {
     if (ex.send?.type === 'set_filter') filter = String(ex.send.filter)
@@ -73,7 +88,8 @@ test('bridge.events vectors: event shape, key order and deliverability', () => {
   const now = bridge.transcript.setup.fixedNow
   const filter = parseFilter(transcriptFilter())
   assert.deepEqual(filter, [['alpha', 'beta'], ['gamma']])
-  const filterChannels = bridge.transcript.setup.filterChannels === null ? null : new Set(bridge.transcript.setup.filterChannels)
+  const filterChannels =
+    bridge.transcript.setup.filterChannels === null ? null : new Set(bridge.transcript.setup.filterChannels)
   const client = { subscriptions: null, filter } // reference: empty Set (B21); ours: null = all channels
   assert.ok(bridge.events.cases.length > 0)
   for (const c of bridge.events.cases) {
@@ -115,18 +131,21 @@ test('shouldDeliver: filter-channel list bypasses the filter for other channels,
 test('sidechannelEvent: missing fields, ts default, whole payload as message, channel from the arrival', () => {
   const payload = { type: 'sidechannel', channel: 'spoofed', from: 'ab', ttl: 0 }
   const event = sidechannelEvent('real', payload, 123)
-  assert.equal(JSON.stringify(event), JSON.stringify({
-    type: 'sidechannel_message',
-    channel: 'real',
-    id: null,
-    from: 'ab',
-    origin: null,
-    sig: null,
-    relayedBy: null,
-    ttl: 0,
-    ts: 123,
-    message: payload
-  }))
+  assert.equal(
+    JSON.stringify(event),
+    JSON.stringify({
+      type: 'sidechannel_message',
+      channel: 'real',
+      id: null,
+      from: 'ab',
+      origin: null,
+      sig: null,
+      relayedBy: null,
+      ttl: 0,
+      ts: 123,
+      message: payload
+    })
+  )
   assert.equal(sidechannelEvent('c', { ts: 5, message: 'm', relayedBy: 'r' }, 9).ts, 5)
   assert.equal(sidechannelEvent('c', { message: '' }, 9).message, '')
 })

@@ -14,23 +14,41 @@ const T = { timeout: 90_000 }
 interface Proc {
   child: ChildProcess
   out: () => string
-  exited: Promise<{ code: number | null, signal: string | null }>
-  send (line: string): void
+  exited: Promise<{ code: number | null; signal: string | null }>
+  send(line: string): void
 }
 
-function runPeer (args: string[], cwd: string, opts: { closeStdin?: boolean } = {}): Proc {
-  if (!args.some((a) => a === '--dht-bootstrap' || a === '--peer-dht-bootstrap')) throw new Error('every test peer needs a loopback --dht-bootstrap')
+function runPeer(args: string[], cwd: string, opts: { closeStdin?: boolean } = {}): Proc {
+  if (!args.some((a) => a === '--dht-bootstrap' || a === '--peer-dht-bootstrap'))
+    throw new Error('every test peer needs a loopback --dht-bootstrap')
   if (!fs.existsSync(ENTRY)) throw new Error('dist/index.js missing: run `npm run build` (npm test does)')
-  const child = spawn(process.execPath, [ENTRY, ...args], { cwd, env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [ENTRY, ...args], {
+    cwd,
+    env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' },
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
   let buf = ''
-  child.stdout!.on('data', (d) => { buf += d })
-  child.stderr!.on('data', (d) => { buf += d })
+  child.stdout!.on('data', (d) => {
+    buf += d
+  })
+  child.stderr!.on('data', (d) => {
+    buf += d
+  })
   if (opts.closeStdin) child.stdin!.end()
-  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  return { child, out: () => buf, exited, send: (line) => { child.stdin!.write(line + '\n') } }
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+  )
+  return {
+    child,
+    out: () => buf,
+    exited,
+    send: (line) => {
+      child.stdin!.write(line + '\n')
+    }
+  }
 }
 
-async function stopAll (procs: Proc[]): Promise<void> {
+async function stopAll(procs: Proc[]): Promise<void> {
   for (const p of procs) {
     if (p.child.exitCode === null && p.child.signalCode === null) {
       p.child.kill('SIGINT')
@@ -44,11 +62,20 @@ async function stopAll (procs: Proc[]): Promise<void> {
 test('two peer processes exchange a message on 0000intercom over a local DHT', T, async (t) => {
   const dir = tmpDir()
   const procs: Proc[] = []
-  t.after(async () => { await stopAll(procs); fs.rmSync(dir, { recursive: true, force: true }) })
+  t.after(async () => {
+    await stopAll(procs)
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
 
   const alice = runPeer(['alice', '--dht-bootstrap', 'local'], dir)
   procs.push(alice)
-  const addr = (await waitFor(() => /Local DHT started on (\S+)/.exec(alice.out()), 30_000, () => `alice DHT address:\n${alice.out()}`))[1]!
+  const addr = (
+    await waitFor(
+      () => /Local DHT started on (\S+)/.exec(alice.out()),
+      30_000,
+      () => `alice DHT address:\n${alice.out()}`
+    )
+  )[1]!
   await waitFor(() => alice.out().includes('Sidechannel: ready'), 30_000, 'alice ready')
   assert.match(alice.out(), /====================INTERCOM ====================\n/)
   assert.match(alice.out(), /Peer pubkey \(hex\): [0-9a-f]{64}/)
@@ -56,16 +83,28 @@ test('two peer processes exchange a message on 0000intercom over a local DHT', T
 
   const bob = runPeer(['bob', '--dht-bootstrap', addr], dir)
   procs.push(bob)
-  await waitFor(() => bob.out().includes('Sidechannel: ready'), 30_000, () => `bob ready:\n${bob.out()}`)
+  await waitFor(
+    () => bob.out().includes('Sidechannel: ready'),
+    30_000,
+    () => `bob ready:\n${bob.out()}`
+  )
   const bobKey = /Peer pubkey \(hex\): ([0-9a-f]{64})/.exec(bob.out())![1]
   assert.notEqual(aliceKey, bobKey)
 
-  await waitFor(() => {
-    bob.send('/sc_stats')
-    return /connectionCount: 1/.test(bob.out())
-  }, 30_000, () => `bob connected:\n${bob.out()}`)
+  await waitFor(
+    () => {
+      bob.send('/sc_stats')
+      return /connectionCount: 1/.test(bob.out())
+    },
+    30_000,
+    () => `bob connected:\n${bob.out()}`
+  )
   bob.send('/sc_send --channel 0000intercom --message "hello alice"')
-  await waitFor(() => alice.out().includes(`[sidechannel:0000intercom] ${bobKey}: hello alice`), 15_000, () => `alice receives:\n${alice.out()}`)
+  await waitFor(
+    () => alice.out().includes(`[sidechannel:0000intercom] ${bobKey}: hello alice`),
+    15_000,
+    () => `alice receives:\n${alice.out()}`
+  )
   alice.send("/sc_send --channel 0000intercom --message 'hi bob'")
   await waitFor(() => bob.out().includes(`[sidechannel:0000intercom] ${aliceKey}: hi bob`), 15_000, 'bob receives')
 
@@ -89,10 +128,17 @@ test('two peer processes exchange a message on 0000intercom over a local DHT', T
 test('service mode: with stdin closed the peer keeps running until SIGINT, then closes cleanly', T, async (t) => {
   const dir = tmpDir()
   const procs: Proc[] = []
-  t.after(async () => { await stopAll(procs); fs.rmSync(dir, { recursive: true, force: true }) })
+  t.after(async () => {
+    await stopAll(procs)
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
   const svc = runPeer(['svc', '--dht-bootstrap', 'local'], dir, { closeStdin: true })
   procs.push(svc)
-  await waitFor(() => svc.out().includes('Sidechannel: ready'), 30_000, () => `ready:\n${svc.out()}`)
+  await waitFor(
+    () => svc.out().includes('Sidechannel: ready'),
+    30_000,
+    () => `ready:\n${svc.out()}`
+  )
   await sleep(1500)
   assert.equal(svc.child.exitCode, null, 'still running after stdin closed')
   svc.child.kill('SIGINT')
@@ -102,25 +148,37 @@ test('service mode: with stdin closed the peer keeps running until SIGINT, then 
   assert.ok(fs.existsSync(path.join(dir, 'stores', 'svc', 'db', 'keypair.json')))
 })
 
-test('bad flags stop start-up with a message naming the flag; local-only mode refuses public bootstrap', T, async (t) => {
-  const dir = tmpDir()
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  const bad = runPeer(['x', '--dht-bootstrap', 'local', '--sidechannel-pow-difficulty', 'abc'], dir)
-  assert.equal((await bad.exited).code, 2)
-  assert.match(bad.out(), /--sidechannel-pow-difficulty/)
-  assert.ok(!fs.existsSync(path.join(dir, 'stores', 'x')), 'nothing written for a rejected command line')
+test(
+  'bad flags stop start-up with a message naming the flag; local-only mode refuses public bootstrap',
+  T,
+  async (t) => {
+    const dir = tmpDir()
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const bad = runPeer(['x', '--dht-bootstrap', 'local', '--sidechannel-pow-difficulty', 'abc'], dir)
+    assert.equal((await bad.exited).code, 2)
+    assert.match(bad.out(), /--sidechannel-pow-difficulty/)
+    assert.ok(!fs.existsSync(path.join(dir, 'stores', 'x')), 'nothing written for a rejected command line')
 
-  const help = runPeer(['--help', '--dht-bootstrap', 'local'], dir)
-  assert.equal((await help.exited).code, 0)
-  assert.match(help.out(), /--sidechannel-pow-difficulty/)
-  assert.match(help.out(), /SIDECHANNEL_POW_DIFFICULTY/)
+    const help = runPeer(['--help', '--dht-bootstrap', 'local'], dir)
+    assert.equal((await help.exited).code, 0)
+    assert.match(help.out(), /--sidechannel-pow-difficulty/)
+    assert.match(help.out(), /SIDECHANNEL_POW_DIFFICULTY/)
 
-  // No bootstrap given: the default would be the public nodes, which INTERCOM_LOCAL_ONLY forbids.
-  const child = spawn(process.execPath, [ENTRY, 'y'], { cwd: dir, env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', (d) => { out += d })
-  child.stderr.on('data', (d) => { out += d })
-  const code = await new Promise((resolve) => child.on('exit', resolve))
-  assert.equal(code, 1)
-  assert.match(out, /INTERCOM_LOCAL_ONLY=1: refusing non-loopback --peer-dht-bootstrap/)
-})
+    // No bootstrap given: the default would be the public nodes, which INTERCOM_LOCAL_ONLY forbids.
+    const child = spawn(process.execPath, [ENTRY, 'y'], {
+      cwd: dir,
+      env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+    })
+    child.stderr.on('data', (d) => {
+      out += d
+    })
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    assert.equal(code, 1)
+    assert.match(out, /INTERCOM_LOCAL_ONLY=1: refusing non-loopback --peer-dht-bootstrap/)
+  }
+)

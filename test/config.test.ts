@@ -2,31 +2,48 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'fs'
 import {
-  BANNER_RULE, BANNER_TITLE, ConfigError, ENTRY_CHANNEL, FLAGS, MAINNET_DHT_BOOTSTRAP,
-  assertDistinctBootstraps, bannerLines, bridgeUrl, configFromFlags, configSummary, defaultConfig,
-  describeFlags, parseBool, parseChanMap, parseConfig, parseCsvList, renderHelp, startupWarnings,
-  storeLabelOf, toArgMap, type BannerInfo, type Config
+  BANNER_RULE,
+  BANNER_TITLE,
+  ConfigError,
+  ENTRY_CHANNEL,
+  FLAGS,
+  MAINNET_DHT_BOOTSTRAP,
+  assertDistinctBootstraps,
+  bannerLines,
+  bridgeUrl,
+  configFromFlags,
+  configSummary,
+  defaultConfig,
+  describeFlags,
+  parseBool,
+  parseChanMap,
+  parseConfig,
+  parseCsvList,
+  renderHelp,
+  startupWarnings,
+  storeLabelOf,
+  toArgMap,
+  type BannerInfo,
+  type Config
 } from '../src/config/index.js'
 
 interface Vectors {
-  parseBool: Array<{ input: string | null, inputIsUndefined: boolean, fallback: boolean, result: boolean }>
-  keyValueList: Array<{ input: string, result: Array<[string, string]> }>
-  csvList: Array<{ input: string, result: string[] | null }>
-  argv: Array<{ argv: string[], storeLabel: string | null, flags: Record<string, string | true> }>
+  parseBool: Array<{ input: string | null; inputIsUndefined: boolean; fallback: boolean; result: boolean }>
+  keyValueList: Array<{ input: string; result: Array<[string, string]> }>
+  csvList: Array<{ input: string; result: string[] | null }>
+  argv: Array<{ argv: string[]; storeLabel: string | null; flags: Record<string, string | true> }>
 }
 
-const vectors = JSON.parse(
-  fs.readFileSync(new URL('./fixtures/flag-vectors.json', import.meta.url), 'utf8')
-) as Vectors
+const vectors = JSON.parse(fs.readFileSync(new URL('./fixtures/flag-vectors.json', import.meta.url), 'utf8')) as Vectors
 
 const KEY_A = '8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c'
 const KEY_B = 'a'.repeat(64)
 
-function parse (argv: string[], env: Record<string, string | undefined> = {}): Config {
+function parse(argv: string[], env: Record<string, string | undefined> = {}): Config {
   return parseConfig(argv, env)
 }
 
-function throwsConfig (fn: () => unknown, message: string): void {
+function throwsConfig(fn: () => unknown, message: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`)
     assert.equal(err.message, message)
@@ -69,10 +86,20 @@ test('defaults for an empty command line', () => {
   assert.equal(c.version, false)
   assert.equal(c.timer, false)
   assert.equal(c.storeLabel, null)
-  assert.deepEqual(c.peer, { storeName: 'peer', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP], deny: null })
+  assert.deepEqual(c.peer, {
+    storeName: 'peer',
+    storesDirectory: 'stores/',
+    dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP],
+    deny: null
+  })
   assert.deepEqual(c.msb, {
-    enabled: true, network: 'mainnet', bootstrap: null, channel: null,
-    storeName: 'peer-msb', storesDirectory: 'stores/', dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP]
+    enabled: true,
+    network: 'mainnet',
+    bootstrap: null,
+    channel: null,
+    storeName: 'peer-msb',
+    storesDirectory: 'stores/',
+    dhtBootstrap: [...MAINNET_DHT_BOOTSTRAP]
   })
   assert.deepEqual(c.subnet, { enabled: true, channel: 'trac-peer-subnet', bootstrap: null })
   assert.deepEqual(c.sidechannel, {
@@ -121,8 +148,11 @@ test('defaults for an empty command line', () => {
   })
   assert.deepEqual(defaultConfig(), c)
   assert.deepEqual(MAINNET_DHT_BOOTSTRAP, [
-    '116.202.214.149:10001', '157.180.12.214:10001',
-    'node1.hyperdht.org:49737', 'node2.hyperdht.org:49737', 'node3.hyperdht.org:49737'
+    '116.202.214.149:10001',
+    '157.180.12.214:10001',
+    'node1.hyperdht.org:49737',
+    'node2.hyperdht.org:49737',
+    'node3.hyperdht.org:49737'
   ])
 })
 
@@ -138,21 +168,33 @@ test('defaults are fresh objects on every call', () => {
 test('every form of value: --k=v, --k v, bare boolean, typed results', () => {
   const c = parse([
     'alice',
-    '--sidechannels', `a, ${ENTRY_CHANNEL} ,b`,
+    '--sidechannels',
+    `a, ${ENTRY_CHANNEL} ,b`,
     '--sidechannel-pow=0',
     '--sidechannel-debug',
-    '--sidechannel-pow-difficulty', '16',
-    '--sidechannel-pow-channels', 'x,y',
-    '--sidechannel-owner', `pub1:${KEY_A.toUpperCase()},pub2=${KEY_B}`,
-    '--sidechannel-welcome', 'pub1:b64:eyJ9,pub2:@/tmp/w.json',
-    '--sidechannel-inviter-keys', `${KEY_A.toUpperCase()}, ${KEY_B}`,
-    '--sidechannel-rate-bytes', '-0',
-    '--sc-bridge-port', '0',
-    '--peer-stores-directory', '/var/lib/intercom',
+    '--sidechannel-pow-difficulty',
+    '16',
+    '--sidechannel-pow-channels',
+    'x,y',
+    '--sidechannel-owner',
+    `pub1:${KEY_A.toUpperCase()},pub2=${KEY_B}`,
+    '--sidechannel-welcome',
+    'pub1:b64:eyJ9,pub2:@/tmp/w.json',
+    '--sidechannel-inviter-keys',
+    `${KEY_A.toUpperCase()}, ${KEY_B}`,
+    '--sidechannel-rate-bytes',
+    '-0',
+    '--sc-bridge-port',
+    '0',
+    '--peer-stores-directory',
+    '/var/lib/intercom',
     '--msb-stores-directory=msb/',
-    '--subnet-bootstrap', ` ${KEY_A.toUpperCase()} `,
-    '--dht-bootstrap', '127.0.0.1:49737, [::1]:10001',
-    '--msb-dht-bootstrap', 'local',
+    '--subnet-bootstrap',
+    ` ${KEY_A.toUpperCase()} `,
+    '--dht-bootstrap',
+    '127.0.0.1:49737, [::1]:10001',
+    '--msb-dht-bootstrap',
+    'local',
     '--timer'
   ])
   assert.equal(c.storeLabel, 'alice')
@@ -165,8 +207,20 @@ test('every form of value: --k=v, --k v, bare boolean, typed results', () => {
   assert.equal(c.sidechannel.debug, true)
   assert.equal(c.sidechannel.powDifficulty, 16)
   assert.deepEqual(c.sidechannel.powChannels, ['x', 'y'])
-  assert.deepEqual([...c.sidechannel.owners], [['pub1', KEY_A], ['pub2', KEY_B]])
-  assert.deepEqual([...c.sidechannel.welcomes], [['pub1', 'b64:eyJ9'], ['pub2', '@/tmp/w.json']])
+  assert.deepEqual(
+    [...c.sidechannel.owners],
+    [
+      ['pub1', KEY_A],
+      ['pub2', KEY_B]
+    ]
+  )
+  assert.deepEqual(
+    [...c.sidechannel.welcomes],
+    [
+      ['pub1', 'b64:eyJ9'],
+      ['pub2', '@/tmp/w.json']
+    ]
+  )
   assert.deepEqual(c.sidechannel.inviterKeys, [KEY_A, KEY_B])
   assert.equal(c.sidechannel.rateBytes, 0)
   assert.equal(c.scBridge.port, 0)
@@ -179,7 +233,10 @@ test('every form of value: --k=v, --k v, bare boolean, typed results', () => {
 test('store names: flag beats env beats label beats default', () => {
   assert.equal(parse(['lbl']).peer.storeName, 'lbl')
   assert.equal(parse(['lbl'], { PEER_STORE_NAME: 'envname' }).peer.storeName, 'envname')
-  assert.equal(parse(['lbl', '--peer-store-name', 'flagname'], { PEER_STORE_NAME: 'envname' }).peer.storeName, 'flagname')
+  assert.equal(
+    parse(['lbl', '--peer-store-name', 'flagname'], { PEER_STORE_NAME: 'envname' }).peer.storeName,
+    'flagname'
+  )
   const c = parse(['--peer-store-name', 'p1', '--msb-store-name', 'm1'])
   assert.equal(c.peer.storeName, 'p1')
   assert.equal(c.msb.storeName, 'm1')
@@ -218,10 +275,9 @@ test('env fallback and precedence', () => {
 
   // Env names are tried in order; aliases fill the same setting.
   assert.deepEqual(parse([], { DHT_BOOTSTRAP: '127.0.0.1:1' }).peer.dhtBootstrap, ['127.0.0.1:1'])
-  assert.deepEqual(
-    parse([], { PEER_DHT_BOOTSTRAP: '127.0.0.1:2', DHT_BOOTSTRAP: '127.0.0.1:1' }).peer.dhtBootstrap,
-    ['127.0.0.1:2']
-  )
+  assert.deepEqual(parse([], { PEER_DHT_BOOTSTRAP: '127.0.0.1:2', DHT_BOOTSTRAP: '127.0.0.1:1' }).peer.dhtBootstrap, [
+    '127.0.0.1:2'
+  ])
   assert.deepEqual(parse(['--peer-dht-bootstrap', 'LOCAL']).peer.dhtBootstrap, 'local')
   assert.deepEqual(parse(['--sidechannel', 'solo']).sidechannel.channels, ['solo'])
 })
@@ -236,7 +292,10 @@ test('booleans follow the reference words', () => {
 test('bridge token: required when the bridge is on, accepted from flag or env', () => {
   throwsConfig(() => parse(['--sc-bridge', '1']), 'SC-Bridge requires --sc-bridge-token (auth is mandatory).')
   throwsConfig(() => parse(['--sc-bridge']), 'SC-Bridge requires --sc-bridge-token (auth is mandatory).')
-  throwsConfig(() => parse([], { SC_BRIDGE: '1', SC_BRIDGE_TOKEN: '' }), 'SC-Bridge requires --sc-bridge-token (auth is mandatory).')
+  throwsConfig(
+    () => parse([], { SC_BRIDGE: '1', SC_BRIDGE_TOKEN: '' }),
+    'SC-Bridge requires --sc-bridge-token (auth is mandatory).'
+  )
   const c = parse(['--sc-bridge', '--sc-bridge-token', 's3cret', '--sc-bridge-host', '::1', '--sc-bridge-port', '5000'])
   assert.equal(c.scBridge.token, 's3cret')
   assert.equal(bridgeUrl(c), 'ws://[::1]:5000')
@@ -246,42 +305,69 @@ test('bridge token: required when the bridge is on, accepted from flag or env', 
 })
 
 test('integer flags reject non-integers and out-of-range values', () => {
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty', 'abc']),
-    'Invalid --sidechannel-pow-difficulty: "abc" (expected an integer 0..256).')
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty', '12abc']),
-    'Invalid --sidechannel-pow-difficulty: "12abc" (expected an integer 0..256).')
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty', '1e3']),
-    'Invalid --sidechannel-pow-difficulty: "1e3" (expected an integer 0..256).')
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty', '-1']),
-    'Invalid --sidechannel-pow-difficulty: "-1" (expected an integer 0..256).')
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty', '257']),
-    'Invalid --sidechannel-pow-difficulty: "257" (expected an integer 0..256).')
-  throwsConfig(() => parse(['--sidechannel-relay-ttl', '17']),
-    'Invalid --sidechannel-relay-ttl: "17" (expected an integer 0..16).')
-  throwsConfig(() => parse(['--sc-bridge-port', '70000']),
-    'Invalid --sc-bridge-port: "70000" (expected an integer 0..65535).')
-  throwsConfig(() => parse(['--sidechannel-rate-bytes', '-5']),
-    'Invalid --sidechannel-rate-bytes: "-5" (expected an integer >= 0).')
-  throwsConfig(() => parse(['--sidechannel-rate-bytes', '99999999999999999999']),
-    'Invalid --sidechannel-rate-bytes: "99999999999999999999" (expected an integer >= 0).')
-  throwsConfig(() => parse(['--sidechannel-pow-difficulty']),
-    'Missing value for --sidechannel-pow-difficulty (expected an integer 0..256).')
-  throwsConfig(() => parse([], { SIDECHANNEL_MAX_AGE: 'ten' }),
-    'Invalid env SIDECHANNEL_MAX_AGE: "ten" (expected an integer 0..31536000).')
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty', 'abc']),
+    'Invalid --sidechannel-pow-difficulty: "abc" (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty', '12abc']),
+    'Invalid --sidechannel-pow-difficulty: "12abc" (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty', '1e3']),
+    'Invalid --sidechannel-pow-difficulty: "1e3" (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty', '-1']),
+    'Invalid --sidechannel-pow-difficulty: "-1" (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty', '257']),
+    'Invalid --sidechannel-pow-difficulty: "257" (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-relay-ttl', '17']),
+    'Invalid --sidechannel-relay-ttl: "17" (expected an integer 0..16).'
+  )
+  throwsConfig(
+    () => parse(['--sc-bridge-port', '70000']),
+    'Invalid --sc-bridge-port: "70000" (expected an integer 0..65535).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-rate-bytes', '-5']),
+    'Invalid --sidechannel-rate-bytes: "-5" (expected an integer >= 0).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-rate-bytes', '99999999999999999999']),
+    'Invalid --sidechannel-rate-bytes: "99999999999999999999" (expected an integer >= 0).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-pow-difficulty']),
+    'Missing value for --sidechannel-pow-difficulty (expected an integer 0..256).'
+  )
+  throwsConfig(
+    () => parse([], { SIDECHANNEL_MAX_AGE: 'ten' }),
+    'Invalid env SIDECHANNEL_MAX_AGE: "ten" (expected an integer 0..31536000).'
+  )
   // Surrounding blanks are tolerated, the bounds themselves are accepted.
   assert.equal(parse(['--sidechannel-pow-difficulty', ' 256 ']).sidechannel.powDifficulty, 256)
   assert.equal(parse(['--sidechannel-relay-ttl', '0']).sidechannel.relayTtl, 0)
 })
 
 test('value-taking flags reject a bare flag', () => {
-  throwsConfig(() => parse(['--sidechannels']),
-    'Missing value for --sidechannels (expected a comma-separated list of channel names).')
-  throwsConfig(() => parse(['--sidechannels', '--sidechannel-debug']),
-    'Missing value for --sidechannels (expected a comma-separated list of channel names).')
-  throwsConfig(() => parse(['--sc-bridge-token', '--sc-bridge']),
-    'Missing value for --sc-bridge-token (expected a text value).')
-  throwsConfig(() => parse(['--dht-bootstrap']),
-    'Missing value for --dht-bootstrap (expected host:port,... or local).')
+  throwsConfig(
+    () => parse(['--sidechannels']),
+    'Missing value for --sidechannels (expected a comma-separated list of channel names).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannels', '--sidechannel-debug']),
+    'Missing value for --sidechannels (expected a comma-separated list of channel names).'
+  )
+  throwsConfig(
+    () => parse(['--sc-bridge-token', '--sc-bridge']),
+    'Missing value for --sc-bridge-token (expected a text value).'
+  )
+  throwsConfig(() => parse(['--dht-bootstrap']), 'Missing value for --dht-bootstrap (expected host:port,... or local).')
 })
 
 test('subnet bootstrap must be 64 hex', () => {
@@ -293,43 +379,68 @@ test('subnet bootstrap must be 64 hex', () => {
 })
 
 test('inviter and owner keys must be 64 hex', () => {
-  throwsConfig(() => parse(['--sidechannel-inviter-keys', `${KEY_A},xyz`]),
-    'Invalid --sidechannel-inviter-keys: key "xyz" (expected 64 hex chars per key).')
-  throwsConfig(() => parse(['--sidechannel-owner', 'pub1:1234']),
-    'Invalid --sidechannel-owner: key "1234" for channel "pub1" (expected 64 hex chars).')
-  throwsConfig(() => parse(['--sidechannel-owner', `pub1:${KEY_A},pub2`]),
-    'Invalid --sidechannel-owner: entry "pub2" (expected chan:hexkey,...).')
-  throwsConfig(() => parse(['--sidechannel-owner', `pub1:${KEY_A},pub1:${KEY_B}`]),
-    'Invalid --sidechannel-owner: channel "pub1" is listed twice.')
-  throwsConfig(() => parse(['--sidechannel-welcome', 'pub1:']),
-    'Invalid --sidechannel-welcome: entry "pub1:" (expected chan:value,...).')
+  throwsConfig(
+    () => parse(['--sidechannel-inviter-keys', `${KEY_A},xyz`]),
+    'Invalid --sidechannel-inviter-keys: key "xyz" (expected 64 hex chars per key).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-owner', 'pub1:1234']),
+    'Invalid --sidechannel-owner: key "1234" for channel "pub1" (expected 64 hex chars).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-owner', `pub1:${KEY_A},pub2`]),
+    'Invalid --sidechannel-owner: entry "pub2" (expected chan:hexkey,...).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-owner', `pub1:${KEY_A},pub1:${KEY_B}`]),
+    'Invalid --sidechannel-owner: channel "pub1" is listed twice.'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel-welcome', 'pub1:']),
+    'Invalid --sidechannel-welcome: entry "pub1:" (expected chan:value,...).'
+  )
 })
 
 test('bootstrap lists must be host:port', () => {
-  throwsConfig(() => parse(['--peer-dht-bootstrap', '127.0.0.1']),
-    'Invalid --peer-dht-bootstrap: entry "127.0.0.1" (expected host:port).')
-  throwsConfig(() => parse(['--dht-bootstrap', 'a:1,b:0']),
-    'Invalid --dht-bootstrap: entry "b:0" (expected host:port).')
-  throwsConfig(() => parse(['--msb-dht-bootstrap', 'host:99999']),
-    'Invalid --msb-dht-bootstrap: entry "host:99999" (expected host:port).')
-  throwsConfig(() => parse(['--msb-dht-bootstrap', ',']),
-    'Invalid --msb-dht-bootstrap: "," (expected host:port,... or local).')
-  throwsConfig(() => parse([], { DHT_BOOTSTRAP: 'local,1.2.3.4:5' }),
-    'Invalid env DHT_BOOTSTRAP: entry "local" (expected host:port).')
+  throwsConfig(
+    () => parse(['--peer-dht-bootstrap', '127.0.0.1']),
+    'Invalid --peer-dht-bootstrap: entry "127.0.0.1" (expected host:port).'
+  )
+  throwsConfig(
+    () => parse(['--dht-bootstrap', 'a:1,b:0']),
+    'Invalid --dht-bootstrap: entry "b:0" (expected host:port).'
+  )
+  throwsConfig(
+    () => parse(['--msb-dht-bootstrap', 'host:99999']),
+    'Invalid --msb-dht-bootstrap: entry "host:99999" (expected host:port).'
+  )
+  throwsConfig(
+    () => parse(['--msb-dht-bootstrap', ',']),
+    'Invalid --msb-dht-bootstrap: "," (expected host:port,... or local).'
+  )
+  throwsConfig(
+    () => parse([], { DHT_BOOTSTRAP: 'local,1.2.3.4:5' }),
+    'Invalid env DHT_BOOTSTRAP: entry "local" (expected host:port).'
+  )
 })
 
 test('unknown flags, stray arguments and repeated flags are errors', () => {
   throwsConfig(() => parse(['--foo']), 'Unknown flag --foo. Run with --help for the list.')
   throwsConfig(() => parse(['--foo=1']), 'Unknown flag --foo. Run with --help for the list.')
   throwsConfig(() => parse(['-x']), 'Unknown flag -x. Run with --help for the list.')
-  throwsConfig(() => parse(['label', '--timer', '1', 'stray']),
-    'Unexpected argument "stray": only the first argument may be a store label; flags take --name value or --name=value.')
-  throwsConfig(() => parse(['--sidechannels', 'a', '--sidechannels', 'b']),
-    'Flag --sidechannels given more than once; pass it once (lists are comma separated).')
-  throwsConfig(() => parse(['--sidechannel', 'a', '--sidechannels', 'b']),
-    'Flags --sidechannel and --sidechannels set the same option; pass one of them once.')
-  throwsConfig(() => parse(['--peer-store-name', '//']),
-    'Invalid --peer-store-name: "//" (expected a non-empty name).')
+  throwsConfig(
+    () => parse(['label', '--timer', '1', 'stray']),
+    'Unexpected argument "stray": only the first argument may be a store label; flags take --name value or --name=value.'
+  )
+  throwsConfig(
+    () => parse(['--sidechannels', 'a', '--sidechannels', 'b']),
+    'Flag --sidechannels given more than once; pass it once (lists are comma separated).'
+  )
+  throwsConfig(
+    () => parse(['--sidechannel', 'a', '--sidechannels', 'b']),
+    'Flags --sidechannel and --sidechannels set the same option; pass one of them once.'
+  )
+  throwsConfig(() => parse(['--peer-store-name', '//']), 'Invalid --peer-store-name: "//" (expected a non-empty name).')
 })
 
 test('--help, -h and --version win over everything else', () => {
@@ -347,8 +458,10 @@ test('--help, -h and --version win over everything else', () => {
 })
 
 test('negative-looking values are still values', () => {
-  throwsConfig(() => parse(['--sidechannel-max-strikes', '-2']),
-    'Invalid --sidechannel-max-strikes: "-2" (expected an integer 1..1000000).')
+  throwsConfig(
+    () => parse(['--sidechannel-max-strikes', '-2']),
+    'Invalid --sidechannel-max-strikes: "-2" (expected an integer 1..1000000).'
+  )
 })
 
 test('configFromFlags reads a reference-style flag map', () => {
@@ -365,7 +478,10 @@ test('start-up checks and warnings', () => {
   ])
   assert.deepEqual(startupWarnings(parse(['--sidechannel-welcome-required', '0'])), [])
   assert.deepEqual(startupWarnings(parse(['--sidechannel-owner', `${ENTRY_CHANNEL}:${KEY_A}`])), [])
-  throwsConfig(() => assertDistinctBootstraps(KEY_A, KEY_A.toUpperCase()), 'Subnet bootstrap cannot equal MSB bootstrap.')
+  throwsConfig(
+    () => assertDistinctBootstraps(KEY_A, KEY_A.toUpperCase()),
+    'Subnet bootstrap cannot equal MSB bootstrap.'
+  )
   assertDistinctBootstraps(KEY_A, KEY_B)
   assertDistinctBootstraps(null, KEY_B)
 })
@@ -379,11 +495,25 @@ test('--help lists every flag, alias and env var of the table', () => {
     for (const env of flag.env) assert.ok(help.includes(env), env)
   }
   assert.ok(help.includes('  --help, -h  Print this list of flags and exit.\n'))
-  assert.match(help, /--sidechannel-pow-difficulty <int> .*\(env: SIDECHANNEL_POW_DIFFICULTY, default: 12 bits, range: 0\.\.256\)/)
-  assert.match(help, /--peer-dht-bootstrap, --dht-bootstrap <host:port,\.\.\.\|local> .*env: PEER_DHT_BOOTSTRAP or DHT_BOOTSTRAP/)
+  assert.match(
+    help,
+    /--sidechannel-pow-difficulty <int> .*\(env: SIDECHANNEL_POW_DIFFICULTY, default: 12 bits, range: 0\.\.256\)/
+  )
+  assert.match(
+    help,
+    /--peer-dht-bootstrap, --dht-bootstrap <host:port,\.\.\.\|local> .*env: PEER_DHT_BOOTSTRAP or DHT_BOOTSTRAP/
+  )
   // Groups appear as headings, in order.
   const headings = help.split('\n').filter((l) => /^[A-Z][^:]*:$/.test(l))
-  assert.deepEqual(headings, ['General:', 'Peer & stores:', 'Networking:', 'Sidechannels:', 'SC-Bridge:', 'Subnet:', 'MSB:'])
+  assert.deepEqual(headings, [
+    'General:',
+    'Peer & stores:',
+    'Networking:',
+    'Sidechannels:',
+    'SC-Bridge:',
+    'Subnet:',
+    'MSB:'
+  ])
 })
 
 test('describeFlags has one row per table entry with rendered defaults', () => {
@@ -408,7 +538,7 @@ test('describeFlags has one row per table entry with rendered defaults', () => {
   for (const row of rows) assert.ok(row.help.length > 0, row.name)
 })
 
-function sampleInfo (overrides: Partial<BannerInfo> = {}): BannerInfo {
+function sampleInfo(overrides: Partial<BannerInfo> = {}): BannerInfo {
   return {
     msbBootstrap: 'msbhex',
     msbChannel: 'msbchan',
@@ -454,14 +584,16 @@ test('banner lines in the reference order', () => {
 })
 
 test('banner leaves out empty optional lines and prints null values', () => {
-  const lines = bannerLines(sampleInfo({
-    msbDhtBootstrap: null,
-    peerDhtBootstrap: [],
-    peerTracAddress: null,
-    peerWriterKey: null,
-    sidechannelExtras: [],
-    scBridgeUrl: null
-  }))
+  const lines = bannerLines(
+    sampleInfo({
+      msbDhtBootstrap: null,
+      peerDhtBootstrap: [],
+      peerTracAddress: null,
+      peerWriterKey: null,
+      sidechannelExtras: [],
+      scBridgeUrl: null
+    })
+  )
   assert.ok(!lines.some((l) => l.startsWith('MSB DHT') || l.startsWith('Peer DHT')))
   assert.ok(!lines.some((l) => l.startsWith('Sidechannel extras') || l.startsWith('SC-Bridge')))
   assert.ok(lines.includes('Peer trac address (bech32m): null'))
@@ -472,8 +604,12 @@ test('banner leaves out empty optional lines and prints null values', () => {
 test('configSummary combines config and runtime facts', () => {
   const c = parse(['bob', '--sidechannels', 'x', '--dht-bootstrap', 'local', '--peer-stores-directory', './data'])
   const facts = {
-    msbBootstrap: 'm', msbChannel: 'mc', subnetBootstrap: 's',
-    peerPubkey: 'pk', peerTracAddress: null, peerWriterKey: 'wk'
+    msbBootstrap: 'm',
+    msbChannel: 'mc',
+    subnetBootstrap: 's',
+    peerPubkey: 'pk',
+    peerTracAddress: null,
+    peerWriterKey: 'wk'
   }
   assert.deepEqual(configSummary(c, facts), {
     msbBootstrap: 'm',
@@ -490,9 +626,15 @@ test('configSummary combines config and runtime facts', () => {
     sidechannelEntry: ENTRY_CHANNEL,
     sidechannelExtras: ['x']
   })
-  assert.deepEqual(configSummary(c, { ...facts, peerDhtNodes: ['127.0.0.1:30001'] }).peerDhtBootstrap, ['127.0.0.1:30001'])
+  assert.deepEqual(configSummary(c, { ...facts, peerDhtNodes: ['127.0.0.1:30001'] }).peerDhtBootstrap, [
+    '127.0.0.1:30001'
+  ])
   // Without an MSB client (--msb 0) no MSB DHT nodes are in use: none are listed, not the mainnet defaults.
-  const off = configSummary(parse(['bob', '--msb', '0', '--dht-bootstrap', 'local']), { ...facts, msbBootstrap: null, msbChannel: null })
+  const off = configSummary(parse(['bob', '--msb', '0', '--dht-bootstrap', 'local']), {
+    ...facts,
+    msbBootstrap: null,
+    msbChannel: null
+  })
   assert.equal(off.msbDhtBootstrap, null)
   assert.equal(off.msbBootstrap, null)
 })
@@ -504,20 +646,31 @@ test('docs/flags.md is generated from the current flag table', async () => {
 })
 
 test('MSB flags: network preset choice, bootstrap and channel overrides, clear errors', () => {
-  const c = parseConfig(['--msb-network', 'Testnet', '--msb-bootstrap', 'AB'.repeat(32), '--msb-channel', 'my-msb', '--msb', '0'], {})
+  const c = parseConfig(
+    ['--msb-network', 'Testnet', '--msb-bootstrap', 'AB'.repeat(32), '--msb-channel', 'my-msb', '--msb', '0'],
+    {}
+  )
   assert.equal(c.msb.network, 'testnet')
   assert.equal(c.msb.bootstrap, 'ab'.repeat(32))
   assert.equal(c.msb.channel, 'my-msb')
   assert.equal(c.msb.enabled, false)
-  assert.throws(() => parseConfig(['--msb-network', 'moonnet'], {}), /--msb-network.*expected one of mainnet, testnet, development/)
+  assert.throws(
+    () => parseConfig(['--msb-network', 'moonnet'], {}),
+    /--msb-network.*expected one of mainnet, testnet, development/
+  )
   assert.throws(() => parseConfig(['--msb-bootstrap', 'xyz'], {}), /--msb-bootstrap/)
   assert.equal(parseConfig([], { MSB_NETWORK: 'development' }).msb.network, 'development')
 })
 
 test('npm start, the entry shebang and the bench share one runtime setting (scripts/runtime.json)', () => {
   const root = new URL('../', import.meta.url)
-  const runtime = JSON.parse(fs.readFileSync(new URL('scripts/runtime.json', root), 'utf8')) as { nodeFlags: string[], env: Record<string, string> }
-  const envPart = Object.entries(runtime.env).map(([k, v]) => `${k}=${v}`).join(' ')
+  const runtime = JSON.parse(fs.readFileSync(new URL('scripts/runtime.json', root), 'utf8')) as {
+    nodeFlags: string[]
+    env: Record<string, string>
+  }
+  const envPart = Object.entries(runtime.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
   const expected = `${envPart} node ${runtime.nodeFlags.join(' ')}`
   const pkg = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'))
   assert.equal(pkg.scripts.start, `${expected} dist/index.js`)

@@ -3,9 +3,24 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  type IntercomError, ERROR_CODES, errorCode, isIntercomError, ConfigError, PeerStartupError, WalletFileError, BootstrapError,
-  UnknownContractOperationType, ContractAssertionError, ContractExecutionError, ReservedKeyError, ViewStorageError,
-  SettlementUnavailableError, SubnetStoreFormatError, BridgeError, msb, checkApp
+  type IntercomError,
+  ERROR_CODES,
+  errorCode,
+  isIntercomError,
+  ConfigError,
+  PeerStartupError,
+  WalletFileError,
+  BootstrapError,
+  UnknownContractOperationType,
+  ContractAssertionError,
+  ContractExecutionError,
+  ReservedKeyError,
+  ViewStorageError,
+  SettlementUnavailableError,
+  SubnetStoreFormatError,
+  BridgeError,
+  msb,
+  checkApp
 } from '../src/lib.js'
 import { isStartupUserError } from '../src/errors.js'
 
@@ -22,7 +37,11 @@ test('every error class carries its machine code and keeps its name and message'
     [new ViewStorageError(new Error('io')), 'VIEW_STORAGE', 'ViewStorageError'],
     [new SettlementUnavailableError(), 'SETTLEMENT_UNAVAILABLE', 'SettlementUnavailableError'],
     [new SubnetStoreFormatError('/s', new Error('v2')), 'SUBNET_STORE_FORMAT', 'SubnetStoreFormatError'],
-    [new msb.MsbOperationError('TRANSFER_SENDER_NOT_FOUND: none', 'TRANSFER_SENDER_NOT_FOUND', 3, 'none'), 'MSB_REFUSED', 'MsbOperationError'],
+    [
+      new msb.MsbOperationError('TRANSFER_SENDER_NOT_FOUND: none', 'TRANSFER_SENDER_NOT_FOUND', 3, 'none'),
+      'MSB_REFUSED',
+      'MsbOperationError'
+    ],
     [new msb.MsbOperationError('not synced', 'NOT_SYNCED', null), 'MSB_NOT_SYNCED', 'MsbOperationError'],
     [new msb.MsbOperationError('nobody', 'UNREACHABLE', null), 'MSB_UNREACHABLE', 'MsbOperationError'],
     [new msb.MsbTimeoutError('late'), 'MSB_TIMEOUT', 'MsbTimeoutError'],
@@ -55,14 +74,30 @@ test('start-up failures the user fixes are told apart from crashes by code', () 
   assert.equal(isStartupUserError(new PeerStartupError('x')), true)
   assert.equal(isStartupUserError(new ContractExecutionError(null)), false)
   assert.equal(isStartupUserError(new Error('x')), false)
-  assert.throws(() => checkApp({ Protocol: 1, Contract: class {} } as any), (err: any) => err.code === 'APP_INVALID' && /app\.Protocol/.test(err.message))
-  assert.throws(() => checkApp({ Protocol: class {}, Contract: class {}, features: { 'bad key': { create: () => null } } } as any), (err: any) => err.code === 'APP_INVALID')
+  assert.throws(
+    () => checkApp({ Protocol: 1, Contract: class {} } as any),
+    (err: any) => err.code === 'APP_INVALID' && /app\.Protocol/.test(err.message)
+  )
+  assert.throws(
+    () => checkApp({ Protocol: class {}, Contract: class {}, features: { 'bad key': { create: () => null } } } as any),
+    (err: any) => err.code === 'APP_INVALID'
+  )
 })
 
 test('bridge errors: the server code when sent, else derived from the reference text; client errors by their text', () => {
-  assert.equal(new BridgeError('Send denied (invite required or invalid).', { type: 'error', error: 'Send denied (invite required or invalid).', code: 'BRIDGE_DENIED' }).code, 'BRIDGE_DENIED')
+  assert.equal(
+    new BridgeError('Send denied (invite required or invalid).', {
+      type: 'error',
+      error: 'Send denied (invite required or invalid).',
+      code: 'BRIDGE_DENIED'
+    }).code,
+    'BRIDGE_DENIED'
+  )
   assert.equal(new BridgeError('Unauthorized.', { type: 'error', error: 'Unauthorized.' }).code, 'BRIDGE_UNAUTHORIZED')
-  assert.equal(new BridgeError('Unknown type: x', { type: 'error', error: 'Unknown type: x' }).code, 'BRIDGE_UNKNOWN_TYPE')
+  assert.equal(
+    new BridgeError('Unknown type: x', { type: 'error', error: 'Unknown type: x' }).code,
+    'BRIDGE_UNKNOWN_TYPE'
+  )
   assert.equal(new BridgeError('Something else.', { type: 'error', error: 'Something else.' }).code, 'BRIDGE_ERROR')
   // A code this client does not know (a newer peer) is not trusted blindly.
   assert.equal(new BridgeError('x', { type: 'error', error: 'x', code: 'NOT_A_CODE' as any }).code, 'BRIDGE_ERROR')

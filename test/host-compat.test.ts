@@ -21,7 +21,13 @@ test('LineReader: lines in order, the unterminated last one at end, nothing afte
   const input = new PassThrough()
   const lines: string[] = []
   let ended = 0
-  const reader = new LineReader(input, (l) => lines.push(l), () => { ended++ })
+  const reader = new LineReader(
+    input,
+    (l) => lines.push(l),
+    () => {
+      ended++
+    }
+  )
   input.write('/one\n/tw')
   input.write('o\r\n/three')
   input.end()
@@ -45,12 +51,29 @@ test('LineReader: lines in order, the unterminated last one at end, nothing afte
 test('decodeBase64Lenient matches Node\'s Buffer.from(text, "base64") on messy input', () => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \n\t!.{é'
   let seed = 42
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
-  const cases = ['YQ==YQ==', 'YWJj ZGVm', 'YW!Jj', 'YWJjZ', 'Y', 'YQ=', 'YW=Jj', 'YWJj-_', '=YQ', 'YWJjZGVm=', 'YQ==\n', '']
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  const cases = [
+    'YQ==YQ==',
+    'YWJj ZGVm',
+    'YW!Jj',
+    'YWJjZ',
+    'Y',
+    'YQ=',
+    'YW=Jj',
+    'YWJj-_',
+    '=YQ',
+    'YWJjZGVm=',
+    'YQ==\n',
+    ''
+  ]
   for (let i = 0; i < 3000; i++) {
     let s = ''
     for (let n = rnd(24); n > 0; n--) s += alphabet[rnd(10) < 8 ? rnd(64) : rnd(alphabet.length)]
     cases.push(s)
   }
-  for (const s of cases) assert.deepEqual(Buffer.from(decodeBase64Lenient(s)), Buffer.from(s, 'base64'), JSON.stringify(s))
+  for (const s of cases)
+    assert.deepEqual(Buffer.from(decodeBase64Lenient(s)), Buffer.from(s, 'base64'), JSON.stringify(s))
 })

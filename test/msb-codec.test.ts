@@ -5,11 +5,29 @@ import { fromHex, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import { decodeMsbOperation, encodeMsbOperation } from '../src/common/index.js'
 import {
-  MAX_AMOUNT, amountFromBytes, amountFromHex, amountToBytes, amountToHex, formatAmount, parseAmount,
-  bootstrapDeploymentPreimage, buildBootstrapDeployment, buildTransfer, buildTxOperation, channelToIc,
-  decodeOperation, decodePartialOperation, encodeOperation, encodePartialOperation, operationToJson, partialToJson,
-  transferPreimage, txOpPreimage, validatePartialOperation,
-  type PartialOperation, type PartialValidation
+  MAX_AMOUNT,
+  amountFromBytes,
+  amountFromHex,
+  amountToBytes,
+  amountToHex,
+  formatAmount,
+  parseAmount,
+  bootstrapDeploymentPreimage,
+  buildBootstrapDeployment,
+  buildTransfer,
+  buildTxOperation,
+  channelToIc,
+  decodeOperation,
+  decodePartialOperation,
+  encodeOperation,
+  encodePartialOperation,
+  operationToJson,
+  partialToJson,
+  transferPreimage,
+  txOpPreimage,
+  validatePartialOperation,
+  type PartialOperation,
+  type PartialValidation
 } from '../src/msb/index.js'
 
 const v = JSON.parse(readFileSync(new URL('./fixtures/msb-vectors.json', import.meta.url), 'utf8'))
@@ -18,11 +36,21 @@ const mbs = v.common.msbBootstrap_mainnet
 const wallet = Wallet.fromSecretKey(v.wallet.secretKey)
 const other = v.wallet.second_address_m918_0_0_1 as string
 
-const transfer = (): PartialOperation => buildTransfer({ signer: wallet, networkId, txv, nonce, to: v.transfer.to, amount: parseAmount('1.5') })
-const txOp = (): PartialOperation => buildTxOperation({ signer: wallet, networkId, txv, nonce, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs })
-const deploy = (): PartialOperation => buildBootstrapDeployment({ signer: wallet, networkId, txv, nonce, bs: v.bootstrapDeployment.bs, channel: 'my-subnet-channel' })
+const transfer = (): PartialOperation =>
+  buildTransfer({ signer: wallet, networkId, txv, nonce, to: v.transfer.to, amount: parseAmount('1.5') })
+const txOp = (): PartialOperation =>
+  buildTxOperation({ signer: wallet, networkId, txv, nonce, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs })
+const deploy = (): PartialOperation =>
+  buildBootstrapDeployment({
+    signer: wallet,
+    networkId,
+    txv,
+    nonce,
+    bs: v.bootstrapDeployment.bs,
+    channel: 'my-subnet-channel'
+  })
 
-function expectFail (r: PartialValidation, code: string, pattern?: RegExp): void {
+function expectFail(r: PartialValidation, code: string, pattern?: RegExp): void {
   assert.equal(r.ok, false, 'expected a failure')
   if (r.ok) return
   assert.equal(r.code, code, r.error)
@@ -78,24 +106,37 @@ test('TRANSFER matches the vectors byte for byte', () => {
   assert.equal(op.tro.tx, v.transfer.tx)
   assert.equal(op.tro.is, v.transfer.is)
   assert.equal(toHex(encodePartialOperation(op)), v.transfer.operationProtobuf)
-  assert.equal(partialToJson(op), JSON.stringify({
-    type: 13, address: v.wallet.address, tro: { tx: v.transfer.tx, txv, to: v.transfer.to, am: v.transfer.am, in: nonce, is: v.transfer.is }
-  }))
+  assert.equal(
+    partialToJson(op),
+    JSON.stringify({
+      type: 13,
+      address: v.wallet.address,
+      tro: { tx: v.transfer.tx, txv, to: v.transfer.to, am: v.transfer.am, in: nonce, is: v.transfer.is }
+    })
+  )
   assert.deepEqual(decodePartialOperation(fromHex(v.transfer.operationProtobuf)), op)
   assert.deepEqual(validatePartialOperation(op, { networkId, txv }), { ok: true, op })
   assert.equal(validatePartialOperation(fromHex(v.transfer.operationProtobuf), { networkId }).ok, true)
 })
 
 test('TX matches the vectors byte for byte', () => {
-  assert.equal(toHex(txOpPreimage({ networkId, txv, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs, nonce })), v.tx.preimage)
+  assert.equal(
+    toHex(txOpPreimage({ networkId, txv, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs, nonce })),
+    v.tx.preimage
+  )
   const op = txOp()
   if (op.type !== 12) throw new Error('type')
   assert.equal(op.txo.tx, v.tx.tx)
   assert.equal(op.txo.is, v.tx.is)
   assert.equal(toHex(encodePartialOperation(op)), v.tx.operationProtobuf)
-  assert.equal(partialToJson(op), JSON.stringify({
-    type: 12, address: v.wallet.address, txo: { tx: v.tx.tx, txv, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs, in: nonce, is: v.tx.is }
-  }))
+  assert.equal(
+    partialToJson(op),
+    JSON.stringify({
+      type: 12,
+      address: v.wallet.address,
+      txo: { tx: v.tx.tx, txv, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs, in: nonce, is: v.tx.is }
+    })
+  )
   assert.deepEqual(decodePartialOperation(fromHex(v.tx.operationProtobuf)), op)
   assert.equal(validatePartialOperation(op, { networkId, txv, msbBootstrap: mbs }).ok, true)
   // The subnet plane's stored-record reader still reads the shared schema.
@@ -116,9 +157,14 @@ test('BOOTSTRAP_DEPLOYMENT matches the vectors byte for byte', () => {
   assert.equal(op.bdo.is, bd.is)
   assert.deepEqual(buildBootstrapDeployment({ signer: wallet, networkId, txv, nonce, bs: bd.bs, ic: bd.ic }), op)
   assert.equal(toHex(encodePartialOperation(op)), bd.operationProtobuf)
-  assert.equal(partialToJson(op), JSON.stringify({
-    type: 11, address: v.wallet.address, bdo: { tx: bd.tx, txv, bs: bd.bs, ic: bd.ic, in: nonce, is: bd.is }
-  }))
+  assert.equal(
+    partialToJson(op),
+    JSON.stringify({
+      type: 11,
+      address: v.wallet.address,
+      bdo: { tx: bd.tx, txv, bs: bd.bs, ic: bd.ic, in: nonce, is: bd.is }
+    })
+  )
   assert.deepEqual(decodePartialOperation(fromHex(bd.operationProtobuf)), op)
   assert.equal(validatePartialOperation(op, { networkId, txv, msbBootstrap: mbs }).ok, true)
 })
@@ -130,10 +176,29 @@ test('builders: random nonce, uppercase inputs normalized, signer checks', () =>
   assert.notEqual(a.tro.in, b.tro.in)
   assert.equal(a.tro.am, '00'.repeat(16))
   assert.equal(validatePartialOperation(a, { networkId }).ok, true)
-  const up = buildTxOperation({ signer: wallet, networkId, txv: txv.toUpperCase(), nonce, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs: mbs.toUpperCase() })
+  const up = buildTxOperation({
+    signer: wallet,
+    networkId,
+    txv: txv.toUpperCase(),
+    nonce,
+    iw: v.tx.iw,
+    ch: v.tx.ch,
+    bs: v.tx.bs,
+    mbs: mbs.toUpperCase()
+  })
   assert.deepEqual(up, txOp())
   const stranger = Wallet.fromSeed(new Uint8Array(32).fill(7))
-  assert.throws(() => buildTransfer({ signer: { address: wallet.address, secretKey: stranger.secretKey }, networkId, txv, to: other, amount: 1n }), /does not belong/)
+  assert.throws(
+    () =>
+      buildTransfer({
+        signer: { address: wallet.address, secretKey: stranger.secretKey },
+        networkId,
+        txv,
+        to: other,
+        amount: 1n
+      }),
+    /does not belong/
+  )
   assert.throws(() => buildTransfer({ signer: wallet, networkId: 0, txv, to: other, amount: 1n }), /networkId/)
   assert.throws(() => buildTransfer({ signer: wallet, networkId, txv: 'abc', to: other, amount: 1n }), /txv/)
   assert.throws(() => buildTransfer({ signer: wallet, networkId, txv, to: other, amount: -1n }), /negative/)
@@ -148,10 +213,27 @@ test('protobuf: client ops omit va/vn/vs; presence survives decoding', () => {
   assert.equal(decoded.txo, undefined)
   assert.equal(decodeOperation(fromHex('ff')), null)
   // a completed op (validator fields present) round-trips
-  const completed = encodeOperation({ ...decoded, tro: { ...decoded.tro, va: new Uint8Array(63), vn: new Uint8Array(32), vs: new Uint8Array(64) } })
-  assert.deepEqual(Object.keys(decodeOperation(completed)!.tro!), ['tx', 'txv', 'to', 'am', 'in', 'is', 'va', 'vn', 'vs'])
+  const completed = encodeOperation({
+    ...decoded,
+    tro: { ...decoded.tro, va: new Uint8Array(63), vn: new Uint8Array(32), vs: new Uint8Array(64) }
+  })
+  assert.deepEqual(Object.keys(decodeOperation(completed)!.tro!), [
+    'tx',
+    'txv',
+    'to',
+    'am',
+    'in',
+    'is',
+    'va',
+    'vn',
+    'vs'
+  ])
   assert.equal(decodePartialOperation(completed), null)
-  expectFail(validatePartialOperation(completed, { networkId }), 'SCHEMA_VALIDATION_FAILED', /va\/vn\/vs must be absent/)
+  expectFail(
+    validatePartialOperation(completed, { networkId }),
+    'SCHEMA_VALIDATION_FAILED',
+    /va\/vn\/vs must be absent/
+  )
   // an empty bytes field is present (length 0) and fails the schema
   const emptyVa = encodeOperation({ ...decoded, tro: { ...decoded.tro, va: new Uint8Array(0) } })
   assert.equal(decodeOperation(emptyVa)!.tro!.va!.byteLength, 0)
@@ -167,54 +249,90 @@ test('validation: schema failures', () => {
   const opts = { networkId }
   expectFail(validatePartialOperation(null, opts), 'SCHEMA_VALIDATION_FAILED', /object/)
   expectFail(validatePartialOperation({ ...clone(transfer()), type: 5 }, opts), 'TX_INVALID_PAYLOAD')
-  expectFail(validatePartialOperation({ ...clone(transfer()), type: 12 }, opts), 'SCHEMA_VALIDATION_FAILED', /unexpected field/)
+  expectFail(
+    validatePartialOperation({ ...clone(transfer()), type: 12 }, opts),
+    'SCHEMA_VALIDATION_FAILED',
+    /unexpected field/
+  )
   expectFail(validatePartialOperation({ ...clone(transfer()), extra: 1 }, opts), 'SCHEMA_VALIDATION_FAILED', /extra/)
-  let op = clone(transfer()); op.tro.foo = 'aa'
+  let op = clone(transfer())
+  op.tro.foo = 'aa'
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /tro\.foo/)
-  op = clone(transfer()); op.tro.in = '00'.repeat(32)
+  op = clone(transfer())
+  op.tro.in = '00'.repeat(32)
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /all zeros/)
-  op = clone(transfer()); op.tro.is = op.tro.is.slice(2)
+  op = clone(transfer())
+  op.tro.is = op.tro.is.slice(2)
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /tro\.is must be 64 bytes/)
-  op = clone(transfer()); op.tro.tx = op.tro.tx.toUpperCase()
+  op = clone(transfer())
+  op.tro.tx = op.tro.tx.toUpperCase()
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /lowercase hex/)
-  op = clone(transfer()); op.tro.am = op.tro.am.slice(2)
+  op = clone(transfer())
+  op.tro.am = op.tro.am.slice(2)
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /tro\.am must be 16 bytes/)
-  op = clone(transfer()); op.tro.to = op.tro.to.slice(1)
+  op = clone(transfer())
+  op.tro.to = op.tro.to.slice(1)
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /tro\.to/)
-  op = clone(txOp()); op.address = 'trac1short'
+  op = clone(txOp())
+  op.address = 'trac1short'
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /63-character/)
-  op = clone(deploy()); op.bdo.ic = '00'.repeat(32)
+  op = clone(deploy())
+  op.bdo.ic = '00'.repeat(32)
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /bdo\.ic must not be all zeros/)
-  op = clone(txOp()); delete op.txo.mbs
+  op = clone(txOp())
+  delete op.txo.mbs
   expectFail(validatePartialOperation(op, opts), 'SCHEMA_VALIDATION_FAILED', /txo\.mbs/)
   // the testnet HRP changes the expected address length
-  expectFail(validatePartialOperation(transfer(), { networkId, hrp: 'testtrac' }), 'SCHEMA_VALIDATION_FAILED', /67-character/)
+  expectFail(
+    validatePartialOperation(transfer(), { networkId, hrp: 'testtrac' }),
+    'SCHEMA_VALIDATION_FAILED',
+    /67-character/
+  )
 })
 
 test('validation: addresses, hash, signature, txv, bootstraps', () => {
   const opts = { networkId }
-  expectFail(validatePartialOperation(transfer(), { networkId, validatorAddress: wallet.address }), 'SELF_VALIDATION_FORBIDDEN')
-  let op = clone(transfer()); op.address = 'trax1' + op.address.slice(5)
+  expectFail(
+    validatePartialOperation(transfer(), { networkId, validatorAddress: wallet.address }),
+    'SELF_VALIDATION_FORBIDDEN'
+  )
+  let op = clone(transfer())
+  op.address = 'trax1' + op.address.slice(5)
   expectFail(validatePartialOperation(op, opts), 'REQUESTER_ADDRESS_INVALID', /start with "trac1"/)
-  op = clone(transfer()); op.address = op.address.slice(0, 10) + 'b' + op.address.slice(11)
+  op = clone(transfer())
+  op.address = op.address.slice(0, 10) + 'b' + op.address.slice(11)
   expectFail(validatePartialOperation(op, opts), 'REQUESTER_ADDRESS_INVALID', /charset/)
-  op = clone(transfer()); op.address = op.address.toUpperCase()
+  op = clone(transfer())
+  op.address = op.address.toUpperCase()
   expectFail(validatePartialOperation(op, opts), 'REQUESTER_ADDRESS_INVALID')
-  op = clone(transfer()); op.address = op.address.slice(0, -1) + (op.address.endsWith('q') ? 'p' : 'q')
+  op = clone(transfer())
+  op.address = op.address.slice(0, -1) + (op.address.endsWith('q') ? 'p' : 'q')
   expectFail(validatePartialOperation(op, opts), 'REQUESTER_PUBLIC_KEY_INVALID', /checksum|invalid/i)
   // wrong network id, changed field or foreign signature
   expectFail(validatePartialOperation(transfer(), { networkId: 919 }), 'TX_HASH_MISMATCH')
-  op = clone(transfer()); op.tro.am = amountToHex(2n)
+  op = clone(transfer())
+  op.tro.am = amountToHex(2n)
   expectFail(validatePartialOperation(op, opts), 'TX_HASH_MISMATCH')
-  op = clone(txOp()); op.txo.ch = '77'.repeat(32)
+  op = clone(txOp())
+  op.txo.ch = '77'.repeat(32)
   expectFail(validatePartialOperation(op, opts), 'TX_HASH_MISMATCH')
-  op = clone(transfer()); op.address = other
+  op = clone(transfer())
+  op.address = other
   expectFail(validatePartialOperation(op, opts), 'TX_SIGNATURE_INVALID')
-  op = clone(deploy()); op.bdo.is = op.bdo.is.slice(0, -2) + (op.bdo.is.endsWith('00') ? '01' : '00')
+  op = clone(deploy())
+  op.bdo.is = op.bdo.is.slice(0, -2) + (op.bdo.is.endsWith('00') ? '01' : '00')
   expectFail(validatePartialOperation(op, opts), 'TX_SIGNATURE_INVALID')
   expectFail(validatePartialOperation(transfer(), { networkId, txv: '99'.repeat(32) }), 'TX_EXPIRED')
   // bootstraps
-  const tx2 = buildTxOperation({ signer: wallet, networkId, txv, iw: v.tx.iw, ch: v.tx.ch, bs: v.tx.bs, mbs: '88'.repeat(32) })
+  const tx2 = buildTxOperation({
+    signer: wallet,
+    networkId,
+    txv,
+    iw: v.tx.iw,
+    ch: v.tx.ch,
+    bs: v.tx.bs,
+    mbs: '88'.repeat(32)
+  })
   expectFail(validatePartialOperation(tx2, { networkId, msbBootstrap: mbs }), 'MSB_BOOTSTRAP_MISMATCH')
   const tx3 = buildTxOperation({ signer: wallet, networkId, txv, iw: v.tx.iw, ch: v.tx.ch, bs: mbs, mbs })
   expectFail(validatePartialOperation(tx3, { networkId, msbBootstrap: mbs }), 'EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP')
@@ -229,6 +347,10 @@ test('validation: addresses, hash, signature, txv, bootstraps', () => {
   const t2 = buildTransfer({ signer: wallet, networkId, txv, to: badSum, amount: 1n })
   expectFail(validatePartialOperation(t2, opts), 'TRANSFER_RECIPIENT_PUBLIC_KEY_INVALID')
   // a self-transfer is fine statelessly
-  assert.equal(validatePartialOperation(buildTransfer({ signer: wallet, networkId, txv, to: wallet.address, amount: 5n }), opts).ok, true)
+  assert.equal(
+    validatePartialOperation(buildTransfer({ signer: wallet, networkId, txv, to: wallet.address, amount: 5n }), opts)
+      .ok,
+    true
+  )
   assert.throws(() => validatePartialOperation(transfer(), { networkId: 0 }), /networkId/)
 })

@@ -15,33 +15,64 @@ import { fromHex, randomBytes, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import { parseDhtNode } from '../src/net/index.js'
 import {
-  UNITS_PER_TNK, buildBootstrapDeployment, buildTransfer, buildTxOperation, decodeOperation, encodeOperation, encodePartialOperation,
-  parseAmount, type PartialOperation, type TransferPartial
+  UNITS_PER_TNK,
+  buildBootstrapDeployment,
+  buildTransfer,
+  buildTxOperation,
+  decodeOperation,
+  encodeOperation,
+  encodePartialOperation,
+  parseAmount,
+  type PartialOperation,
+  type TransferPartial
 } from '../src/msb/index.js'
 import {
-  ADMIN_KEY, INITIALIZATION_KEY, ROLE_INDEXER, ROLE_READER, ROLE_WRITER, WRITERS_LENGTH_KEY, decodeAdminEntry,
-  decodeDeploymentEntry, decodeNodeEntry, decodeU32BE, deploymentKey, writerAddressKey, writerIndexKey
+  ADMIN_KEY,
+  INITIALIZATION_KEY,
+  ROLE_INDEXER,
+  ROLE_READER,
+  ROLE_WRITER,
+  WRITERS_LENGTH_KEY,
+  decodeAdminEntry,
+  decodeDeploymentEntry,
+  decodeNodeEntry,
+  decodeU32BE,
+  deploymentKey,
+  writerAddressKey,
+  writerIndexKey
 } from '../src/msb/state.js'
 import { openV1Channel, type V1Channel } from '../src/msb/v1/channel.js'
 import {
-  V1MessageType, V1ResultCode, buildBroadcastRequest, buildLivenessRequest, validatorClosesAfter, verifyV1Signature,
+  V1MessageType,
+  V1ResultCode,
+  buildBroadcastRequest,
+  buildLivenessRequest,
+  validatorClosesAfter,
+  verifyV1Signature,
   type V1Message
 } from '../src/msb/v1/envelope.js'
 import { msbChannelTopic, startDevnet, type Devnet } from '../src/msb/devnet/index.js'
 import {
-  buildAddAdmin, buildAddWriterPartial, buildAdminControl, buildBalanceInitialization, completeOperation, decodeFullOperation
+  buildAddAdmin,
+  buildAddWriterPartial,
+  buildAdminControl,
+  buildBalanceInitialization,
+  completeOperation,
+  decodeFullOperation
 } from '../src/msb/devnet/admin-ops.js'
 import { MSB_FEE, applyOperation, type ApplyHost } from '../src/msb/devnet/apply.js'
 import type { MsbNode } from '../src/msb/devnet/node.js'
 
 const require = createRequire(import.meta.url)
-const remoteProof = require('hypercore/lib/fully-remote-proof.js') as { verify (storage: unknown, proof: Uint8Array): Promise<{ key: Uint8Array, length: number } | null> }
+const remoteProof = require('hypercore/lib/fully-remote-proof.js') as {
+  verify(storage: unknown, proof: Uint8Array): Promise<{ key: Uint8Array; length: number } | null>
+}
 
 const R = V1ResultCode
 const TNK = UNITS_PER_TNK
-const pct = (n: bigint, p: bigint): bigint => n * p / 100n
+const pct = (n: bigint, p: bigint): bigint => (n * p) / 100n
 
-async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -53,13 +84,20 @@ async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs: numb
 class V1Client {
   readonly wallet = Wallet.generate()
   readonly swarm: Hyperswarm
-  private readonly sessions = new Map<string, { channel: V1Channel, conn: any }>()
+  private readonly sessions = new Map<string, { channel: V1Channel; conn: any }>()
   private readonly waiters = new Map<string, (m: V1Message) => void>()
 
-  constructor (bootstrap: string[], topic: Uint8Array) {
+  constructor(bootstrap: string[], topic: Uint8Array) {
     const nodes = bootstrap.map((s) => parseDhtNode(s))
-    assert.ok(nodes.every((n) => n.host === '127.0.0.1'), 'loopback only')
-    this.swarm = new Hyperswarm({ keyPair: this.wallet.keyPair, dht: new HyperDHT({ bootstrap: nodes, host: '127.0.0.1' }), backoffs: [100, 200, 500, 2000] } as any)
+    assert.ok(
+      nodes.every((n) => n.host === '127.0.0.1'),
+      'loopback only'
+    )
+    this.swarm = new Hyperswarm({
+      keyPair: this.wallet.keyPair,
+      dht: new HyperDHT({ bootstrap: nodes, host: '127.0.0.1' }),
+      backoffs: [100, 200, 500, 2000]
+    } as any)
     this.swarm.on('connection', (conn: any) => {
       conn.on('error', () => {})
       const key = toHex(conn.remotePublicKey)
@@ -67,28 +105,51 @@ class V1Client {
         onmessage: (msg) => {
           if (msg === null) return
           const w = this.waiters.get(msg.id)
-          if (w !== undefined) { this.waiters.delete(msg.id); w(msg) }
+          if (w !== undefined) {
+            this.waiters.delete(msg.id)
+            w(msg)
+          }
         }
       })
       if (channel === null) return
-      channel.opened.then((ok) => { if (ok && !conn.destroyed) this.sessions.set(key, { channel, conn }) }, () => {})
-      conn.once('close', () => { if (this.sessions.get(key)?.conn === conn) this.sessions.delete(key) })
+      channel.opened.then(
+        (ok) => {
+          if (ok && !conn.destroyed) this.sessions.set(key, { channel, conn })
+        },
+        () => {}
+      )
+      conn.once('close', () => {
+        if (this.sessions.get(key)?.conn === conn) this.sessions.delete(key)
+      })
     })
     this.swarm.join(topic, { server: false, client: true })
   }
 
-  async session (keyHex: string): Promise<{ channel: V1Channel, conn: any }> {
+  async session(keyHex: string): Promise<{ channel: V1Channel; conn: any }> {
     this.swarm.joinPeer(fromHex(keyHex))
-    await waitFor(() => { const x = this.sessions.get(keyHex); return x !== undefined && x.channel.isOpen && x.conn.destroyed !== true }, 15_000, `a v1 session with ${keyHex.slice(0, 8)}`)
+    await waitFor(
+      () => {
+        const x = this.sessions.get(keyHex)
+        return x !== undefined && x.channel.isOpen && x.conn.destroyed !== true
+      },
+      15_000,
+      `a v1 session with ${keyHex.slice(0, 8)}`
+    )
     return this.sessions.get(keyHex)!
   }
 
   /** Sends `msg` and waits for the response with its id (null after `timeoutMs`). After a closing code, waits for the close. */
-  async request (keyHex: string, msg: V1Message, timeoutMs = 6000): Promise<V1Message | null> {
+  async request(keyHex: string, msg: V1Message, timeoutMs = 6000): Promise<V1Message | null> {
     const s = await this.session(keyHex)
     const response = new Promise<V1Message | null>((resolve) => {
-      const timer = setTimeout(() => { this.waiters.delete(msg.id); resolve(null) }, timeoutMs)
-      this.waiters.set(msg.id, (m) => { clearTimeout(timer); resolve(m) })
+      const timer = setTimeout(() => {
+        this.waiters.delete(msg.id)
+        resolve(null)
+      }, timeoutMs)
+      this.waiters.set(msg.id, (m) => {
+        clearTimeout(timer)
+        resolve(m)
+      })
     })
     assert.ok(s.channel.send(msg), 'sent')
     const res = await response
@@ -99,11 +160,11 @@ class V1Client {
     return res
   }
 
-  broadcast (keyHex: string, data: Uint8Array, timeoutMs?: number): Promise<V1Message | null> {
+  broadcast(keyHex: string, data: Uint8Array, timeoutMs?: number): Promise<V1Message | null> {
     return this.request(keyHex, buildBroadcastRequest(this.wallet.keyPair, data), timeoutMs)
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await this.swarm.destroy()
   }
 }
@@ -113,13 +174,22 @@ const resultOf = (m: V1Message | null): number | undefined => m?.broadcastTransa
 describe('devnet apply (pure, in memory)', () => {
   it('accepts admin and completed ops only from the right writers; ignores replays and overdrafts', async () => {
     const view = new Map<string, Uint8Array>()
-    const store = { get: async (k: string) => view.get(k) ?? null, put: async (k: string, v: Uint8Array) => { view.set(k, v) } }
+    const store = {
+      get: async (k: string) => view.get(k) ?? null,
+      put: async (k: string, v: Uint8Array) => {
+        view.set(k, v)
+      }
+    }
     const calls: string[] = []
     const boot = randomBytes(32)
     const host: ApplyHost = {
       indexerKeys: () => [boot],
-      addWriter: async (k, o) => { calls.push(`add ${toHex(k).slice(0, 8)} ${o.indexer}`) },
-      removeWriter: async (k) => { calls.push(`rm ${toHex(k).slice(0, 8)}`) }
+      addWriter: async (k, o) => {
+        calls.push(`add ${toHex(k).slice(0, 8)} ${o.indexer}`)
+      },
+      removeWriter: async (k) => {
+        calls.push(`rm ${toHex(k).slice(0, 8)}`)
+      }
     }
     const cfg = { networkId: 918, hrp: 'trac', bootstrap: boot }
     const txv = blake3(boot)
@@ -137,33 +207,83 @@ describe('devnet apply (pure, in memory)', () => {
     assert.match(await apply(addAdmin, boot), /^failure/, 'only once')
     const fundA = buildBalanceInitialization({ signer: admin, networkId: 918, txv, to: a.address, amount: TNK })
     assert.match(await apply(fundA, valKey), /admin only/)
-    assert.match(await apply(buildBalanceInitialization({ signer: a, networkId: 918, txv, to: a.address, amount: TNK }), boot), /admin and requester keys do not match/)
-    assert.match(await apply(buildBalanceInitialization({ signer: admin, networkId: 918, txv: randomBytes(32), to: a.address, amount: TNK }), boot), /txv/)
+    assert.match(
+      await apply(buildBalanceInitialization({ signer: a, networkId: 918, txv, to: a.address, amount: TNK }), boot),
+      /admin and requester keys do not match/
+    )
+    assert.match(
+      await apply(
+        buildBalanceInitialization({ signer: admin, networkId: 918, txv: randomBytes(32), to: a.address, amount: TNK }),
+        boot
+      ),
+      /txv/
+    )
     assert.equal(await apply(fundA, boot), 'success')
-    assert.equal(await apply(buildBalanceInitialization({ signer: admin, networkId: 918, txv, to: val.address, amount: TNK }), boot), 'success')
+    assert.equal(
+      await apply(
+        buildBalanceInitialization({ signer: admin, networkId: 918, txv, to: val.address, amount: TNK }),
+        boot
+      ),
+      'success'
+    )
     // ADD_WRITER needs a whitelisted requester.
-    const addWriter = completeOperation(buildAddWriterPartial({ signer: val, networkId: 918, txv, writerKey: valKey }), admin, 918)
+    const addWriter = completeOperation(
+      buildAddWriterPartial({ signer: val, networkId: 918, txv, writerKey: valKey }),
+      admin,
+      918
+    )
     assert.match(await apply(addWriter, boot), /whitelisted/)
-    assert.equal(await apply(buildAdminControl({ signer: admin, networkId: 918, txv, type: 4, target: val.address }), boot), 'success')
-    assert.equal(await apply(completeOperation(buildAddWriterPartial({ signer: val, networkId: 918, txv, writerKey: valKey }), admin, 918), boot), 'success')
+    assert.equal(
+      await apply(buildAdminControl({ signer: admin, networkId: 918, txv, type: 4, target: val.address }), boot),
+      'success'
+    )
+    assert.equal(
+      await apply(
+        completeOperation(buildAddWriterPartial({ signer: val, networkId: 918, txv, writerKey: valKey }), admin, 918),
+        boot
+      ),
+      'success'
+    )
     assert.deepEqual(calls, [`add ${toHex(valKey).slice(0, 8)} false`])
     const v = decodeNodeEntry(view.get(val.address))!
     assert.deepEqual([v.role, v.balance, v.stakedBalance], [ROLE_WRITER, TNK - 11n * MSB_FEE, 10n * MSB_FEE])
 
-    const complete = (op: PartialOperation): Uint8Array => completeOperation(decodeFullOperation(encodePartialOperation(op))!, val, 918)
-    const t1 = complete(buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: val.address, amount: parseAmount('0.5') }))
+    const complete = (op: PartialOperation): Uint8Array =>
+      completeOperation(decodeFullOperation(encodePartialOperation(op))!, val, 918)
+    const t1 = complete(
+      buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: val.address, amount: parseAmount('0.5') })
+    )
     assert.match(await apply(t1, randomBytes(32)), /not appended by the validator's writer key/)
     assert.match(await apply(t1, boot), /not appended by the validator's writer key/)
     assert.equal(await apply(t1, valKey), 'success')
     assert.match(await apply(t1, valKey), /^ignore: operation has already been applied/)
     // The recipient is the validator: it gets the amount and 75% of the fee.
-    assert.equal(decodeNodeEntry(view.get(val.address))!.balance, TNK - 11n * MSB_FEE + parseAmount('0.5') + pct(MSB_FEE, 75n))
+    assert.equal(
+      decodeNodeEntry(view.get(val.address))!.balance,
+      TNK - 11n * MSB_FEE + parseAmount('0.5') + pct(MSB_FEE, 75n)
+    )
     assert.equal(decodeNodeEntry(view.get(a.address))!.balance, TNK - parseAmount('0.5') - MSB_FEE)
     const before = new Map(view)
-    assert.match(await apply(complete(buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: admin.address, amount: TNK })), valKey), /^ignore: insufficient/)
-    const partialOnly = encodePartialOperation(buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: admin.address, amount: 1n }))
+    assert.match(
+      await apply(
+        complete(buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: admin.address, amount: TNK })),
+        valKey
+      ),
+      /^ignore: insufficient/
+    )
+    const partialOnly = encodePartialOperation(
+      buildTransfer({ signer: a, networkId: 918, txv: toHex(txv), to: admin.address, amount: 1n })
+    )
     assert.match(await apply(partialOnly, valKey), /not complete/)
-    const otherNet = completeOperation(decodeFullOperation(encodePartialOperation(buildTransfer({ signer: a, networkId: 919, txv: toHex(txv), to: admin.address, amount: 1n })))!, val, 919)
+    const otherNet = completeOperation(
+      decodeFullOperation(
+        encodePartialOperation(
+          buildTransfer({ signer: a, networkId: 919, txv: toHex(txv), to: admin.address, amount: 1n })
+        )
+      )!,
+      val,
+      919
+    )
     assert.match(await apply(otherNet, valKey), /hash does not match/)
     assert.match(await apply(new Uint8Array([1, 2, 3]), valKey), /^failure/)
     assert.deepEqual(view, before, 'rejected ops leave no trace')
@@ -195,17 +315,24 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
 
   const balance = async (address: string): Promise<bigint | null> => await devnet.balance(address, { confirmed: true })
   const confirmed = async (txHex: string): Promise<void> => {
-    await waitFor(async () => (await devnet.get(txHex, { confirmed: true })) !== null, 20_000, `tx ${txHex.slice(0, 8)} to confirm`)
+    await waitFor(
+      async () => (await devnet.get(txHex, { confirmed: true })) !== null,
+      20_000,
+      `tx ${txHex.slice(0, 8)} to confirm`
+    )
   }
   const transfer = (signer: Wallet, to: string, amount: bigint, txv = devnet.txv()): TransferPartial =>
     buildTransfer({ signer, networkId: devnet.networkId, txv, to, amount })
-  const txOf = (op: PartialOperation): string => op.type === 13 ? op.tro.tx : op.type === 12 ? op.txo.tx : op.bdo.tx
+  const txOf = (op: PartialOperation): string => (op.type === 13 ? op.tro.tx : op.type === 12 ? op.txo.tx : op.bdo.tx)
 
   it('bootstraps with the MSB layout: admin, writers, txv = blake3(bootstrap)', async () => {
     assert.equal(devnet.networkId, 918)
     assert.equal(txvAtStart, toHex(blake3(fromHex(devnet.bootstrapHex))))
     const admin = decodeAdminEntry(await devnet.get(ADMIN_KEY, { confirmed: true }), 'trac')
-    assert.deepEqual(admin && { address: admin.address, wk: toHex(admin.writingKey) }, { address: devnet.admin.address, wk: devnet.bootstrapHex })
+    assert.deepEqual(admin && { address: admin.address, wk: toHex(admin.writingKey) }, {
+      address: devnet.admin.address,
+      wk: devnet.bootstrapHex
+    })
     assert.equal(devnet.admin.writerKeyHex, devnet.bootstrapHex)
     assert.equal(b4a.toString((await devnet.get(writerAddressKey(devnet.bootstrapHex)))!), devnet.admin.address)
     assert.equal(decodeU32BE(await devnet.get(INITIALIZATION_KEY)), 1)
@@ -284,24 +411,59 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
     bad.tro.is = toHex(is)
     assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(bad))), R.TX_SIGNATURE_INVALID)
     // An unfunded requester.
-    assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(transfer(carol, bob.address, 1n)))), R.TRANSFER_SENDER_NOT_FOUND)
-    const carolDeploy = buildBootstrapDeployment({ signer: carol, networkId: 918, txv: devnet.txv(), bs: toHex(randomBytes(32)), channel: 'c' })
+    assert.equal(
+      resultOf(await client.broadcast(v0, encodePartialOperation(transfer(carol, bob.address, 1n)))),
+      R.TRANSFER_SENDER_NOT_FOUND
+    )
+    const carolDeploy = buildBootstrapDeployment({
+      signer: carol,
+      networkId: 918,
+      txv: devnet.txv(),
+      bs: toHex(randomBytes(32)),
+      channel: 'c'
+    })
     assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(carolDeploy))), R.REQUESTER_NOT_FOUND)
     // More than the balance.
-    assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(transfer(bob, alice.address, 2n * TNK)))), R.TRANSFER_INSUFFICIENT_BALANCE)
+    assert.equal(
+      resultOf(await client.broadcast(v0, encodePartialOperation(transfer(bob, alice.address, 2n * TNK)))),
+      R.TRANSFER_INSUFFICIENT_BALANCE
+    )
     // The validator's own address as the requester.
     const self = devnet.validatorMembers[0]!.wallet
-    assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(transfer(self, bob.address, 1n)))), R.SELF_VALIDATION_FORBIDDEN)
+    assert.equal(
+      resultOf(await client.broadcast(v0, encodePartialOperation(transfer(self, bob.address, 1n)))),
+      R.SELF_VALIDATION_FORBIDDEN
+    )
     // A partial that already carries validator fields fails the schema.
-    const withVa = encodeOperation({ type: 13, address: b4a.from(alice.address), tro: { ...Object.fromEntries(Object.entries(transfer(alice, bob.address, 1n).tro).map(([k, v]) => [k, k === 'to' ? b4a.from(v) : fromHex(v)])), va: b4a.from(bob.address) } })
+    const withVa = encodeOperation({
+      type: 13,
+      address: b4a.from(alice.address),
+      tro: {
+        ...Object.fromEntries(
+          Object.entries(transfer(alice, bob.address, 1n).tro).map(([k, v]) => [
+            k,
+            k === 'to' ? b4a.from(v) : fromHex(v)
+          ])
+        ),
+        va: b4a.from(bob.address)
+      }
+    })
     assert.equal(resultOf(await client.broadcast(v0, withVa)), R.SCHEMA_VALIDATION_FAILED)
     // Bytes that are no Operation, and an admin op type over v1.
     assert.equal(resultOf(await client.broadcast(v0, new Uint8Array([0xff, 0xff, 0xff]))), R.UNEXPECTED_ERROR)
-    const addAdmin = buildAddAdmin({ signer: alice, networkId: 918, txv: fromHex(devnet.txv()), writerKey: randomBytes(32) })
+    const addAdmin = buildAddAdmin({
+      signer: alice,
+      networkId: 918,
+      txv: fromHex(devnet.txv()),
+      writerKey: randomBytes(32)
+    })
     assert.equal(resultOf(await client.broadcast(v0, addAdmin)), R.TX_INVALID_PAYLOAD)
     // The admin-indexer does not validate by default.
     const adminKey = devnet.admin.publicKeyHex
-    assert.equal(resultOf(await client.broadcast(adminKey, encodePartialOperation(transfer(alice, bob.address, 1n)))), R.NODE_HAS_NO_WRITE_ACCESS)
+    assert.equal(
+      resultOf(await client.broadcast(adminKey, encodePartialOperation(transfer(alice, bob.address, 1n)))),
+      R.NODE_HAS_NO_WRITE_ACCESS
+    )
   })
 
   let subnet = ''
@@ -309,10 +471,20 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
     subnet = toHex(randomBytes(32))
     const beforeV0 = (await balance(devnet.validators[0]!.address))!
     const beforeAlice = (await balance(alice.address))!
-    const op = buildBootstrapDeployment({ signer: alice, networkId: 918, txv: devnet.txv(), bs: subnet, channel: 'alice-subnet' })
+    const op = buildBootstrapDeployment({
+      signer: alice,
+      networkId: 918,
+      txv: devnet.txv(),
+      bs: subnet,
+      channel: 'alice-subnet'
+    })
     const res = await client.broadcast(v0, encodePartialOperation(op))
     assert.ok(resultOf(res) === R.OK || resultOf(res) === R.TX_ACCEPTED_PROOF_UNAVAILABLE, `result ${resultOf(res)}`)
-    await waitFor(async () => (await devnet.get(deploymentKey(subnet), { confirmed: true })) !== null, 20_000, 'the deployment')
+    await waitFor(
+      async () => (await devnet.get(deploymentKey(subnet), { confirmed: true })) !== null,
+      20_000,
+      'the deployment'
+    )
     const dep = decodeDeploymentEntry(await devnet.get(deploymentKey(subnet), { confirmed: true }), 'trac')!
     assert.equal(toHex(dep.txHash), op.bdo.tx)
     assert.equal(dep.address, alice.address)
@@ -321,25 +493,65 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
     assert.equal(await balance(devnet.validators[0]!.address), beforeV0 + pct(MSB_FEE, 75n))
     const again = buildBootstrapDeployment({ signer: bob, networkId: 918, txv: devnet.txv(), bs: subnet, channel: 'x' })
     assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(again))), R.BOOTSTRAP_ALREADY_EXISTS)
-    const msb = buildBootstrapDeployment({ signer: bob, networkId: 918, txv: devnet.txv(), bs: devnet.bootstrapHex, channel: 'x' })
-    assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(msb))), R.EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP)
+    const msb = buildBootstrapDeployment({
+      signer: bob,
+      networkId: 918,
+      txv: devnet.txv(),
+      bs: devnet.bootstrapHex,
+      channel: 'x'
+    })
+    assert.equal(
+      resultOf(await client.broadcast(v0, encodePartialOperation(msb))),
+      R.EXTERNAL_BOOTSTRAP_EQUALS_MSB_BOOTSTRAP
+    )
   })
 
   it('TX: applied with the 50/25/25 split; refused for an undeployed subnet', async () => {
     const txFor = (signer: Wallet, bs: string): PartialOperation =>
-      buildTxOperation({ signer, networkId: 918, txv: devnet.txv(), iw: toHex(randomBytes(32)), ch: toHex(randomBytes(32)), bs, mbs: devnet.bootstrapHex })
-    assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(txFor(alice, toHex(randomBytes(32)))))), R.EXTERNAL_BOOTSTRAP_NOT_DEPLOYED)
-    const wrongMbs = buildTxOperation({ signer: alice, networkId: 918, txv: devnet.txv(), iw: toHex(randomBytes(32)), ch: toHex(randomBytes(32)), bs: subnet, mbs: toHex(randomBytes(32)) })
+      buildTxOperation({
+        signer,
+        networkId: 918,
+        txv: devnet.txv(),
+        iw: toHex(randomBytes(32)),
+        ch: toHex(randomBytes(32)),
+        bs,
+        mbs: devnet.bootstrapHex
+      })
+    assert.equal(
+      resultOf(await client.broadcast(v0, encodePartialOperation(txFor(alice, toHex(randomBytes(32)))))),
+      R.EXTERNAL_BOOTSTRAP_NOT_DEPLOYED
+    )
+    const wrongMbs = buildTxOperation({
+      signer: alice,
+      networkId: 918,
+      txv: devnet.txv(),
+      iw: toHex(randomBytes(32)),
+      ch: toHex(randomBytes(32)),
+      bs: subnet,
+      mbs: toHex(randomBytes(32))
+    })
     assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(wrongMbs))), R.MSB_BOOTSTRAP_MISMATCH)
 
     const v0Address = devnet.validators[0]!.address
-    const b0 = { alice: (await balance(alice.address))!, bob: (await balance(bob.address))!, v0: (await balance(v0Address))! }
+    const b0 = {
+      alice: (await balance(alice.address))!,
+      bob: (await balance(bob.address))!,
+      v0: (await balance(v0Address))!
+    }
     // The requester is the subnet creator: validator 50%, 50% burned.
     const own = txFor(alice, subnet)
-    assert.ok([R.OK, R.TX_ACCEPTED_PROOF_UNAVAILABLE].includes(resultOf(await client.broadcast(v0, encodePartialOperation(own))) as any))
+    assert.ok(
+      [R.OK, R.TX_ACCEPTED_PROOF_UNAVAILABLE].includes(
+        resultOf(await client.broadcast(v0, encodePartialOperation(own))) as any
+      )
+    )
     // A third party: validator 50%, creator 25%, 25% burned.
     const third = txFor(bob, subnet)
-    assert.ok([R.OK, R.TX_ACCEPTED_PROOF_UNAVAILABLE].includes(resultOf(await client.broadcast(v0, encodePartialOperation(third))) as any))
+    assert.ok(
+      [R.OK, R.TX_ACCEPTED_PROOF_UNAVAILABLE].includes(
+        resultOf(await client.broadcast(v0, encodePartialOperation(third))) as any
+      )
+    )
     await confirmed(txOf(own))
     await confirmed(txOf(third))
     assert.equal(await balance(alice.address), b0.alice - MSB_FEE + pct(MSB_FEE, 25n))
@@ -369,13 +581,22 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
     await devnet.addIndexer(1)
     const txv2 = devnet.txv()
     assert.notEqual(txv2, txvAtStart)
-    assert.equal(txv2, toHex(blake3(b4a.concat([fromHex(devnet.bootstrapHex), fromHex(devnet.validators[1]!.writerKeyHex)]))))
+    assert.equal(
+      txv2,
+      toHex(blake3(b4a.concat([fromHex(devnet.bootstrapHex), fromHex(devnet.validators[1]!.writerKeyHex)])))
+    )
     assert.equal(decodeNodeEntry(await devnet.get(devnet.validators[1]!.address))!.role, ROLE_INDEXER)
     assert.equal(resultOf(await client.broadcast(v0, encodePartialOperation(old))), R.TX_EXPIRED)
-    assert.equal(resultOf(await client.broadcast(v1, encodePartialOperation(transfer(alice, bob.address, 1n)))), R.NODE_HAS_NO_WRITE_ACCESS)
+    assert.equal(
+      resultOf(await client.broadcast(v1, encodePartialOperation(transfer(alice, bob.address, 1n)))),
+      R.NODE_HAS_NO_WRITE_ACCESS
+    )
     await devnet.removeIndexer(1)
     assert.equal(devnet.txv(), txvAtStart, 'back to the single-indexer set')
-    assert.equal(decodeNodeEntry(await devnet.get(devnet.validators[1]!.address, { confirmed: true }))!.role, ROLE_WRITER)
+    assert.equal(
+      decodeNodeEntry(await devnet.get(devnet.validators[1]!.address, { confirmed: true }))!.role,
+      ROLE_WRITER
+    )
   })
 
   it('rate limit: more than 50 v1 messages a second from one key get RATE_LIMITED', async () => {
@@ -385,10 +606,15 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
     const results: Array<Promise<number | undefined>> = []
     for (let i = 0; i < 60; i++) {
       const msg = buildLivenessRequest(client.wallet.keyPair)
-      results.push(new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), 1500)
-        ;(client as any).waiters.set(msg.id, (m: V1Message) => { clearTimeout(timer); resolve(m.livenessResponse?.result) })
-      }))
+      results.push(
+        new Promise((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), 1500)
+          ;(client as any).waiters.set(msg.id, (m: V1Message) => {
+            clearTimeout(timer)
+            resolve(m.livenessResponse?.result)
+          })
+        })
+      )
       s.channel.send(msg)
     }
     const got = await Promise.all(results)
@@ -420,21 +646,37 @@ describe('MSB devnet', { timeout: 120_000 }, () => {
   it('CLI: prints the peer-flags line, /fund from stdin, exits 0 on /exit and on SIGTERM', async () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
     const entry = path.join(root, 'src', 'msb', 'devnet', 'main.ts')
-    const run = (): { child: ChildProcess, out: () => string, exited: Promise<number | null> } => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry, '--dht-bootstrap', devnet.dhtBootstrap.join(','), '--channel', 'devnet-cli-test'], {
-        cwd: root, env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' }, stdio: ['pipe', 'pipe', 'pipe']
-      })
+    const run = (): { child: ChildProcess; out: () => string; exited: Promise<number | null> } => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', entry, '--dht-bootstrap', devnet.dhtBootstrap.join(','), '--channel', 'devnet-cli-test'],
+        {
+          cwd: root,
+          env: { ...process.env, INTERCOM_LOCAL_ONLY: '1' },
+          stdio: ['pipe', 'pipe', 'pipe']
+        }
+      )
       let text = ''
-      child.stdout!.on('data', (d) => { text += String(d) })
-      child.stderr!.on('data', (d) => { text += String(d) })
+      child.stdout!.on('data', (d) => {
+        text += String(d)
+      })
+      child.stderr!.on('data', (d) => {
+        text += String(d)
+      })
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
       return { child, out: () => text, exited }
     }
     const a = run()
     try {
       await waitFor(() => /Ready\./.test(a.out()), 30_000, 'the CLI devnet to start')
-      const line = a.out().split('\n').find((l) => l.startsWith('peer flags:'))
-      assert.match(line ?? '', /^peer flags: --msb-dht-bootstrap 127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)* --msb-bootstrap [0-9a-f]{64} --msb-channel devnet-cli-test$/)
+      const line = a
+        .out()
+        .split('\n')
+        .find((l) => l.startsWith('peer flags:'))
+      assert.match(
+        line ?? '',
+        /^peer flags: --msb-dht-bootstrap 127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)* --msb-bootstrap [0-9a-f]{64} --msb-channel devnet-cli-test$/
+      )
       const who = Wallet.generate().address
       a.child.stdin!.write(`/fund ${who} 1.25\n`)
       await waitFor(() => a.out().includes(`funded ${who} with 1.25 TNK`), 20_000, 'the /fund result')

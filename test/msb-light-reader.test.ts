@@ -15,28 +15,46 @@ import b4a from 'b4a'
 import { toHex } from '../src/crypto/index.js'
 import { blake3Hex } from '../src/common/index.js'
 import {
-  MsbLightReader, MSB_VIEW_NAME, checkSignedManifest, deriveViewNamespace, majorityQuorum,
-  type CoreManifest, type MsbHistoryEntry
+  MsbLightReader,
+  MSB_VIEW_NAME,
+  checkSignedManifest,
+  deriveViewNamespace,
+  majorityQuorum,
+  type CoreManifest,
+  type MsbHistoryEntry
 } from '../src/msb/light-reader.js'
 
-type Op = { type: 'put', key: string, value: string } | { type: 'add', key: string, indexer: boolean } | { type: 'rm', key: string }
+type Op =
+  | { type: 'put'; key: string; value: string }
+  | { type: 'add'; key: string; indexer: boolean }
+  | { type: 'rm'; key: string }
 
-interface Stream { pipe (s: Stream): Stream, destroy (): void, on (ev: string, fn: (...a: unknown[]) => void): unknown }
-interface Replicable { replicate (isInitiator: boolean): Stream }
-interface ManifestCore { key: Uint8Array, manifest: CoreManifest | null, signedLength: number }
+interface Stream {
+  pipe(s: Stream): Stream
+  destroy(): void
+  on(ev: string, fn: (...a: unknown[]) => void): unknown
+}
+interface Replicable {
+  replicate(isInitiator: boolean): Stream
+}
+interface ManifestCore {
+  key: Uint8Array
+  manifest: CoreManifest | null
+  signedLength: number
+}
 type Base = Autobase<Hyperbee>
 
 const T0 = Date.now()
 const elapsed = (): string => `${((Date.now() - T0) / 1000).toFixed(1)}s`
 
-function tmpdir (): string {
+function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'msb-lr-'))
 }
 
 const rmdir = (dir: string): void => fs.rmSync(dir, { recursive: true, force: true })
 
 /** Registers teardown steps that run in reverse order after the test, each even if an earlier one failed. */
-function teardown (t: { after: (fn: () => Promise<void>) => void }): (fn: () => unknown) => void {
+function teardown(t: { after: (fn: () => Promise<void>) => void }): (fn: () => unknown) => void {
   const steps: Array<() => unknown> = []
   t.after(async () => {
     for (const fn of steps.reverse()) {
@@ -47,14 +65,17 @@ function teardown (t: { after: (fn: () => Promise<void>) => void }): (fn: () => 
       }
     }
   })
-  return (fn) => { steps.push(fn) }
+  return (fn) => {
+    steps.push(fn)
+  }
 }
 
-function makeBase (store: Corestore, bootstrap: Uint8Array | null): Base {
+function makeBase(store: Corestore, bootstrap: Uint8Array | null): Base {
   return new Autobase<Hyperbee>(store, bootstrap, {
     valueEncoding: 'binary',
     ackInterval: 1000,
-    open: (s: Corestore) => new Hyperbee(s.get('TracNetwork'), { extension: false, keyEncoding: 'ascii', valueEncoding: 'binary' }),
+    open: (s: Corestore) =>
+      new Hyperbee(s.get('TracNetwork'), { extension: false, keyEncoding: 'ascii', valueEncoding: 'binary' }),
     apply: async (nodes, view, host) => {
       for (const node of nodes) {
         const op = JSON.parse(b4a.toString(node.value as Uint8Array)) as Op
@@ -67,58 +88,77 @@ function makeBase (store: Corestore, bootstrap: Uint8Array | null): Base {
 }
 
 /** Bidirectional in-memory replication; returns the teardown. */
-function link (a: Replicable, b: Replicable): () => void {
+function link(a: Replicable, b: Replicable): () => void {
   const s1 = a.replicate(true)
   const s2 = b.replicate(false)
   s1.on('error', () => {})
   s2.on('error', () => {})
   s1.pipe(s2).pipe(s1)
-  return () => { s1.destroy(); s2.destroy() }
+  return () => {
+    s1.destroy()
+    s2.destroy()
+  }
 }
 
 const rep = (x: unknown): Replicable => x as Replicable
 const sysCore = (b: Base): ManifestCore => (b as unknown as { core: ManifestCore }).core
 const viewCore = (b: Base): ManifestCore => b.view.core as unknown as ManifestCore
-const put = (b: Base, key: string, value: string): Promise<number> => b.append(b4a.from(JSON.stringify({ type: 'put', key, value })))
-const addIndexer = (b: Base, key: Uint8Array): Promise<number> => b.append(b4a.from(JSON.stringify({ type: 'add', key: toHex(key), indexer: true })))
-const removeWriter = (b: Base, key: Uint8Array): Promise<number> => b.append(b4a.from(JSON.stringify({ type: 'rm', key: toHex(key) })))
+const put = (b: Base, key: string, value: string): Promise<number> =>
+  b.append(b4a.from(JSON.stringify({ type: 'put', key, value })))
+const addIndexer = (b: Base, key: Uint8Array): Promise<number> =>
+  b.append(b4a.from(JSON.stringify({ type: 'add', key: toHex(key), indexer: true })))
+const removeWriter = (b: Base, key: Uint8Array): Promise<number> =>
+  b.append(b4a.from(JSON.stringify({ type: 'rm', key: toHex(key) })))
 
-async function waitUntil (fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
+async function waitUntil(
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string | (() => string)
+): Promise<void> {
   const start = Date.now()
   while (!(await fn())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
 /** A's confirmed value at `length` (MSB getSigned semantics). */
-async function signedGet (b: Base, key: string, length: number): Promise<Uint8Array | null> {
+async function signedGet(b: Base, key: string, length: number): Promise<Uint8Array | null> {
   const snap = b.view.checkout(length)
   try {
     const node = await snap.get(key)
-    return node === null ? null : node.value as Uint8Array
+    return node === null ? null : (node.value as Uint8Array)
   } finally {
     await snap.close()
   }
 }
 
 /** Waits until `key` = `value` is confirmed on `b` and returns its signed length. */
-async function confirmed (b: Base, key: string, value: string, timeoutMs = 20_000): Promise<number> {
+async function confirmed(b: Base, key: string, value: string, timeoutMs = 20_000): Promise<number> {
   let len = 0
-  await waitUntil(async () => {
-    await b.update()
-    len = viewCore(b).signedLength
-    const v = await signedGet(b, key, len)
-    return v !== null && b4a.toString(v) === value
-  }, timeoutMs, `${key}=${value} confirmed`)
+  await waitUntil(
+    async () => {
+      await b.update()
+      len = viewCore(b).signedLength
+      const v = await signedGet(b, key, len)
+      return v !== null && b4a.toString(v) === value
+    },
+    timeoutMs,
+    `${key}=${value} confirmed`
+  )
   return len
 }
 
-async function signedPuts (b: Base, length: number): Promise<MsbHistoryEntry[]> {
+async function signedPuts(b: Base, length: number): Promise<MsbHistoryEntry[]> {
   const snap = b.view.checkout(length)
   const out: MsbHistoryEntry[] = []
   try {
-    for await (const e of (snap as unknown as { createHistoryStream (o: object): AsyncIterable<{ type: string, seq: number, key: string, value: Uint8Array }> }).createHistoryStream({ gte: 1, lt: length })) {
+    for await (const e of (
+      snap as unknown as {
+        createHistoryStream(o: object): AsyncIterable<{ type: string; seq: number; key: string; value: Uint8Array }>
+      }
+    ).createHistoryStream({ gte: 1, lt: length })) {
       if (e.type === 'put') out.push({ seq: e.seq, key: e.key, value: e.value })
     }
   } finally {
@@ -127,28 +167,41 @@ async function signedPuts (b: Base, length: number): Promise<MsbHistoryEntry[]> 
   return out
 }
 
-async function collect (it: AsyncIterable<MsbHistoryEntry>): Promise<MsbHistoryEntry[]> {
+async function collect(it: AsyncIterable<MsbHistoryEntry>): Promise<MsbHistoryEntry[]> {
   const out: MsbHistoryEntry[] = []
   for await (const e of it) out.push(e)
   return out
 }
 
 /** Compares every key of A's confirmed view at `length` with the reader's getAt at the same length. */
-async function assertSameAt (b: Base, reader: MsbLightReader, keys: string[], length: number): Promise<void> {
+async function assertSameAt(b: Base, reader: MsbLightReader, keys: string[], length: number): Promise<void> {
   for (const k of keys) {
     const want = await signedGet(b, k, length)
     const got = await reader.getAt(k, length)
-    assert.deepEqual(got === null ? null : b4a.toString(got), want === null ? null : b4a.toString(want), `${k} at ${length}`)
+    assert.deepEqual(
+      got === null ? null : b4a.toString(got),
+      want === null ? null : b4a.toString(want),
+      `${k} at ${length}`
+    )
   }
 }
 
-function lines (): { log: (l: string) => void, all: string[] } {
+function lines(): { log: (l: string) => void; all: string[] } {
   const all: string[] = []
-  return { all, log: (l: string) => { all.push(l); if (process.env.MSB_LR_DEBUG) console.log(elapsed(), l) } }
+  return {
+    all,
+    log: (l: string) => {
+      all.push(l)
+      if (process.env.MSB_LR_DEBUG) console.log(elapsed(), l)
+    }
+  }
 }
 
 /** Stores named `names` in a temp dir and a bootstrap base A on the first one, all cleaned up after the test. */
-async function stores (cleanup: (fn: () => unknown) => void, names: string[]): Promise<{ stores: Corestore[], A: ReturnType<typeof makeBase> }> {
+async function stores(
+  cleanup: (fn: () => unknown) => void,
+  names: string[]
+): Promise<{ stores: Corestore[]; A: ReturnType<typeof makeBase> }> {
   const dir = tmpdir()
   cleanup(() => rmdir(dir))
   const list = names.map((n) => new Corestore(path.join(dir, n)))
@@ -159,7 +212,9 @@ async function stores (cleanup: (fn: () => unknown) => void, names: string[]): P
   return { stores: list, A }
 }
 
-test('pure manifest checks: derived namespace, majority quorum, unsigned and tampered manifests are rejected', { timeout: 20_000 }, async (t) => {
+test('pure manifest checks: derived namespace, majority quorum, unsigned and tampered manifests are rejected', {
+  timeout: 20_000
+}, async (t) => {
   assert.deepEqual([0, 1, 2, 3, 4, 5].map(majorityQuorum), [0, 1, 2, 2, 3, 3])
   const defer = teardown(t)
   const dir = tmpdir()
@@ -178,16 +233,28 @@ test('pure manifest checks: derived namespace, majority quorum, unsigned and tam
 
   await put(A, 'k', 'v')
   await confirmed(A, 'k', 'v')
-  const local = store.get({ key: A.local.key }) as unknown as ManifestCore & { ready (): Promise<void>, close (): Promise<void> }
+  const local = store.get({ key: A.local.key }) as unknown as ManifestCore & {
+    ready(): Promise<void>
+    close(): Promise<void>
+  }
   await local.ready()
   const signer = local.manifest!.signers[0]
   await local.close()
-  const expectation = { bootstrap: A.key, name: MSB_VIEW_NAME, signerKeys: [signer.publicKey], entropy: signer.namespace }
+  const expectation = {
+    bootstrap: A.key,
+    name: MSB_VIEW_NAME,
+    signerKeys: [signer.publicKey],
+    entropy: signer.namespace
+  }
 
   const viewManifest = viewCore(A).manifest!
   assert.equal(checkSignedManifest(viewManifest, expectation), null)
   assert.ok(b4a.equals(viewManifest.signers[0].namespace, deriveViewNamespace(A.key, 'TracNetwork', signer.namespace)))
-  assert.equal(checkSignedManifest(sysCore(A).manifest, { ...expectation, name: '_system' }), null, 'the system core uses the same derivation')
+  assert.equal(
+    checkSignedManifest(sysCore(A).manifest, { ...expectation, name: '_system' }),
+    null,
+    'the system core uses the same derivation'
+  )
 
   assert.match(checkSignedManifest(staticManifest, expectation) ?? '', /unsigned core \(quorum 0, no signers\)/)
   assert.match(checkSignedManifest(null, expectation) ?? '', /no manifest/)
@@ -195,13 +262,21 @@ test('pure manifest checks: derived namespace, majority quorum, unsigned and tam
   assert.match(checkSignedManifest(viewManifest, { ...expectation, bootstrap: b4a.alloc(32, 1) }) ?? '', /namespace/)
   assert.match(checkSignedManifest(viewManifest, { ...expectation, entropy: b4a.alloc(32, 2) }) ?? '', /namespace/)
   assert.match(checkSignedManifest(viewManifest, { ...expectation, signerKeys: [b4a.alloc(32, 3)] }) ?? '', /signers/)
-  assert.match(checkSignedManifest(viewManifest, { ...expectation, signerKeys: [signer.publicKey, b4a.alloc(32, 3)] }) ?? '', /signers/)
+  assert.match(
+    checkSignedManifest(viewManifest, { ...expectation, signerKeys: [signer.publicKey, b4a.alloc(32, 3)] }) ?? '',
+    /signers/
+  )
   assert.match(checkSignedManifest({ ...viewManifest, quorum: 0 }, expectation) ?? '', /quorum 0 is not the majority 1/)
 })
 
-test('single indexer: first sync, reads equal the signed view, waits, getAt, history, passive growth, rejected view', { timeout: 40_000 }, async (t) => {
+test('single indexer: first sync, reads equal the signed view, waits, getAt, history, passive growth, rejected view', {
+  timeout: 40_000
+}, async (t) => {
   const cleanup = teardown(t)
-  const { stores: [, storeB, storeP, storeX], A } = await stores(cleanup, ['a', 'b', 'p', 'x'])
+  const {
+    stores: [, storeB, storeP, storeX],
+    A
+  } = await stores(cleanup, ['a', 'b', 'p', 'x'])
 
   for (let i = 0; i < 30; i++) await put(A, `k${i}`, `v${i}`)
   await put(A, 'over', 'first')
@@ -261,7 +336,10 @@ test('single indexer: first sync, reads equal the signed view, waits, getAt, his
   const hist = await collect(reader.historySince(0))
   const wantHist = await signedPuts(A, L)
   assert.equal(hist.length, 32)
-  assert.deepEqual(hist.map((e) => [e.seq, e.key, b4a.toString(e.value)]), wantHist.map((e) => [e.seq, e.key, b4a.toString(e.value)]))
+  assert.deepEqual(
+    hist.map((e) => [e.seq, e.key, b4a.toString(e.value)]),
+    wantHist.map((e) => [e.seq, e.key, b4a.toString(e.value)])
+  )
   assert.ok(hist.every((e, i) => i === 0 || e.seq > hist[i - 1].seq))
   const lastSeq = hist[hist.length - 1].seq
 
@@ -271,13 +349,23 @@ test('single indexer: first sync, reads equal the signed view, waits, getAt, his
   assert.equal(await infinite, true)
   const latencyMs = Date.now() - tp
   await waitUntil(async () => (await reader.get('live')) !== null, 10_000, 'live key visible')
-  t.diagnostic(`append → confirmed on the reader (1 indexer): ${latencyMs} ms (key visible after ${Date.now() - tp} ms)`)
+  t.diagnostic(
+    `append → confirmed on the reader (1 indexer): ${latencyMs} ms (key visible after ${Date.now() - tp} ms)`
+  )
   const more = await collect(reader.historySince(lastSeq + 1))
-  assert.deepEqual(more.map((e) => e.key), ['live'])
+  assert.deepEqual(
+    more.map((e) => e.key),
+    ['live']
+  )
 
   // A passive reader: no timer refreshes, no refresh on indexer appends. Growth arrives by replication alone.
   cleanup(link(rep(A), rep(storeP)))
-  const passive = new MsbLightReader({ store: storeP, bootstrap: A.key, refreshIntervalMs: 3_600_000, refreshOnIndexerAppend: false })
+  const passive = new MsbLightReader({
+    store: storeP,
+    bootstrap: A.key,
+    refreshIntervalMs: 3_600_000,
+    refreshOnIndexerAppend: false
+  })
   cleanup(() => passive.close())
   await passive.ready()
   if (passive.signedLength() === 0) await passive.refresh() // the first sync may need a second look
@@ -287,13 +375,21 @@ test('single indexer: first sync, reads equal the signed view, waits, getAt, his
   for (let i = 0; i < 5; i++) await put(A, `p${i}`, `pv${i}`)
   const Lp = await confirmed(A, 'p4', 'pv4')
   assert.equal(await passive.waitForSignedLength(Lp, 10_000), true, `passive growth from ${before} to ${Lp}`)
-  t.diagnostic(`passive growth without refresh: ${before} → ${passive.signedLength()} within ${Date.now() - tg} ms of the first of 5 appends`)
+  t.diagnostic(
+    `passive growth without refresh: ${before} → ${passive.signedLength()} within ${Date.now() - tg} ms of the first of 5 appends`
+  )
   assert.equal(b4a.toString((await passive.get('p4'))!), 'pv4')
 
   // A reader expecting another view name derives another namespace: the view is rejected and never read.
   cleanup(link(rep(A), rep(storeX)))
   const xl = lines()
-  const wrong = new MsbLightReader({ store: storeX, bootstrap: A.key, refreshIntervalMs: 100, viewName: 'TracNamespace', log: xl.log })
+  const wrong = new MsbLightReader({
+    store: storeX,
+    bootstrap: A.key,
+    refreshIntervalMs: 100,
+    viewName: 'TracNamespace',
+    log: xl.log
+  })
   cleanup(() => wrong.close())
   await wrong.ready()
   await waitUntil(() => wrong.status().error !== null, 10_000, 'rejection')
@@ -313,9 +409,14 @@ test('single indexer: first sync, reads equal the signed view, waits, getAt, his
   assert.ok(all.some((l) => l.includes('verified')))
 })
 
-test('indexer added and removed: the reader follows each view key, verifies it, and reads across the switches', { timeout: 60_000 }, async (t) => {
+test('indexer added and removed: the reader follows each view key, verifies it, and reads across the switches', {
+  timeout: 60_000
+}, async (t) => {
   const cleanup = teardown(t)
-  const { stores: [, storeC, storeB], A } = await stores(cleanup, ['a', 'c', 'b'])
+  const {
+    stores: [, storeC, storeB],
+    A
+  } = await stores(cleanup, ['a', 'c', 'b'])
   const C = makeBase(storeC, A.key)
   cleanup(() => C.close())
   await C.ready()
@@ -344,8 +445,11 @@ test('indexer added and removed: the reader follows each view key, verifies it, 
   await waitUntil(() => C.isIndexer, 20_000, 'C is an indexer')
   await put(A, 'after-add', 'yes')
   await put(C, 'from-c', 'hello')
-  await waitUntil(() => reader.indexers().length === 2 && reader.viewKeyHex === toHex(viewCore(A).key) && reader.viewKeyHex !== view1,
-    25_000, () => `reader on the 2-indexer view (reader ${JSON.stringify(reader.status())})`)
+  await waitUntil(
+    () => reader.indexers().length === 2 && reader.viewKeyHex === toHex(viewCore(A).key) && reader.viewKeyHex !== view1,
+    25_000,
+    () => `reader on the 2-indexer view (reader ${JSON.stringify(reader.status())})`
+  )
   t.diagnostic(`add indexer → reader on the new view: ${Date.now() - tAdd} ms`)
   const view2 = reader.viewKeyHex!
   assert.deepEqual(reader.indexers().sort(), [toHex(A.local.key), toHex(C.local.key)].sort())
@@ -373,8 +477,11 @@ test('indexer added and removed: the reader follows each view key, verifies it, 
   await removeWriter(A, C.local.key)
   await waitUntil(() => !C.isIndexer, 25_000, 'C no longer an indexer')
   await put(A, 'after-rm', 'done')
-  await waitUntil(() => reader.indexers().length === 1 && reader.viewKeyHex === toHex(viewCore(A).key) && reader.viewKeyHex !== view2,
-    25_000, () => `reader back on a 1-indexer view (reader ${JSON.stringify(reader.status())})`)
+  await waitUntil(
+    () => reader.indexers().length === 1 && reader.viewKeyHex === toHex(viewCore(A).key) && reader.viewKeyHex !== view2,
+    25_000,
+    () => `reader back on a 1-indexer view (reader ${JSON.stringify(reader.status())})`
+  )
   t.diagnostic(`remove indexer → reader on the new view: ${Date.now() - tRm} ms`)
   assert.deepEqual(reader.indexers(), [toHex(A.local.key)])
   assert.equal(reader.txv(), blake3Hex(A.local.key))
@@ -388,15 +495,23 @@ test('indexer added and removed: the reader follows each view key, verifies it, 
   // The confirmed history is continuous across both switches and equals A's.
   const hist = await collect(reader.historySince(0))
   const want = await signedPuts(A, reader.signedLength())
-  assert.deepEqual(hist.map((e) => [e.seq, e.key]), want.map((e) => [e.seq, e.key]))
+  assert.deepEqual(
+    hist.map((e) => [e.seq, e.key]),
+    want.map((e) => [e.seq, e.key])
+  )
   assert.ok(hist.some((e) => e.key === 'from-c') && hist.some((e) => e.key === 'after-rm'))
   assert.equal(reader.status().error, null)
   assert.ok(all.filter((l) => l.includes('verified')).length >= 3, 'three views verified')
 })
 
-test('late reader after the bootstrap stopped being an indexer (rule B), and a live reader through the same change', { timeout: 60_000 }, async (t) => {
+test('late reader after the bootstrap stopped being an indexer (rule B), and a live reader through the same change', {
+  timeout: 60_000
+}, async (t) => {
   const cleanup = teardown(t)
-  const { stores: [storeA, storeC, storeB, storeD], A } = await stores(cleanup, ['a', 'c', 'b', 'd'])
+  const {
+    stores: [storeA, storeC, storeB, storeD],
+    A
+  } = await stores(cleanup, ['a', 'c', 'b', 'd'])
   const C = makeBase(storeC, A.key)
   cleanup(() => C.close())
   await C.ready()
@@ -419,12 +534,20 @@ test('late reader after the bootstrap stopped being an indexer (rule B), and a l
 
   // A removes itself: C becomes the only indexer. A's last digest still names the 2-indexer system.
   await removeWriter(A, A.local.key)
-  await waitUntil(() => !A.isIndexer && C.isIndexer && viewCore(C).manifest?.signers.length === 1, 25_000, 'C sole indexer')
+  await waitUntil(
+    () => !A.isIndexer && C.isIndexer && viewCore(C).manifest?.signers.length === 1,
+    25_000,
+    'C sole indexer'
+  )
   for (let i = 0; i < 5; i++) await put(C, `c${i}`, `x${i}`)
   const Lc = await confirmed(C, 'c4', 'x4', 25_000)
   const cView = toHex(viewCore(C).key)
 
-  await waitUntil(() => live.viewKeyHex === cView, 20_000, () => `live reader on C's view (${JSON.stringify(live.status())})`)
+  await waitUntil(
+    () => live.viewKeyHex === cView,
+    20_000,
+    () => `live reader on C's view (${JSON.stringify(live.status())})`
+  )
   assert.deepEqual(live.indexers(), [toHex(C.local.key)])
   assert.equal(await live.waitForSignedLength(Lc, 15_000), true)
   await assertSameAt(C, live, ['a0', 'b4', 'c4', 'none'], Lc)
@@ -440,11 +563,20 @@ test('late reader after the bootstrap stopped being an indexer (rule B), and a l
   cleanup(() => late.close())
   const tLate = Date.now()
   await late.ready()
-  assert.equal(await late.waitForSignedLength(Lc, 20_000), true, `late reader synced (${JSON.stringify(late.status())})`)
-  t.diagnostic(`late reader: bootstrap → C's view in ${Date.now() - tLate} ms; log: ${dl.all.filter((l) => l.includes('system')).length} system hops`)
+  assert.equal(
+    await late.waitForSignedLength(Lc, 20_000),
+    true,
+    `late reader synced (${JSON.stringify(late.status())})`
+  )
+  t.diagnostic(
+    `late reader: bootstrap → C's view in ${Date.now() - tLate} ms; log: ${dl.all.filter((l) => l.includes('system')).length} system hops`
+  )
   assert.equal(late.viewKeyHex, cView)
   assert.deepEqual(late.indexers(), [toHex(C.local.key)])
-  assert.ok(dl.all.some((l) => l.includes('(rule B')), 'the removal was followed by rule B')
+  assert.ok(
+    dl.all.some((l) => l.includes('(rule B')),
+    'the removal was followed by rule B'
+  )
   assert.equal(late.status().verified, true)
   await assertSameAt(C, late, ['a0', 'a9', 'b0', 'b4', 'c0', 'c4', 'none'], Lc)
   const hist = await collect(late.historySince(0))

@@ -6,12 +6,41 @@ import { fromHex, toHex } from '../src/crypto/index.js'
 import { encodeAddress } from '../src/wallet/address.js'
 import { MAX_AMOUNT, parseAmount } from '../src/msb/amount.js'
 import {
-  ADMIN_KEY, INITIALIZATION_KEY, LICENSE_COUNT_KEY, NODE_ENTRY_BYTES, NODE_ENTRY_OFFSETS, ROLE_INDEXER, ROLE_READER,
-  ROLE_WHITELISTED, ROLE_WRITER, WRITERS_LENGTH_KEY, NODE_ROLES,
-  decodeAddressValue, decodeAdminEntry, decodeDeploymentEntry, decodeNodeEntry, decodeU32BE, deploymentKey,
-  encodeAddressValue, encodeAdminEntry, encodeDeploymentEntry, encodeInitialization, encodeNodeEntry, encodeU32BE,
-  isIndexer, isInitializationDisabled, isValidRole, isWhitelisted, isWriter, keySuffix, licenseIndexKey, txKey,
-  writerAddressKey, writerAddressKeyOf, writerIndexKey, type NodeEntry
+  ADMIN_KEY,
+  INITIALIZATION_KEY,
+  LICENSE_COUNT_KEY,
+  NODE_ENTRY_BYTES,
+  NODE_ENTRY_OFFSETS,
+  ROLE_INDEXER,
+  ROLE_READER,
+  ROLE_WHITELISTED,
+  ROLE_WRITER,
+  WRITERS_LENGTH_KEY,
+  NODE_ROLES,
+  decodeAddressValue,
+  decodeAdminEntry,
+  decodeDeploymentEntry,
+  decodeNodeEntry,
+  decodeU32BE,
+  deploymentKey,
+  encodeAddressValue,
+  encodeAdminEntry,
+  encodeDeploymentEntry,
+  encodeInitialization,
+  encodeNodeEntry,
+  encodeU32BE,
+  isIndexer,
+  isInitializationDisabled,
+  isValidRole,
+  isWhitelisted,
+  isWriter,
+  keySuffix,
+  licenseIndexKey,
+  txKey,
+  writerAddressKey,
+  writerAddressKeyOf,
+  writerIndexKey,
+  type NodeEntry
 } from '../src/msb/state.js'
 
 const wk = b4a.alloc(32)
@@ -26,14 +55,32 @@ test('node entry: 69-byte layout [role][wk 32][balance u128 BE][license u32 BE][
   assert.equal(NODE_ENTRY_BYTES, 69)
   assert.deepEqual(NODE_ENTRY_OFFSETS, { role: 0, writingKey: 1, balance: 33, license: 49, stakedBalance: 53 })
   // The admin's entry as MSB's ADD_ADMIN writes it: INDEXER, 1000 TNK, license 1, 0.3 TNK staked.
-  const admin: NodeEntry = { role: ROLE_INDEXER, writingKey: wk, balance: parseAmount('1000'), license: 1, stakedBalance: parseAmount('0.3') }
+  const admin: NodeEntry = {
+    role: ROLE_INDEXER,
+    writingKey: wk,
+    balance: parseAmount('1000'),
+    license: 1,
+    stakedBalance: parseAmount('0.3')
+  }
   const bytes = encodeNodeEntry(admin)
-  const expected = b4a.concat([b4a.from([7]), wk, ADMIN_INITIAL_BALANCE, b4a.from([0, 0, 0, 1]), ADMIN_INITIAL_STAKED_BALANCE])
+  const expected = b4a.concat([
+    b4a.from([7]),
+    wk,
+    ADMIN_INITIAL_BALANCE,
+    b4a.from([0, 0, 0, 1]),
+    ADMIN_INITIAL_STAKED_BALANCE
+  ])
   assert.equal(toHex(bytes), toHex(expected))
   assert.equal(bytes.byteLength, 69)
   assert.deepEqual(decodeNodeEntry(bytes), admin)
 
-  const big: NodeEntry = { role: ROLE_WRITER, writingKey: b4a.alloc(32, 0xff), balance: MAX_AMOUNT, license: 0xffffffff, stakedBalance: 1n }
+  const big: NodeEntry = {
+    role: ROLE_WRITER,
+    writingKey: b4a.alloc(32, 0xff),
+    balance: MAX_AMOUNT,
+    license: 0xffffffff,
+    stakedBalance: 1n
+  }
   const bb = encodeNodeEntry(big)
   assert.equal(toHex(bb), '03' + 'ff'.repeat(32) + 'ff'.repeat(16) + 'ffffffff' + '00'.repeat(15) + '01')
   assert.deepEqual(decodeNodeEntry(bb), big)
@@ -51,7 +98,10 @@ test('node entry: roles and bitmask helpers', () => {
   assert.deepEqual([0, 1, 3, 7].map(isValidRole), [true, true, true, true])
   assert.deepEqual([2, 4, 5, 6, 8, 255, -1, 1.5, '1'].map(isValidRole), Array(9).fill(false))
   const table: Array<[number, boolean, boolean, boolean]> = [
-    [ROLE_READER, false, false, false], [ROLE_WHITELISTED, true, false, false], [ROLE_WRITER, true, true, false], [ROLE_INDEXER, true, true, true]
+    [ROLE_READER, false, false, false],
+    [ROLE_WHITELISTED, true, false, false],
+    [ROLE_WRITER, true, true, false],
+    [ROLE_INDEXER, true, true, true]
   ]
   for (const [role, wl, w, ix] of table) {
     assert.equal(isWhitelisted(role), wl, `whitelisted ${role}`)
@@ -91,7 +141,8 @@ test('u32 BE values (wrl, lc, init) and the init rule', () => {
   assert.equal(toHex(encodeU32BE(1)), '00000001')
   assert.equal(toHex(encodeU32BE(0x01020304)), '01020304')
   assert.equal(toHex(encodeU32BE(0xffffffff)), 'ffffffff')
-  for (const n of [0, 1, 255, 256, 65536, 0x7fffffff, 0x80000000, 0xffffffff]) assert.equal(decodeU32BE(encodeU32BE(n)), n)
+  for (const n of [0, 1, 255, 256, 65536, 0x7fffffff, 0x80000000, 0xffffffff])
+    assert.equal(decodeU32BE(encodeU32BE(n)), n)
   for (const bad of [-1, 2 ** 32, 1.5, NaN, Infinity]) assert.throws(() => encodeU32BE(bad), RangeError)
   for (const bad of [null, b4a.alloc(3), b4a.alloc(5), 'abcd', 4]) assert.equal(decodeU32BE(bad), null)
   assert.equal(toHex(encodeInitialization(true)), '00000001')
@@ -119,7 +170,14 @@ test('deployment entry: [txHash 32][deployer address ascii]', () => {
   assert.throws(() => encodeDeploymentEntry({ txHash, address: addr }, 'testtrac'), TypeError)
   const corrupted = b4a.from(bytes)
   corrupted[40] ^= 1
-  for (const bad of [null, b4a.alloc(32), b4a.alloc(95), bytes.subarray(0, 94), corrupted, b4a.concat([bytes, b4a.from([0])])]) {
+  for (const bad of [
+    null,
+    b4a.alloc(32),
+    b4a.alloc(95),
+    bytes.subarray(0, 94),
+    corrupted,
+    b4a.concat([bytes, b4a.from([0])])
+  ]) {
     assert.equal(decodeDeploymentEntry(bad), null)
   }
 })
@@ -148,7 +206,8 @@ test('address values (wka/, wri/, li/)', () => {
   assert.equal(decodeAddressValue(bytes, 'trac'), addr)
   assert.equal(decodeAddressValue(bytes, 'testtrac'), null)
   assert.throws(() => encodeAddressValue(addr.toUpperCase()), TypeError)
-  for (const bad of [null, b4a.alloc(0), b4a.alloc(63), b4a.from(addr + ' '), b4a.from('é' + addr)]) assert.equal(decodeAddressValue(bad), null)
+  for (const bad of [null, b4a.alloc(0), b4a.alloc(63), b4a.from(addr + ' '), b4a.from('é' + addr)])
+    assert.equal(decodeAddressValue(bad), null)
 })
 
 test('state keys', () => {

@@ -10,13 +10,25 @@ import { keyPairFromSeed, randomBytes, toHex } from '../src/crypto/index.js'
 import { MsbTransport, MsbBroadcastError, isDeterministicRejection } from '../src/msb/transport.js'
 import { openV1Channel } from '../src/msb/v1/channel.js'
 import {
-  V1MessageType, V1ResultCode, buildBroadcastRequest, buildBroadcastResponse, buildLivenessRequest, buildLivenessResponse, verifyV1Signature, type V1Message
+  V1MessageType,
+  V1ResultCode,
+  buildBroadcastRequest,
+  buildBroadcastResponse,
+  buildLivenessRequest,
+  buildLivenessResponse,
+  verifyV1Signature,
+  type V1Message
 } from '../src/msb/v1/envelope.js'
 import { MSB_PRESETS, channelTo32, resolveMsbNetwork } from '../src/msb/network.js'
 
 const CHANNEL32 = channelTo32('unit-msb')
 
-function pair (): { client: any, server: any, clientKp: ReturnType<typeof keyPairFromSeed>, serverKp: ReturnType<typeof keyPairFromSeed> } {
+function pair(): {
+  client: any
+  server: any
+  clientKp: ReturnType<typeof keyPairFromSeed>
+  serverKp: ReturnType<typeof keyPairFromSeed>
+} {
   const clientKp = keyPairFromSeed(randomBytes(32))
   const serverKp = keyPairFromSeed(randomBytes(32))
   const client = new NoiseSecretStream(true, null, { keyPair: clientKp })
@@ -25,14 +37,18 @@ function pair (): { client: any, server: any, clientKp: ReturnType<typeof keyPai
   return { client, server, clientKp, serverKp }
 }
 
-async function opened (s: any): Promise<void> {
+async function opened(s: any): Promise<void> {
   await new Promise<void>((resolve) => s.once('open', () => resolve()))
 }
 
-type Answer = (msg: V1Message, kp: { publicKey: Uint8Array, secretKey: Uint8Array }) => V1Message | null
+type Answer = (msg: V1Message, kp: { publicKey: Uint8Array; secretKey: Uint8Array }) => V1Message | null
 
 /** A fake validator: answers liveness OK and broadcasts with `answer`. */
-function fakeValidator (stream: any, kp: { publicKey: Uint8Array, secretKey: Uint8Array }, answer: Answer): { received: V1Message[] } {
+function fakeValidator(
+  stream: any,
+  kp: { publicKey: Uint8Array; secretKey: Uint8Array },
+  answer: Answer
+): { received: V1Message[] } {
   const received: V1Message[] = []
   const ch = openV1Channel(Protomux.from(stream), {
     onmessage: (msg) => {
@@ -48,7 +64,7 @@ function fakeValidator (stream: any, kp: { publicKey: Uint8Array, secretKey: Uin
   return { received }
 }
 
-async function until (fn: () => boolean, ms = 5000): Promise<void> {
+async function until(fn: () => boolean, ms = 5000): Promise<void> {
   const start = Date.now()
   while (!fn()) {
     if (Date.now() - start > ms) throw new Error('timed out')
@@ -60,7 +76,13 @@ test('probe, broadcast accepted, signatures checked both ways', { timeout: 20_00
   const { client, server, clientKp, serverKp } = pair()
   const transport = new MsbTransport({ keyPair: clientKp, channel32: CHANNEL32, pendingTimeoutMs: 1000 })
   try {
-    const v = fakeValidator(server, serverKp, (msg, kp) => buildBroadcastResponse(kp, msg.id, { proof: new Uint8Array([1]), ledgerTimestamp: Date.now(), result: V1ResultCode.OK }))
+    const v = fakeValidator(server, serverKp, (msg, kp) =>
+      buildBroadcastResponse(kp, msg.id, {
+        proof: new Uint8Array([1]),
+        ledgerTimestamp: Date.now(),
+        result: V1ResultCode.OK
+      })
+    )
     await opened(client)
     transport.setValidators([toHex(serverKp.publicKey)])
     transport.attach(client)
@@ -79,26 +101,59 @@ test('probe, broadcast accepted, signatures checked both ways', { timeout: 20_00
   }
 })
 
-test('a forged answer is dropped and the send times out; deterministic rejections are not retried', { timeout: 20_000 }, async () => {
+test('a forged answer is dropped and the send times out; deterministic rejections are not retried', {
+  timeout: 20_000
+}, async () => {
   const { client, server, clientKp, serverKp } = pair()
   const impostor = keyPairFromSeed(randomBytes(32))
   const logs: string[] = []
-  const transport = new MsbTransport({ keyPair: clientKp, channel32: CHANNEL32, pendingTimeoutMs: 400, maxRetries: 1, connectWaitMs: 500, log: (l) => logs.push(l) })
+  const transport = new MsbTransport({
+    keyPair: clientKp,
+    channel32: CHANNEL32,
+    pendingTimeoutMs: 400,
+    maxRetries: 1,
+    connectWaitMs: 500,
+    log: (l) => logs.push(l)
+  })
   let mode: 'forge' | 'expired' = 'forge'
   try {
-    const v = fakeValidator(server, serverKp, (msg, kp) => mode === 'forge'
-      ? buildBroadcastResponse(impostor, msg.id, { proof: new Uint8Array([1]), ledgerTimestamp: 1, result: V1ResultCode.OK })
-      : buildBroadcastResponse(kp, msg.id, { proof: new Uint8Array(0), ledgerTimestamp: 0, result: V1ResultCode.TX_EXPIRED }))
+    const v = fakeValidator(server, serverKp, (msg, kp) =>
+      mode === 'forge'
+        ? buildBroadcastResponse(impostor, msg.id, {
+            proof: new Uint8Array([1]),
+            ledgerTimestamp: 1,
+            result: V1ResultCode.OK
+          })
+        : buildBroadcastResponse(kp, msg.id, {
+            proof: new Uint8Array(0),
+            ledgerTimestamp: 0,
+            result: V1ResultCode.TX_EXPIRED
+          })
+    )
     await opened(client)
     transport.setValidators([toHex(serverKp.publicKey)])
     transport.attach(client)
     await until(() => transport.sessionMode(toHex(serverKp.publicKey)) === 'v1')
-    await assert.rejects(transport.broadcast(new Uint8Array([9])), (err: unknown) => err instanceof MsbBroadcastError && /did not answer/.test(err.message))
+    await assert.rejects(
+      transport.broadcast(new Uint8Array([9])),
+      (err: unknown) => err instanceof MsbBroadcastError && /did not answer/.test(err.message)
+    )
     assert.equal(transport.stats().drops['bad signature'], 1, 'the forged answer was counted as a drop')
-    assert.ok(logs.some((l) => /rotated out/.test(l)), 'the silent validator was rotated out')
+    assert.ok(
+      logs.some((l) => /rotated out/.test(l)),
+      'the silent validator was rotated out'
+    )
     mode = 'expired'
     const before = v.received.length
-    await assert.rejects(transport.broadcast(new Uint8Array([9])), (err: unknown) => err instanceof MsbBroadcastError && err.resultCode === 17 && err.reason === 'TX_EXPIRED' && err.code === 'MSB_REFUSED' && /TX_EXPIRED/.test(err.message))
+    await assert.rejects(
+      transport.broadcast(new Uint8Array([9])),
+      (err: unknown) =>
+        err instanceof MsbBroadcastError &&
+        err.resultCode === 17 &&
+        err.reason === 'TX_EXPIRED' &&
+        err.code === 'MSB_REFUSED' &&
+        /TX_EXPIRED/.test(err.message)
+    )
     assert.equal(v.received.length - before, 1, 'TX_EXPIRED is final: sent once')
     assert.ok(isDeterministicRejection(17) && !isDeterministicRejection(6) && !isDeterministicRejection(7))
   } finally {
@@ -115,13 +170,20 @@ test('a node without network/v1 falls back to the legacy channel (JSON, no answe
     const got: unknown[] = []
     const mux = Protomux.from(server)
     const ch = mux.createChannel({ protocol: Buffer.from(CHANNEL32).toString('utf8') })!
-    ch.addMessage({ encoding: c.json as any, onmessage: (m: unknown) => { got.push(m) } })
+    ch.addMessage({
+      encoding: c.json as any,
+      onmessage: (m: unknown) => {
+        got.push(m)
+      }
+    })
     ch.open()
     await opened(client)
     transport.setValidators([toHex(serverKp.publicKey)])
     transport.attach(client)
     await until(() => transport.sessionMode(toHex(serverKp.publicKey)) === 'legacy')
-    const r = await transport.broadcast(new Uint8Array([1]), { legacyJson: { type: 13, address: 'x', tro: { tx: 'ab' } } })
+    const r = await transport.broadcast(new Uint8Array([1]), {
+      legacyJson: { type: 13, address: 'x', tro: { tx: 'ab' } }
+    })
     assert.equal(r.via, 'legacy')
     assert.equal(r.code, null)
     await until(() => got.length === 1)
@@ -133,12 +195,18 @@ test('a node without network/v1 falls back to the legacy channel (JSON, no answe
   }
 })
 
-test('as a reader the transport answers liveness and refuses broadcasts; sends skip the requester\'s own node', { timeout: 20_000 }, async () => {
+test("as a reader the transport answers liveness and refuses broadcasts; sends skip the requester's own node", {
+  timeout: 20_000
+}, async () => {
   const { client, server, clientKp, serverKp } = pair()
   const transport = new MsbTransport({ keyPair: serverKp, channel32: CHANNEL32, connectWaitMs: 300 })
   try {
     const answers: V1Message[] = []
-    const ch = openV1Channel(Protomux.from(client), { onmessage: (m) => { if (m !== null) answers.push(m) } })!
+    const ch = openV1Channel(Protomux.from(client), {
+      onmessage: (m) => {
+        if (m !== null) answers.push(m)
+      }
+    })!
     await opened(server)
     transport.attach(server)
     assert.ok(await ch.opened)
@@ -151,7 +219,10 @@ test('as a reader the transport answers liveness and refuses broadcasts; sends s
     assert.equal(refused.broadcastTransactionResponse!.result, V1ResultCode.NODE_HAS_NO_WRITE_ACCESS)
     assert.ok(verifyV1Signature(refused, serverKp.publicKey))
     transport.setValidators([toHex(clientKp.publicKey)])
-    await assert.rejects(transport.broadcast(new Uint8Array([1]), { requesterKeyHex: toHex(clientKp.publicKey) }), /No MSB validator is reachable/)
+    await assert.rejects(
+      transport.broadcast(new Uint8Array([1]), { requesterKeyHex: toHex(clientKp.publicKey) }),
+      /No MSB validator is reachable/
+    )
   } finally {
     transport.close()
     client.destroy()
@@ -168,6 +239,9 @@ test('network presets and overrides', () => {
   assert.equal(test.addressPrefix, 'testtrac')
   assert.equal(test.bootstrapHex, 'ab'.repeat(32))
   assert.equal(Buffer.from(test.channel32).toString('utf8'), 'trac-peer-subnettrac-peer-subnet')
-  assert.throws(() => resolveMsbNetwork({ network: 'mainnet', bootstrap: null, channel: 'x'.repeat(33) }), /--msb-channel/)
+  assert.throws(
+    () => resolveMsbNetwork({ network: 'mainnet', bootstrap: null, channel: 'x'.repeat(33) }),
+    /--msb-channel/
+  )
   assert.throws(() => resolveMsbNetwork({ network: 'nope', bootstrap: null, channel: null }), /--msb-network/)
 })

@@ -4,8 +4,20 @@ import { readFileSync } from 'node:fs'
 import { fromHex, toHex } from '../src/crypto/index.js'
 import { Wallet } from '../src/wallet/index.js'
 import {
-  V1MessageType, V1ResultCode, buildBroadcastRequest, buildBroadcastResponse, buildLivenessRequest, buildLivenessResponse,
-  decodeV1, encodeV1, resultName, uuidv7, v1ShapeError, v1SignedPreimage, validatorClosesAfter, verifyV1Signature
+  V1MessageType,
+  V1ResultCode,
+  buildBroadcastRequest,
+  buildBroadcastResponse,
+  buildLivenessRequest,
+  buildLivenessResponse,
+  decodeV1,
+  encodeV1,
+  resultName,
+  uuidv7,
+  v1ShapeError,
+  v1SignedPreimage,
+  validatorClosesAfter,
+  verifyV1Signature
 } from '../src/msb/v1/envelope.js'
 
 const v = JSON.parse(readFileSync(new URL('./fixtures/msb-vectors.json', import.meta.url), 'utf8'))
@@ -17,7 +29,12 @@ const envNonce = fromHex(br.envNonce)
 
 test('v1 broadcast request: preimage, signature and protobuf bytes equal the vector', () => {
   const data = fromHex(v.transfer.operationProtobuf)
-  const msg = buildBroadcastRequest(kp, data, { id: br.id, timestamp: br.timestamp, nonce: envNonce, capabilities: br.capabilities })
+  const msg = buildBroadcastRequest(kp, data, {
+    id: br.id,
+    timestamp: br.timestamp,
+    nonce: envNonce,
+    capabilities: br.capabilities
+  })
   assert.equal(toHex(v1SignedPreimage(msg)!), br.signedPreimage)
   assert.equal(toHex(msg.broadcastTransactionRequest!.signature), br.signature)
   assert.equal(toHex(encodeV1(msg)), br.messageHeaderProtobuf)
@@ -54,7 +71,11 @@ test('v1 decode of the broadcast vector round-trips, and a flipped bit fails the
 })
 
 test('v1 responses sign and verify; result names and close policy', () => {
-  const ok = buildBroadcastResponse(kp, 'abc', { proof: new Uint8Array([1, 2, 3]), ledgerTimestamp: 1764000000123, result: V1ResultCode.OK })
+  const ok = buildBroadcastResponse(kp, 'abc', {
+    proof: new Uint8Array([1, 2, 3]),
+    ledgerTimestamp: 1764000000123,
+    result: V1ResultCode.OK
+  })
   const back = decodeV1(encodeV1(ok))!
   assert.equal(back.broadcastTransactionResponse!.timestamp, 1764000000123)
   assert.equal(back.broadcastTransactionResponse!.result, 1)
@@ -81,7 +102,13 @@ test('v1 decode never throws and shape checks name the problem', () => {
   assert.equal(v1ShapeError(msg), null)
   assert.match(v1ShapeError({ ...msg, id: '' }) ?? '', /id/)
   assert.match(v1ShapeError({ ...msg, type: 3 }) ?? '', /broadcastTransactionRequest/)
-  assert.match(v1ShapeError({ ...msg, livenessRequest: { nonce: new Uint8Array(3), signature: msg.livenessRequest!.signature } }) ?? '', /nonce/)
+  assert.match(
+    v1ShapeError({
+      ...msg,
+      livenessRequest: { nonce: new Uint8Array(3), signature: msg.livenessRequest!.signature }
+    }) ?? '',
+    /nonce/
+  )
   assert.throws(() => buildBroadcastRequest(kp, new Uint8Array(0)), /1\.\.3072/)
 })
 

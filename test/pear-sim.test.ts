@@ -9,17 +9,21 @@ import path from 'node:path'
 import { tmpDir, waitFor } from './helpers/peers.js'
 import { PEAR_SIM, runtimeBinary, spawnScript, grab, type Proc, type Runtime } from './helpers/runtimes.js'
 
-async function pearRun (bin: string, runtime: Runtime, dir: string, storage: string, procs: Proc[]): Promise<Proc> {
+async function pearRun(bin: string, runtime: Runtime, dir: string, storage: string, procs: Proc[]): Promise<Proc> {
   const env = { INTERCOM_PEAR_SIM: JSON.stringify({ args: ['pearpeer', '--dht-bootstrap', 'local'], storage }) }
   const p = spawnScript(bin, PEAR_SIM, [], { cwd: dir, env })
   procs.push(p)
-  await waitFor(() => p.out().includes('Sidechannel: ready'), 40_000, () => `ready under ${runtime}:\n${p.out()}`)
+  await waitFor(
+    () => p.out().includes('Sidechannel: ready'),
+    40_000,
+    () => `ready under ${runtime}:\n${p.out()}`
+  )
   assert.match(p.out(), new RegExp(`\\[pear-sim\\] ${runtime} runtime; Pear global installed`))
   return p
 }
 
 /** Sends `signal`; the Pear teardown handler must win over the app's own signal handler and finish the close. */
-async function teardownBy (p: Proc, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+async function teardownBy(p: Proc, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
   p.child.kill(signal)
   const res = await p.exited
   const out = p.out()
@@ -34,13 +38,19 @@ async function teardownBy (p: Proc, signal: 'SIGINT' | 'SIGTERM'): Promise<void>
 }
 
 for (const runtime of ['node', 'bare'] as const) {
-  test(`Pear host under ${runtime}: config.args, config.storage and teardown are honoured`, { timeout: 120_000 }, async (t) => {
+  test(`Pear host under ${runtime}: config.args, config.storage and teardown are honoured`, {
+    timeout: 120_000
+  }, async (t) => {
     const bin = await runtimeBinary(runtime)
     if (!bin) return t.skip(`no Bare runtime package for ${process.platform}-${process.arch}`)
     const dir = tmpDir()
     const procs: Proc[] = []
     t.after(async () => {
-      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited }
+      for (const p of procs)
+        if (p.child.exitCode === null && p.child.signalCode === null) {
+          p.child.kill('SIGKILL')
+          await p.exited
+        }
       fs.rmSync(dir, { recursive: true, force: true })
     })
     const storage = path.join(dir, 'pear-storage')
@@ -50,7 +60,10 @@ for (const runtime of ['node', 'bare'] as const) {
     const first = await pearRun(bin, runtime, dir, storage, procs)
     const key = grab(/Peer pubkey \(hex\): ([0-9a-f]{64})/, first.out())
     assert.match(first.out(), /Key pair exported to /)
-    assert.ok(fs.existsSync(path.join(storage, 'stores', 'pearpeer', 'db', 'keypair.json')), 'stores live under Pear.config.storage')
+    assert.ok(
+      fs.existsSync(path.join(storage, 'stores', 'pearpeer', 'db', 'keypair.json')),
+      'stores live under Pear.config.storage'
+    )
     assert.deepEqual(fs.readdirSync(dir).sort(), ['pear-storage'], 'nothing written relative to the working directory')
     await teardownBy(first, 'SIGINT')
 

@@ -10,7 +10,15 @@ import { createLocalNet, tmpDir, waitFor, sleep } from './helpers/peers.js'
 import { createPeerSwarm, parseDhtNode } from '../src/net/index.js'
 import { SidechannelManager, type DeliveredMessage } from '../src/sidechannel/index.js'
 import { parseConfig, type SidechannelSection } from '../src/config/index.js'
-import { SubnetRuntime, Protocol, Contract, buildAddAdmin, buildAddWriter, buildSetChatStatus, buildMessage } from '../src/subnet/index.js'
+import {
+  SubnetRuntime,
+  Protocol,
+  Contract,
+  buildAddAdmin,
+  buildAddWriter,
+  buildSetChatStatus,
+  buildMessage
+} from '../src/subnet/index.js'
 import { MsbClient, resolveMsbNetwork, parseAmount } from '../src/msb/index.js'
 import { startDevnet } from '../src/msb/devnet/index.js'
 import { Wallet } from '../src/wallet/index.js'
@@ -19,12 +27,29 @@ import { randomBytes, toHex } from '../src/crypto/index.js'
 const nonce = (): string => toHex(randomBytes(32))
 
 /** The plane's flag section, as `--sidechannel-*` flags give it: the defaults plus an invite-only `vip`. */
-function section (inviter: string): SidechannelSection {
-  return parseConfig(['--sidechannel-pow', '0', '--sidechannel-invite-required', '1', '--sidechannel-invite-channels', 'vip',
-    '--sidechannel-inviter-keys', inviter, '--sidechannel-welcome-required', '0', '--sidechannel-verify-workers', '0'], {}).sidechannel
+function section(inviter: string): SidechannelSection {
+  return parseConfig(
+    [
+      '--sidechannel-pow',
+      '0',
+      '--sidechannel-invite-required',
+      '1',
+      '--sidechannel-invite-channels',
+      'vip',
+      '--sidechannel-inviter-keys',
+      inviter,
+      '--sidechannel-welcome-required',
+      '0',
+      '--sidechannel-verify-workers',
+      '0'
+    ],
+    {}
+  ).sidechannel
 }
 
-test('sidechannel plane alone: an invite-only channel between an inviter and its invitee, state kept across a restart', { timeout: 90_000 }, async (t) => {
+test('sidechannel plane alone: an invite-only channel between an inviter and its invitee, state kept across a restart', {
+  timeout: 90_000
+}, async (t) => {
   const net = await createLocalNet()
   const bootstrap = net.bootstrap.split(',').map((n) => parseDhtNode(n))
   const dir = tmpDir()
@@ -37,18 +62,27 @@ test('sidechannel plane alone: an invite-only channel between an inviter and its
   const inviter = Wallet.generate()
   const guest = Wallet.generate()
   const stranger = Wallet.generate()
-  const make = async (w: Wallet, name: string): Promise<{ m: SidechannelManager, got: DeliveredMessage[], close: () => Promise<void> }> => {
+  const make = async (
+    w: Wallet,
+    name: string
+  ): Promise<{ m: SidechannelManager; got: DeliveredMessage[]; close: () => Promise<void> }> => {
     const swarm = createPeerSwarm({ keyPair: w.keyPair, bootstrap })
-    const m = new SidechannelManager({
-      swarm,
-      identity: { publicKeyHex: w.publicKeyHex, keyPair: w.keyPair, address: w.address },
-      flushTimeoutMs: 2000,
-      statePath: path.join(dir, `${name}.json`),
-      log: () => {}
-    }, section(inviter.publicKeyHex))
+    const m = new SidechannelManager(
+      {
+        swarm,
+        identity: { publicKeyHex: w.publicKeyHex, keyPair: w.keyPair, address: w.address },
+        flushTimeoutMs: 2000,
+        statePath: path.join(dir, `${name}.json`),
+        log: () => {}
+      },
+      section(inviter.publicKeyHex)
+    )
     const got: DeliveredMessage[] = []
     m.on('message', (d: DeliveredMessage) => got.push(d))
-    const close = async (): Promise<void> => { await m.close(); await swarm.destroy() }
+    const close = async (): Promise<void> => {
+      await m.close()
+      await swarm.destroy()
+    }
     closers.push(close)
     await m.ready()
     return { m, got, close }
@@ -69,7 +103,11 @@ test('sidechannel plane alone: an invite-only channel between an inviter and its
   await waitFor(() => a.m.access.isAuthorized('vip', guest.publicKeyHex), 10_000, 'the inviter saw the guest invite')
   assert.equal(a.m.access.isAuthorized('vip', stranger.publicKeyHex), false)
   assert.equal(a.m.send('vip', 'for invited eyes').ok, true)
-  await waitFor(() => b.got.some((d) => d.channel === 'vip' && d.payload.message === 'for invited eyes'), 10_000, 'delivery to the guest')
+  await waitFor(
+    () => b.got.some((d) => d.channel === 'vip' && d.payload.message === 'for invited eyes'),
+    10_000,
+    'delivery to the guest'
+  )
   await sleep(300)
   assert.equal(c.got.filter((d) => d.channel === 'vip').length, 0)
 
@@ -83,7 +121,9 @@ test('sidechannel plane alone: an invite-only channel between an inviter and its
 class PlainProtocol extends Protocol {}
 class PlainContract extends Contract {}
 
-test('subnet plane alone: two nodes replicate; the admin adds a writer whose chat message both views hold', { timeout: 120_000 }, async (t) => {
+test('subnet plane alone: two nodes replicate; the admin adds a writer whose chat message both views hold', {
+  timeout: 120_000
+}, async (t) => {
   const net = await createLocalNet()
   const bootstrap = net.bootstrap.split(',').map((n) => parseDhtNode(n))
   const dir = tmpDir()
@@ -105,7 +145,10 @@ test('subnet plane alone: two nodes replicate; the admin adds a writer whose cha
       ContractClass: PlainContract,
       log: () => {}
     })
-    closers.push(async () => { await rt.close(); await swarm.destroy() })
+    closers.push(async () => {
+      await rt.close()
+      await swarm.destroy()
+    })
     await rt.ready()
     return rt
   }

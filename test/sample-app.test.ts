@@ -11,18 +11,22 @@ import { SampleProtocol, parseGetLine } from '../protocol/protocol.js'
 import { TimerFeature } from '../features/timer.js'
 import { FakeRuntime, IPK, MemoryView, featureOp, msgOp, txOp } from './helpers/subnet-app.js'
 
-function sampleApp (runtime = new FakeRuntime()) {
+function sampleApp(runtime = new FakeRuntime()) {
   return { runtime, ...createSubnetApp(runtime, SampleProtocol, SampleContract) }
 }
 
 /** Runs one op and returns its result and the lines the contract printed. */
-async function run (c: SampleContract, op: Record<string, unknown>, view: MemoryView): Promise<{ result: unknown, lines: string[] }> {
+async function run(
+  c: SampleContract,
+  op: Record<string, unknown>,
+  view: MemoryView
+): Promise<{ result: unknown; lines: string[] }> {
   const lines: string[] = []
   const result = await c.execute(op, view, { log: (line) => lines.push(line) })
   return { result, lines }
 }
 
-test('sample contract registers the reference sample\'s functions, schemas and feature', () => {
+test("sample contract registers the reference sample's functions, schemas and feature", () => {
   const c = new SampleContract()
   assert.deepEqual(c.metadata.functions, ['storeSomething', 'readSnapshot', 'readChatLast', 'readTimer'])
   assert.deepEqual(Object.keys(c.metadata.schemas), ['submitSomething', 'feature_entry', 'readKey'])
@@ -49,7 +53,9 @@ test('submitSomething stores some_key per invoker; the schema decides what passe
   const view = new MemoryView({ currentTime: 1700000000000 })
   const ok = await run(c, txOp('submitSomething', { op: 'do_something', some_key: 'some_data' }), view)
   assert.equal(ok.result, undefined)
-  assert.deepEqual(ok.lines, [`submitted by ${IPK} { op: 'do_something', some_key: 'some_data', timestamp: 1700000000000 }`])
+  assert.deepEqual(ok.lines, [
+    `submitted by ${IPK} { op: 'do_something', some_key: 'some_data', timestamp: 1700000000000 }`
+  ])
   assert.equal(await view.get('submitted_by/' + IPK), 'some_data')
 
   // fastest-validator 1.19 ignores `$$strict` inside the `$$type` shorthand, so extra keys pass (as there).
@@ -57,8 +63,17 @@ test('submitSomething stores some_key per invoker; the schema decides what passe
   assert.equal(extra.result, undefined)
   assert.equal(await view.get('submitted_by/' + IPK), 'second')
 
-  const bad = [null, 'text', {}, { op: 'x' }, { op: '', some_key: 'a' }, { op: 'x', some_key: '' }, { op: 'x', some_key: 1 },
-    { op: 'x'.repeat(129), some_key: 'a' }, { op: 'x', some_key: 'a'.repeat(129) }]
+  const bad = [
+    null,
+    'text',
+    {},
+    { op: 'x' },
+    { op: '', some_key: 'a' },
+    { op: 'x', some_key: '' },
+    { op: 'x', some_key: 1 },
+    { op: 'x'.repeat(129), some_key: 'a' },
+    { op: 'x', some_key: 'a'.repeat(129) }
+  ]
   for (const value of bad) {
     const { result, lines } = await run(c, txOp('submitSomething', value), view)
     assert.ok(result instanceof UnknownContractOperationType, JSON.stringify(value))
@@ -71,8 +86,9 @@ test('submitSomething stores some_key per invoker; the schema decides what passe
 test('read functions print what they read and write nothing', async () => {
   const c = new SampleContract()
   const empty = new MemoryView()
-  assert.deepEqual((await run(c, txOp('readSnapshot', null), empty)).lines,
-    ['snapshot { something: null, currentTime: null, msgl: 0, msg0: null, msg1: null }'])
+  assert.deepEqual((await run(c, txOp('readSnapshot', null), empty)).lines, [
+    'snapshot { something: null, currentTime: null, msgl: 0, msg0: null, msg1: null }'
+  ])
   assert.deepEqual((await run(c, txOp('readChatLast', null), empty)).lines, ['chat_last: null'])
   assert.deepEqual((await run(c, txOp('readTimer', null), empty)).lines, ['currentTime: null'])
   assert.deepEqual(empty.snapshot(), {})
@@ -89,21 +105,33 @@ test('read functions print what they read and write nothing', async () => {
   const snap = await run(c, txOp('readSnapshot', null), view)
   assert.equal(snap.result, undefined)
   // Longer than 80 columns: console.log breaks it over lines.
-  assert.deepEqual(snap.lines, [[
-    'snapshot {',
-    "  something: 'there is something',",
-    '  currentTime: 1700000000000,',
-    '  msgl: 1,',
-    "  msg0: { type: 'msg', msg: 'hi' },",
-    '  msg1: null',
-    '}'
-  ].join('\n')])
-  assert.deepEqual((await run(c, txOp('readChatLast', null), view)).lines, ["chat_last: { msg: 'hi', address: 'ab', at: null }"])
+  assert.deepEqual(snap.lines, [
+    [
+      'snapshot {',
+      "  something: 'there is something',",
+      '  currentTime: 1700000000000,',
+      '  msgl: 1,',
+      "  msg0: { type: 'msg', msg: 'hi' },",
+      '  msg1: null',
+      '}'
+    ].join('\n')
+  ])
+  assert.deepEqual((await run(c, txOp('readChatLast', null), view)).lines, [
+    "chat_last: { msg: 'hi', address: 'ab', at: null }"
+  ])
   assert.deepEqual((await run(c, txOp('readTimer', null), view)).lines, ['currentTime: 1700000000000'])
   // readKey reads any key, reserved ones included.
   assert.deepEqual((await run(c, txOp('readKey', { op: 'read_key', key: 'admin' }), view)).lines, ['readKey admin: cd'])
-  assert.deepEqual((await run(c, txOp('readKey', { op: 'read_key', key: 'nothing' }), view)).lines, ['readKey nothing: null'])
-  for (const value of [null, {}, { key: 'admin' }, { op: 'read_key', key: '' }, { op: 'read_key', key: 'k'.repeat(257) }]) {
+  assert.deepEqual((await run(c, txOp('readKey', { op: 'read_key', key: 'nothing' }), view)).lines, [
+    'readKey nothing: null'
+  ])
+  for (const value of [
+    null,
+    {},
+    { key: 'admin' },
+    { op: 'read_key', key: '' },
+    { op: 'read_key', key: 'k'.repeat(257) }
+  ]) {
     const { result } = await run(c, txOp('readKey', value), view)
     assert.ok(result instanceof UnknownContractOperationType, JSON.stringify(value))
   }
@@ -162,37 +190,60 @@ test('the chat hook accepts every message and records the last one with the time
   await view.put('currentTime', 1700000000000)
   const { lines } = await run(c, msgOp('with time'), view)
   assert.deepEqual(await view.get('chat_last'), { msg: 'with time', address: IPK, at: 1700000000000 })
-  assert.deepEqual(lines, [[
-    'message triggered contract {',
-    "  type: 'msg',",
-    "  msg: 'with time',",
-    `  address: '${IPK}',`,
-    '  attachments: [],',
-    '  deleted_by: null,',
-    '  reply_to: null,',
-    '  pinned: false,',
-    '  pin_id: null',
-    '}'
-  ].join('\n')])
+  assert.deepEqual(lines, [
+    [
+      'message triggered contract {',
+      "  type: 'msg',",
+      "  msg: 'with time',",
+      `  address: '${IPK}',`,
+      '  attachments: [],',
+      '  deleted_by: null,',
+      '  reply_to: null,',
+      '  pinned: false,',
+      '  pin_id: null',
+      '}'
+    ].join('\n')
+  ])
   // The stored object's key order is part of the view bytes.
   assert.equal(view.data.get('chat_last'), `{"msg":"with time","address":"${IPK}","at":1700000000000}`)
 })
 
-test('mapTxCommand maps exactly the reference sample\'s commands', () => {
+test("mapTxCommand maps exactly the reference sample's commands", () => {
   const p = new SampleProtocol(new FakeRuntime())
   assert.deepEqual(p.mapTxCommand('something'), { type: 'storeSomething', value: null })
   assert.deepEqual(p.mapTxCommand('read_snapshot'), { type: 'readSnapshot', value: null })
   assert.deepEqual(p.mapTxCommand('read_chat_last'), { type: 'readChatLast', value: null })
   assert.deepEqual(p.mapTxCommand('read_timer'), { type: 'readTimer', value: null })
-  assert.deepEqual(p.mapTxCommand('{ "op" : "do_something", "some_key" : "some_data" }'),
-    { type: 'submitSomething', value: { op: 'do_something', some_key: 'some_data' } })
-  assert.deepEqual(p.mapTxCommand('{"op":"read_key","key":"msgl"}'), { type: 'readKey', value: { op: 'read_key', key: 'msgl' } })
+  assert.deepEqual(p.mapTxCommand('{ "op" : "do_something", "some_key" : "some_data" }'), {
+    type: 'submitSomething',
+    value: { op: 'do_something', some_key: 'some_data' }
+  })
+  assert.deepEqual(p.mapTxCommand('{"op":"read_key","key":"msgl"}'), {
+    type: 'readKey',
+    value: { op: 'read_key', key: 'msgl' }
+  })
   assert.deepEqual(p.mapTxCommand('{"op":"read_chat_last","x":1}'), { type: 'readChatLast', value: null })
   assert.deepEqual(p.mapTxCommand('{"op":"read_timer"}'), { type: 'readTimer', value: null })
   // The JSON keeps the key order typed, which the dispatch hash covers.
-  assert.deepEqual(Object.keys((p.mapTxCommand('{"some_key":"a","op":"do_something"}')!.value) as object), ['some_key', 'op'])
-  for (const none of ['', ' something', 'something ', 'Something', 'store k v', '{"op":"nope"}', '{}', '[]', '42', '"something"',
-    'null', '{not json', '{"type":"storeSomething","value":null}']) {
+  assert.deepEqual(Object.keys(p.mapTxCommand('{"some_key":"a","op":"do_something"}')!.value as object), [
+    'some_key',
+    'op'
+  ])
+  for (const none of [
+    '',
+    ' something',
+    'something ',
+    'Something',
+    'store k v',
+    '{"op":"nope"}',
+    '{}',
+    '[]',
+    '42',
+    '"something"',
+    'null',
+    '{not json',
+    '{"type":"storeSomething","value":null}'
+  ]) {
     assert.equal(p.mapTxCommand(none), null, none)
   }
 })
@@ -217,26 +268,35 @@ test('/get and /print print what the reference prints; other lines are not handl
   })
   const { protocol } = sampleApp(runtime)
   const out: unknown[][] = []
-  const print = (...args: unknown[]) => { out.push(args) }
-  const call = async (line: string) => { out.length = 0; const handled = await protocol.customCommand(line, print); return { handled, out: [...out] } }
+  const print = (...args: unknown[]) => {
+    out.push(args)
+  }
+  const call = async (line: string) => {
+    out.length = 0
+    const handled = await protocol.customCommand(line, print)
+    return { handled, out: [...out] }
+  }
 
   assert.deepEqual(await call('/get --key k'), { handled: true, out: [[{ signed: true }]] })
   assert.deepEqual(await call('/get --key k --confirmed false'), { handled: true, out: [['local']] })
   assert.deepEqual(await call('/get --key missing'), { handled: true, out: [[null]] })
-  assert.deepEqual(await call('/get'), { handled: true, out: [['Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]']] })
+  assert.deepEqual(await call('/get'), {
+    handled: true,
+    out: [['Usage: /get --key "<hyperbee-key>" [--confirmed true|false] [--unconfirmed 1]']]
+  })
   assert.deepEqual(await call('/print --text "hello there"'), { handled: true, out: [['hello there']] })
   assert.deepEqual(await call('/print'), { handled: true, out: [[undefined]] })
   assert.deepEqual(await call('hello'), { handled: false, out: [] })
 })
 
-test('printOptions prints the reference sample\'s command list', async () => {
+test("printOptions prints the reference sample's command list", async () => {
   const { protocol } = sampleApp()
   const out: string[] = []
   await protocol.printOptions((...args) => out.push(args.join(' ')))
   assert.deepEqual(out.slice(0, 4), [
     ' ',
     '- Sample Commands:',
-    "- /print | use this flag to print some text to the terminal: '--text \"I am printing\"",
+    '- /print | use this flag to print some text to the terminal: \'--text "I am printing"',
     '- /get --key "<key>" [--confirmed true|false] | reads subnet state key (confirmed defaults to true).'
   ])
   assert.equal(out.length, 13)
@@ -261,7 +321,11 @@ test('/tx --sim runs the contract on an overlay of the unconfirmed view and prin
   assert.equal(await protocol.tx({ command: '{"op":"do_something","some_key":"v"}' }, true, null, { log }), undefined)
   assert.equal(await protocol.tx({ command: 'read_timer' }, true, null, { log }), undefined)
   const me = runtime.walletPublicKeyHex
-  assert.deepEqual(lines, ['is there already something? null', `submitted by ${me} { op: 'do_something', some_key: 'v', timestamp: 5 }`, 'currentTime: 5'])
+  assert.deepEqual(lines, [
+    'is there already something? null',
+    `submitted by ${me} { op: 'do_something', some_key: 'v', timestamp: 5 }`,
+    'currentTime: 5'
+  ])
   assert.deepEqual(unconfirmed.snapshot(), { currentTime: 5 })
   const invalid = await protocol.tx({ command: '{"op":"do_something"}' }, true, null, { log })
   assert.equal(contractResultError(invalid)?.message, 'Invalid schema.')

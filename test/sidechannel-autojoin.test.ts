@@ -12,8 +12,16 @@ import { ENTRY_CHANNEL } from '../src/sidechannel/index.js'
 import { Wallet } from '../src/wallet/index.js'
 
 /** Default flags, but no PoW and no welcome gate, so opens and messages need no extra setup. */
-function section (autoJoin: boolean): SidechannelSection {
-  return { ...defaultConfig().sidechannel, pow: false, welcomeRequired: false, allowRemoteOpen: true, autoJoin, maxAgeSec: 0, verifyWorkers: 0 }
+function section(autoJoin: boolean): SidechannelSection {
+  return {
+    ...defaultConfig().sidechannel,
+    pow: false,
+    welcomeRequired: false,
+    allowRemoteOpen: true,
+    autoJoin,
+    maxAgeSec: 0,
+    verifyWorkers: 0
+  }
 }
 
 test('1,000 auto-join / leave cycles: a left channel frees its auto-join slot', { timeout: 180_000 }, async (t) => {
@@ -27,16 +35,19 @@ test('1,000 auto-join / leave cycles: a left channel frees its auto-join slot', 
     await net.destroy()
   })
   let clock = Date.now()
-  const make = (wallet: Wallet, opts: { autoJoin: boolean, now?: () => number }): SidechannelManager => {
+  const make = (wallet: Wallet, opts: { autoJoin: boolean; now?: () => number }): SidechannelManager => {
     const swarm = createPeerSwarm({ keyPair: wallet.keyPair, bootstrap })
     swarms.push(swarm)
-    const m = new SidechannelManager({
-      swarm,
-      identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
-      flushTimeoutMs: 200,
-      statePath: null,
-      ...(opts.now ? { now: opts.now } : {})
-    }, section(opts.autoJoin))
+    const m = new SidechannelManager(
+      {
+        swarm,
+        identity: { publicKeyHex: wallet.publicKeyHex, keyPair: wallet.keyPair, address: wallet.address },
+        flushTimeoutMs: 200,
+        statePath: null,
+        ...(opts.now ? { now: opts.now } : {})
+      },
+      section(opts.autoJoin)
+    )
     managers.push(m)
     return m
   }
@@ -51,11 +62,15 @@ test('1,000 auto-join / leave cycles: a left channel frees its auto-join slot', 
   let joined = 0
   for (let batch = 0; batch < CYCLES / BATCH; batch++) {
     const names = Array.from({ length: BATCH }, (_, i) => `auto-${batch}-${i}`)
-    await waitFor(() => {
-      // Re-ask for what is not joined yet (the entry channel may still be opening on the first round).
-      for (const n of names) if (!joiner.channelNames().includes(n)) asker.requestOpen(n)
-      return names.every((n) => joiner.channelNames().includes(n))
-    }, 20_000, () => `batch ${batch}: joined ${names.filter((n) => joiner.channelNames().includes(n)).length} of ${BATCH}`)
+    await waitFor(
+      () => {
+        // Re-ask for what is not joined yet (the entry channel may still be opening on the first round).
+        for (const n of names) if (!joiner.channelNames().includes(n)) asker.requestOpen(n)
+        return names.every((n) => joiner.channelNames().includes(n))
+      },
+      20_000,
+      () => `batch ${batch}: joined ${names.filter((n) => joiner.channelNames().includes(n)).length} of ${BATCH}`
+    )
     joined += BATCH
     for (const n of names) assert.equal(await joiner.leave(n), true)
     clock += 61_000

@@ -5,14 +5,43 @@ import b4a from 'b4a'
 import c from 'compact-encoding'
 import { fromHex, keyPairFromSeed, randomBytes, sha256, toHex, utf8, type KeyPair } from '../src/crypto/index.js'
 import {
-  ENTRY_CHANNEL, canonicalJson, normalizeChannelName, channelTopic, channelProtocol, subnetTopic,
-  leadingZeroBits, powBaseString, powHash, checkPow, findPowNonce, PowMidstate,
-  randomSuffix, messageId, normHex, signatureBaseString, buildPayload, verifyPayloadSignature, relayCopy, encodedSize,
-  createWelcome, normalizeWelcome, welcomeSigningString, verifyWelcome,
-  createInvite, normalizeInvite, inviteSigningString, verifyInvite, INVITE_CLOCK_SKEW_MS,
-  parseBlobArg, toBase64Json,
-  authControl, welcomeControl, openChannelControl, readControl,
-  type PayloadCore, type SidechannelPayload
+  ENTRY_CHANNEL,
+  canonicalJson,
+  normalizeChannelName,
+  channelTopic,
+  channelProtocol,
+  subnetTopic,
+  leadingZeroBits,
+  powBaseString,
+  powHash,
+  checkPow,
+  findPowNonce,
+  PowMidstate,
+  randomSuffix,
+  messageId,
+  normHex,
+  signatureBaseString,
+  buildPayload,
+  verifyPayloadSignature,
+  relayCopy,
+  encodedSize,
+  createWelcome,
+  normalizeWelcome,
+  welcomeSigningString,
+  verifyWelcome,
+  createInvite,
+  normalizeInvite,
+  inviteSigningString,
+  verifyInvite,
+  INVITE_CLOCK_SKEW_MS,
+  parseBlobArg,
+  toBase64Json,
+  authControl,
+  welcomeControl,
+  openChannelControl,
+  readControl,
+  type PayloadCore,
+  type SidechannelPayload
 } from '../src/sidechannel/codec/index.js'
 
 const V = JSON.parse(fs.readFileSync(new URL('./fixtures/sidechannel-vectors.json', import.meta.url), 'utf8'))
@@ -21,7 +50,7 @@ const FIXED_RANDOM = V._meta.conventions.fixedMathRandom as number
 const fixedRandom = (): number => FIXED_RANDOM
 const NOW = V._meta.conventions.fixedNow as number
 
-function keyPairOf (name: 'owner' | 'invitee' | 'outsider'): KeyPair {
+function keyPairOf(name: 'owner' | 'invitee' | 'outsider'): KeyPair {
   return keyPairFromSeed(fromHex(V.keys[name].seedHex))
 }
 const owner = keyPairOf('owner')
@@ -32,30 +61,34 @@ const INVITEE = V.keys.invitee.publicKeyHex as string
 const OUTSIDER = V.keys.outsider.publicKeyHex as string
 
 /** Evaluates the JavaScript source kept in vectors whose input JSON cannot express. */
-function jsValue (source: string): unknown {
+function jsValue(source: string): unknown {
   return new Function(`return (${source})`)()
 }
 
-function naiveFirstNonce (p: PayloadCore, difficulty: number): number {
+function naiveFirstNonce(p: PayloadCore, difficulty: number): number {
   for (let nonce = 0; ; nonce++) if (leadingZeroBits(powHash(p, nonce)) >= difficulty) return nonce
 }
 
 /** A message with a mix of ASCII, 2-, 3- and 4-byte UTF-8, escapes and nesting, shaped by `seed`. */
-function randomMessage (seed: Uint8Array): unknown {
+function randomMessage(seed: Uint8Array): unknown {
   const pieces = ['a', 'é', '日', '😀', '"', '\\', '\n', '\u0001', ' ', 'Z', '\u2028', '\ud800']
   let text = ''
   for (let i = 0; i < seed.length; i++) text += pieces[seed[i] % pieces.length]
   switch (seed[0] % 4) {
-    case 0: return text
-    case 1: return { text, n: seed[1], nested: { list: [seed[2], text.slice(0, 3), null, true] } }
-    case 2: return [text, { z: 1, a: text }]
-    default: return seed[3]
+    case 0:
+      return text
+    case 1:
+      return { text, n: seed[1], nested: { list: [seed[2], text.slice(0, 3), null, true] } }
+    case 2:
+      return [text, { z: 1, a: text }]
+    default:
+      return seed[3]
   }
 }
 
-function randomCore (i: number): PayloadCore {
+function randomCore(i: number): PayloadCore {
   const key = toHex(randomBytes(32))
-  const seed = randomBytes(8 + (i * 37) % 300)
+  const seed = randomBytes(8 + ((i * 37) % 300))
   return {
     id: `${key}:${1700000000000 + i}:${i.toString(36)}`,
     channel: i % 3 === 0 ? 'ünï-😀' : `ch${i}`,
@@ -106,7 +139,8 @@ test('topics, protocols and name normalization match the vectors', () => {
 })
 
 test('empty, whitespace-only and non-string channel names are refused', () => {
-  for (const bad of ['', '   ', '\u00a0\u2003\n', null, undefined, 42, {}]) assert.equal(normalizeChannelName(bad), null)
+  for (const bad of ['', '   ', '\u00a0\u2003\n', null, undefined, 42, {}])
+    assert.equal(normalizeChannelName(bad), null)
   assert.throws(() => channelTopic(' \t'), TypeError)
   assert.throws(() => channelProtocol(''), TypeError)
 })
@@ -189,7 +223,7 @@ test('checkPow uses the receiver difficulty and requires a numeric nonce', () =>
 
 // ------------------------------------------------------------------------------------ payloads
 
-function buildFromVectorInputs (inputs: any): SidechannelPayload {
+function buildFromVectorInputs(inputs: any): SidechannelPayload {
   return buildPayload({
     channel: inputs.channel,
     message: inputs.message,
@@ -248,8 +282,18 @@ test('verifyPayloadSignature rejects forgeries, tampering, wrong keys and malfor
   const flipped = fromHex(good.sig)
   flipped[10] ^= 1
   assert.equal(verifyPayloadSignature({ ...good, sig: toHex(flipped) }, OWNER), false, 'flipped bit')
-  const forged = buildPayload({ channel: good.channel, message: 'hello', keyPair: outsider, ts: good.ts, random: fixedRandom })
-  assert.equal(verifyPayloadSignature({ ...forged, from: OWNER, origin: OWNER, id: good.id }, OWNER), false, 'signed by someone else')
+  const forged = buildPayload({
+    channel: good.channel,
+    message: 'hello',
+    keyPair: outsider,
+    ts: good.ts,
+    random: fixedRandom
+  })
+  assert.equal(
+    verifyPayloadSignature({ ...forged, from: OWNER, origin: OWNER, id: good.id }, OWNER),
+    false,
+    'signed by someone else'
+  )
 
   for (const badSig of ['', 'zz', good.sig.slice(2), good.sig + '00', 42, null, { sig: good.sig }]) {
     assert.equal(verifyPayloadSignature({ ...good, sig: badSig }, OWNER), false, `sig ${String(badSig)}`)
@@ -261,14 +305,29 @@ test('verifyPayloadSignature rejects forgeries, tampering, wrong keys and malfor
 })
 
 test('signatureBaseString normalizes keys and JSON-round-trips the message', () => {
-  const base = JSON.parse(signatureBaseString({
-    id: 'x', channel: 'c', from: ' ABCDEF ', origin: { type: 'Buffer', data: [171, 205] }, ts: 5, message: { a: undefined, d: new Date(0) }
-  }))
+  const base = JSON.parse(
+    signatureBaseString({
+      id: 'x',
+      channel: 'c',
+      from: ' ABCDEF ',
+      origin: { type: 'Buffer', data: [171, 205] },
+      ts: 5,
+      message: { a: undefined, d: new Date(0) }
+    })
+  )
   assert.deepEqual(base, {
-    channel: 'c', from: 'abcdef', id: 'x', kind: 'sidechannel_message_v1', message: { d: '1970-01-01T00:00:00.000Z' }, origin: 'abcd', ts: 5
+    channel: 'c',
+    from: 'abcdef',
+    id: 'x',
+    kind: 'sidechannel_message_v1',
+    message: { d: '1970-01-01T00:00:00.000Z' },
+    origin: 'abcd',
+    ts: 5
   })
-  assert.equal(signatureBaseString({}),
-    '{"channel":null,"from":null,"id":null,"kind":"sidechannel_message_v1","message":null,"origin":null,"ts":null}')
+  assert.equal(
+    signatureBaseString({}),
+    '{"channel":null,"from":null,"id":null,"kind":"sidechannel_message_v1","message":null,"origin":null,"ts":null}'
+  )
   const cyclic: Record<string, unknown> = {}
   cyclic.self = cyclic
   assert.equal(JSON.parse(signatureBaseString({ message: cyclic })).message, null)
@@ -281,7 +340,10 @@ test('normHex, messageId and encodedSize', () => {
   assert.equal(normHex({ type: 'Buffer', data: [1, 256] }), null)
   for (const falsy of [null, undefined, '', 0, false]) assert.equal(normHex(falsy), null)
   assert.equal(normHex(12), null)
-  assert.equal(messageId(null, 5, () => 0.5), 'anon:5:i')
+  assert.equal(
+    messageId(null, 5, () => 0.5),
+    'anon:5:i'
+  )
   assert.equal(messageId(OWNER, NOW, fixedRandom), `${OWNER}:${NOW}:4fzzzxjy`)
   assert.equal(encodedSize({ t: 'é😀' }), 14)
 })
@@ -299,7 +361,19 @@ test('buildPayload hashes and signs pure JSON (B1) and refuses bad input', () =>
   assert.equal(p.channel, 'pub1')
   assert.deepEqual(p.message, { keep: 1, when: '1970-01-01T00:00:00.000Z' })
   assert.deepEqual(p.invite, { a: 1 })
-  assert.deepEqual(Object.keys(p), ['type', 'id', 'channel', 'from', 'origin', 'message', 'ts', 'ttl', 'invite', 'pow', 'sig'])
+  assert.deepEqual(Object.keys(p), [
+    'type',
+    'id',
+    'channel',
+    'from',
+    'origin',
+    'message',
+    'ts',
+    'ttl',
+    'invite',
+    'pow',
+    'sig'
+  ])
   const decoded = JSON.parse(JSON.stringify(p))
   assert.equal(checkPow(decoded, 8), true)
   assert.equal(verifyPayloadSignature(decoded, OWNER), true)
@@ -385,28 +459,53 @@ test('verifyWelcome rejects malformed welcomes without throwing', () => {
   assert.equal(verifyWelcome({ ...good, sig: '' }, 'pub1', OWNER), false)
   assert.equal(verifyWelcome({ ...good, sig: 'zz' }, 'pub1', OWNER), false)
   assert.equal(verifyWelcome({ ...good, sig: sig.slice(2) }, 'pub1', OWNER), false)
-  assert.equal(verifyWelcome({ ...good, payload: { ...good.payload, issuedAt: good.payload.issuedAt + 1 } }, 'pub1', OWNER), false)
+  assert.equal(
+    verifyWelcome({ ...good, payload: { ...good.payload, issuedAt: good.payload.issuedAt + 1 } }, 'pub1', OWNER),
+    false
+  )
   assert.equal(verifyWelcome(good, 'pub1', OWNER.slice(2)), false, 'short owner key')
   assert.equal(verifyWelcome(good, 'pub1', ''), false)
   const nan = createWelcome({ channel: 'pub1', text: 'x', keyPair: owner, issuedAt: Number.NaN })
   assert.equal(verifyWelcome(nan, 'pub1', OWNER), false, 'non-finite issuedAt')
   const byOutsider = createWelcome({ channel: 'pub1', text: 'x', keyPair: outsider, issuedAt: NOW })
-  assert.equal(verifyWelcome({ ...byOutsider, payload: { ...byOutsider.payload, ownerPubKey: OWNER } }, 'pub1', OWNER), false)
+  assert.equal(
+    verifyWelcome({ ...byOutsider, payload: { ...byOutsider.payload, ownerPubKey: OWNER } }, 'pub1', OWNER),
+    false
+  )
   for (const junk of [null, undefined, 'x', 1, [], [good]]) assert.equal(verifyWelcome(junk, 'pub1', OWNER), false)
   const huge = createWelcome({ channel: 'pub1', text: 'x'.repeat(2_000_000), keyPair: owner, issuedAt: NOW })
   assert.equal(verifyWelcome(huge, 'pub1', OWNER), true)
-  assert.equal(verifyWelcome({ ...huge, payload: { ...huge.payload, text: huge.payload.text + 'y' } }, 'pub1', OWNER), false)
+  assert.equal(
+    verifyWelcome({ ...huge, payload: { ...huge.payload, text: huge.payload.text + 'y' } }, 'pub1', OWNER),
+    false
+  )
 })
 
 test('normalizeWelcome applies the §5.1 coercions', () => {
-  assert.deepEqual(normalizeWelcome({ channel: ' c ', ownerPubKey: ' AB ', text: 5, issuedAt: '7', version: '2', signature: 's' }), {
-    channel: 'c', ownerPubKey: 'ab', text: '5', issuedAt: 7, version: 1, sig: 's'
-  })
+  assert.deepEqual(
+    normalizeWelcome({ channel: ' c ', ownerPubKey: ' AB ', text: 5, issuedAt: '7', version: '2', signature: 's' }),
+    {
+      channel: 'c',
+      ownerPubKey: 'ab',
+      text: '5',
+      issuedAt: 7,
+      version: 1,
+      sig: 's'
+    }
+  )
   const empty = normalizeWelcome({ payload: {} })
   assert.ok(empty)
-  assert.deepEqual({ ...empty, issuedAt: String(empty.issuedAt) }, {
-    channel: '', ownerPubKey: '', text: '', issuedAt: 'NaN', version: 1, sig: null
-  })
+  assert.deepEqual(
+    { ...empty, issuedAt: String(empty.issuedAt) },
+    {
+      channel: '',
+      ownerPubKey: '',
+      text: '',
+      issuedAt: 'NaN',
+      version: 1,
+      sig: null
+    }
+  )
   assert.equal(normalizeWelcome('x'), null)
 })
 
@@ -415,7 +514,7 @@ test('normalizeWelcome applies the §5.1 coercions', () => {
 const inviteVector = V.invite
 const vectorWelcome = JSON.parse(welcomeVector.json)
 
-function vectorInvite (withWelcome: boolean) {
+function vectorInvite(withWelcome: boolean) {
   const inputs = inviteVector.inputs
   return createInvite({
     channel: inputs.channel,
@@ -442,7 +541,10 @@ test('createInvite reproduces the invite vector with and without welcome', () =>
   assert.equal(toBase64Json(withWelcome), inviteVector.b64WithWelcome)
   assert.equal(JSON.stringify(without), inviteVector.jsonWithoutWelcome)
   assert.equal(toBase64Json(without), inviteVector.b64WithoutWelcome)
-  assert.deepEqual([JSON.stringify(withWelcome), `invite_b64: ${toBase64Json(withWelcome)}`], inviteVector.ttyOutputLines)
+  assert.deepEqual(
+    [JSON.stringify(withWelcome), `invite_b64: ${toBase64Json(withWelcome)}`],
+    inviteVector.ttyOutputLines
+  )
   assert.equal(randomSuffix(fixedRandom), inviteVector.inputs.nonce)
 })
 
@@ -462,8 +564,12 @@ test('verifyInvite reasons, optional lifetime hardening and robustness', () => {
   const invite = vectorInvite(true)
   const trusted = new Set([OWNER])
   const now = NOW + 1000
-  const verdict = (inv: unknown, opts: Partial<Parameters<typeof verifyInvite>[3]> = {}, channel = 'pub1', key = INVITEE) =>
-    verifyInvite(inv, channel, key, { inviterKeys: trusted, now, ...opts })
+  const verdict = (
+    inv: unknown,
+    opts: Partial<Parameters<typeof verifyInvite>[3]> = {},
+    channel = 'pub1',
+    key = INVITEE
+  ) => verifyInvite(inv, channel, key, { inviterKeys: trusted, now, ...opts })
 
   assert.deepEqual(verdict(invite), { ok: true, expiresAt: inviteVector.inputs.expiresAt })
   assert.equal(verdict(invite, {}, 'pub1', ` ${INVITEE.toUpperCase()}`).ok, true, 'invitee key normalized')
@@ -471,29 +577,59 @@ test('verifyInvite reasons, optional lifetime hardening and robustness', () => {
   assert.deepEqual(verdict({ payload: invite.payload }), { ok: false, reason: 'missing signature' })
   assert.deepEqual(verdict(invite, {}, 'pub2'), { ok: false, reason: 'wrong channel' })
   assert.deepEqual(verdict(invite, {}, 'pub1', OUTSIDER), { ok: false, reason: 'wrong invitee' })
-  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, inviterPubKey: '' } }), { ok: false, reason: 'missing inviter' })
+  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, inviterPubKey: '' } }), {
+    ok: false,
+    reason: 'missing inviter'
+  })
   assert.deepEqual(verdict(invite, { inviterKeys: new Set([OUTSIDER]) }), { ok: false, reason: 'untrusted inviter' })
-  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, expiresAt: 'soon' } }), { ok: false, reason: 'bad timestamps' })
+  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, expiresAt: 'soon' } }), {
+    ok: false,
+    reason: 'bad timestamps'
+  })
   assert.deepEqual(verdict(invite, { now: invite.payload.expiresAt }), { ok: false, reason: 'expired' })
   assert.deepEqual(verdict({ ...invite, sig: toHex(randomBytes(64)) }), { ok: false, reason: 'bad signature' })
-  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, inviterAddress: 'trac1other' } }), { ok: false, reason: 'bad signature' })
+  assert.deepEqual(verdict({ ...invite, payload: { ...invite.payload, inviterAddress: 'trac1other' } }), {
+    ok: false,
+    reason: 'bad signature'
+  })
   assert.equal(verdict({ ...invite, signature: invite.sig, sig: undefined }).ok, true, 'signature key')
   assert.equal(verdict({ ...invite.payload, sig: invite.sig }).ok, true, 'flat form')
 
   // Local lifetime limits (B10) only apply when asked for.
   const day = 24 * 3600 * 1000
   assert.deepEqual(verdict(invite, { maxLifetimeMs: 30 * day }), { ok: false, reason: 'lifetime too long' })
-  const fresh = (issuedAt: number) => createInvite({
-    channel: 'pub1', inviteePubKey: INVITEE, keyPair: owner, inviterAddress: null, issuedAt, ttlMs: day, nonce: 'abc'
-  })
+  const fresh = (issuedAt: number) =>
+    createInvite({
+      channel: 'pub1',
+      inviteePubKey: INVITEE,
+      keyPair: owner,
+      inviterAddress: null,
+      issuedAt,
+      ttlMs: day,
+      nonce: 'abc'
+    })
   assert.equal(verdict(fresh(now), { maxLifetimeMs: day }).ok, true)
   assert.deepEqual(verdict(fresh(now), { maxLifetimeMs: day - 1 }), { ok: false, reason: 'lifetime too long' })
   assert.equal(verdict(fresh(now + INVITE_CLOCK_SKEW_MS - 1), { maxLifetimeMs: day }).ok, true)
-  assert.deepEqual(verdict(fresh(now + INVITE_CLOCK_SKEW_MS + 1), { maxLifetimeMs: day }), { ok: false, reason: 'issued in the future' })
+  assert.deepEqual(verdict(fresh(now + INVITE_CLOCK_SKEW_MS + 1), { maxLifetimeMs: day }), {
+    ok: false,
+    reason: 'issued in the future'
+  })
   assert.equal(verdict(fresh(now + 10 * day)).ok, true, 'reference rules accept future invites')
 
   // A trimmed invite is what verifiers (which compare the channel untrimmed) can accept.
-  assert.equal(createInvite({ channel: ' pub1 ', inviteePubKey: INVITEE, keyPair: owner, inviterAddress: null, issuedAt: now, ttlMs: day, nonce: 'n' }).payload.channel, 'pub1')
+  assert.equal(
+    createInvite({
+      channel: ' pub1 ',
+      inviteePubKey: INVITEE,
+      keyPair: owner,
+      inviterAddress: null,
+      issuedAt: now,
+      ttlMs: day,
+      nonce: 'n'
+    }).payload.channel,
+    'pub1'
+  )
   for (const junk of [null, undefined, 1, [], [invite]]) assert.equal(verdict(junk).ok, false)
   const hugeAddress = { ...invite, payload: { ...invite.payload, inviterAddress: 'x'.repeat(2_000_000) } }
   assert.deepEqual(verdict(hugeAddress), { ok: false, reason: 'bad signature' })
@@ -506,7 +642,12 @@ test('control payloads built by us match the controlPayloads vectors', () => {
   const cases: Array<[string, KeyPair, string, unknown]> = [
     ['auth', invitee, 'pub1', authControl(inviteWithWelcome)],
     ['welcome', owner, 'pub1', welcomeControl(vectorWelcome)],
-    ['openChannelWithInviteAndWelcome', owner, ENTRY_CHANNEL, openChannelControl({ channel: 'pub1', invite: inviteWithWelcome, welcome: vectorWelcome })]
+    [
+      'openChannelWithInviteAndWelcome',
+      owner,
+      ENTRY_CHANNEL,
+      openChannelControl({ channel: 'pub1', invite: inviteWithWelcome, welcome: vectorWelcome })
+    ]
   ]
   for (const [name, keyPair, channel, message] of cases) {
     const v = V.controlPayloads[name]
@@ -521,14 +662,20 @@ test('control payloads built by us match the controlPayloads vectors', () => {
   }
   assert.equal(readControl(JSON.parse(V.controlPayloads.auth.wireJson).message), 'auth')
   assert.equal(readControl(JSON.parse(V.controlPayloads.welcome.wireJson).message), 'welcome')
-  assert.equal(readControl(JSON.parse(V.controlPayloads.openChannelWithInviteAndWelcome.wireJson).message), 'open_channel')
+  assert.equal(
+    readControl(JSON.parse(V.controlPayloads.openChannelWithInviteAndWelcome.wireJson).message),
+    'open_channel'
+  )
 })
 
 test('B1: our open_channel without an invite passes receiver PoW; the reference one does not', () => {
   const bug = V.controlPayloads.openChannelUndefinedInviteBug
   const referenceWire = JSON.parse(bug.wireJson)
   // What the reference sender hashed (undefined member seen as null) vs what receivers hash.
-  const senderView = { ...referenceWire, message: { control: 'open_channel', channel: 'pub1', invite: undefined, welcome: vectorWelcome } }
+  const senderView = {
+    ...referenceWire,
+    message: { control: 'open_channel', channel: 'pub1', invite: undefined, welcome: vectorWelcome }
+  }
   assert.equal(powBaseString(senderView, referenceWire.pow.nonce), bug.senderPowBase)
   assert.equal(powBaseString(referenceWire, referenceWire.pow.nonce), bug.receiverPowBase)
   assert.equal(leadingZeroBits(powHash(referenceWire, referenceWire.pow.nonce)), bug.receiverLeadingZeroBits)
@@ -537,7 +684,14 @@ test('B1: our open_channel without an invite passes receiver PoW; the reference 
 
   const message = openChannelControl({ channel: 'pub1', welcome: vectorWelcome })
   assert.equal('invite' in message, false)
-  const ours = buildPayload({ channel: ENTRY_CHANNEL, message, keyPair: owner, ts: NOW, random: fixedRandom, powDifficulty: 12 })
+  const ours = buildPayload({
+    channel: ENTRY_CHANNEL,
+    message,
+    keyPair: owner,
+    ts: NOW,
+    random: fixedRandom,
+    powDifficulty: 12
+  })
   assert.equal(JSON.stringify(ours.message), JSON.stringify(referenceWire.message))
   const received = JSON.parse(JSON.stringify(ours))
   assert.equal(checkPow(received, 12), true)
@@ -545,7 +699,12 @@ test('B1: our open_channel without an invite passes receiver PoW; the reference 
 
   // Even a message carrying undefined members is fixed by buildPayload's round trip.
   const sloppy = buildPayload({
-    channel: ENTRY_CHANNEL, message: { control: 'open_channel', channel: 'pub1', invite: undefined, welcome: undefined }, keyPair: owner, ts: NOW, random: fixedRandom, powDifficulty: 12
+    channel: ENTRY_CHANNEL,
+    message: { control: 'open_channel', channel: 'pub1', invite: undefined, welcome: undefined },
+    keyPair: owner,
+    ts: NOW,
+    random: fixedRandom,
+    powDifficulty: 12
   })
   assert.equal(checkPow(JSON.parse(JSON.stringify(sloppy)), 12), true)
 })
@@ -553,10 +712,25 @@ test('B1: our open_channel without an invite passes receiver PoW; the reference 
 test('control builders omit absent members and readControl ignores everything else', () => {
   assert.deepEqual(Object.keys(openChannelControl({ channel: 'x' })), ['control', 'channel'])
   assert.deepEqual(Object.keys(openChannelControl({ channel: 'x', invite: null, welcome: '' })), ['control', 'channel'])
-  assert.deepEqual(Object.keys(openChannelControl({ channel: 'x', invite: { a: 1 }, welcome: { b: 2 } })), ['control', 'channel', 'invite', 'welcome'])
+  assert.deepEqual(Object.keys(openChannelControl({ channel: 'x', invite: { a: 1 }, welcome: { b: 2 } })), [
+    'control',
+    'channel',
+    'invite',
+    'welcome'
+  ])
   assert.deepEqual(authControl({ a: 1 }), { control: 'auth', invite: { a: 1 } })
   assert.deepEqual(welcomeControl({ b: 1 }), { control: 'welcome', welcome: { b: 1 } })
-  for (const m of [null, undefined, 'auth', 5, [], { control: 'AUTH' }, { control: 'other' }, { control: ['auth'] }, ['auth']]) {
+  for (const m of [
+    null,
+    undefined,
+    'auth',
+    5,
+    [],
+    { control: 'AUTH' },
+    { control: 'other' },
+    { control: ['auth'] },
+    ['auth']
+  ]) {
     assert.equal(readControl(m), null)
   }
 })
@@ -573,21 +747,33 @@ test('parseBlobArg handles the flagParsing.blobArg vectors', () => {
       assert.deepEqual(result, expected, `${mode}: ${v.input.slice(0, 20)}`)
     }
   }
-  assert.ok(V.flagParsing.blobArg.some((v: any) => Array.isArray(v.result)), 'the array vector is still present')
+  assert.ok(
+    V.flagParsing.blobArg.some((v: any) => Array.isArray(v.result)),
+    'the array vector is still present'
+  )
 })
 
 test('parseBlobArg modes: @file, b64:, JSON fall-through and bridge objects', () => {
   const welcomeJson = welcomeVector.json as string
-  const files: Record<string, string> = { '/abs/w.json': `\n ${welcomeJson}\n`, 'rel.b64': `b64:${welcomeVector.b64}`, 'rel.json': welcomeJson }
+  const files: Record<string, string> = {
+    '/abs/w.json': `\n ${welcomeJson}\n`,
+    'rel.b64': `b64:${welcomeVector.b64}`,
+    'rel.json': welcomeJson
+  }
   const readFile = (path: string): string => {
     if (!(path in files)) throw new Error('ENOENT')
     return files[path]
   }
-  const resolvePath = (p: string): string => p.startsWith('/') ? p : `/abs/${p.replace('rel', 'w').replace('.b64', '.json')}`
+  const resolvePath = (p: string): string =>
+    p.startsWith('/') ? p : `/abs/${p.replace('rel', 'w').replace('.b64', '.json')}`
 
   assert.deepEqual(parseBlobArg('@/abs/w.json', { mode: 'tty', readFile }), vectorWelcome)
   assert.deepEqual(parseBlobArg('  @rel.b64 ', { mode: 'tty', readFile }), vectorWelcome)
-  assert.deepEqual(parseBlobArg('@rel.b64', { mode: 'startup', readFile, resolvePath }), vectorWelcome, 'startup resolves the path')
+  assert.deepEqual(
+    parseBlobArg('@rel.b64', { mode: 'startup', readFile, resolvePath }),
+    vectorWelcome,
+    'startup resolves the path'
+  )
   assert.equal(parseBlobArg('@missing', { mode: 'tty', readFile }), null)
   assert.equal(parseBlobArg('@rel.json', { mode: 'tty' }), null, 'no reader, no files')
   assert.equal(parseBlobArg('@rel.json', { mode: 'bridge', readFile }), null, 'bridge has no @file')
@@ -605,7 +791,8 @@ test('parseBlobArg modes: @file, b64:, JSON fall-through and bridge objects', ()
   assert.equal(parseBlobArg(obj, { mode: 'bridge' }), obj, 'bridge objects are used as they are')
   assert.equal(parseBlobArg(obj, { mode: 'tty' }), null)
   for (const junk of [null, undefined, 5, [], '', '   ', 'b64:', '@', '"str"', '[1]', 'bnVsbA==']) {
-    for (const mode of ['tty', 'startup', 'bridge'] as const) assert.equal(parseBlobArg(junk, { mode, readFile }), null, `${mode} ${String(junk)}`)
+    for (const mode of ['tty', 'startup', 'bridge'] as const)
+      assert.equal(parseBlobArg(junk, { mode, readFile }), null, `${mode} ${String(junk)}`)
   }
   const huge = 'A'.repeat(3_000_000)
   assert.equal(parseBlobArg(huge, { mode: 'tty' }), null)
@@ -625,8 +812,19 @@ test('verifiers never throw on huge or deeply nested hostile payloads', () => {
   const nested = { ...good, message: deep }
   assert.equal(checkPow(nested, 12), false)
   assert.equal(verifyPayloadSignature(nested, OWNER), false)
-  assert.equal(verifyWelcome({ ...vectorWelcome, payload: { ...vectorWelcome.payload, text: deep } }, 'pub1', OWNER), false)
-  assert.equal(verifyInvite({ ...vectorInvite(false), payload: { ...vectorInvite(false).payload, inviterAddress: deep } }, 'pub1', INVITEE, { inviterKeys: null, now: NOW }).ok, false)
+  assert.equal(
+    verifyWelcome({ ...vectorWelcome, payload: { ...vectorWelcome.payload, text: deep } }, 'pub1', OWNER),
+    false
+  )
+  assert.equal(
+    verifyInvite(
+      { ...vectorInvite(false), payload: { ...vectorInvite(false).payload, inviterAddress: deep } },
+      'pub1',
+      INVITEE,
+      { inviterKeys: null, now: NOW }
+    ).ok,
+    false
+  )
   assert.equal(relayCopy(nested, INVITEE, 3)?.ttl, 2)
 })
 
@@ -638,10 +836,26 @@ test('signature base of a decoded payload (no JSON round trip) equals the genera
     assert.equal(base(decoded, { decoded: true }), p.sigBase, p.name)
     assert.equal(base(decoded), p.sigBase, p.name)
   }
-  const samples: unknown[] = ['text', 0, -1.5e-7, true, null, [1, 'a', { z: 1, a: [null] }], { '😀': 1, '\ue000': 2, b: 'x\u2028y', a: { c: '"\\' } }]
+  const samples: unknown[] = [
+    'text',
+    0,
+    -1.5e-7,
+    true,
+    null,
+    [1, 'a', { z: 1, a: [null] }],
+    { '😀': 1, '\ue000': 2, b: 'x\u2028y', a: { c: '"\\' } }
+  ]
   for (const message of samples) {
     const p = JSON.parse(JSON.stringify({ id: 'i', channel: 'c', from: 'AB'.repeat(32), origin: null, ts: 5, message }))
-    const general = canon({ kind: 'sidechannel_message_v1', id: p.id, channel: p.channel, from: p.from.toLowerCase(), origin: null, ts: p.ts, message: p.message })
+    const general = canon({
+      kind: 'sidechannel_message_v1',
+      id: p.id,
+      channel: p.channel,
+      from: p.from.toLowerCase(),
+      origin: null,
+      ts: p.ts,
+      message: p.message
+    })
     assert.equal(base(p, { decoded: true }), general)
   }
 })

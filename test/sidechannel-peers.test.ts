@@ -7,18 +7,18 @@ import { RawClient } from './helpers/raw-client.js'
 import { ENTRY_CHANNEL as ENTRY, buildPayload, createWelcome, findPowNonce } from '../src/sidechannel/codec/index.js'
 
 /** Re-stamps PoW after a test tampered with a payload, so the signature check is what must catch it. */
-function restamp (p: any): any {
+function restamp(p: any): any {
   p.pow = { nonce: findPowNonce(p, 12), difficulty: 12 }
   return p
 }
 
 const T = { timeout: 90_000 }
 
-function dropTable (tp: { peer: { sidechannel: { drops: Map<string, number> } } }): string {
+function dropTable(tp: { peer: { sidechannel: { drops: Map<string, number> } } }): string {
   return JSON.stringify(Object.fromEntries(tp.peer.sidechannel.drops))
 }
 
-function drops (tp: { peer: { sidechannel: { drops: Map<string, number> } } }, reason: string): number {
+function drops(tp: { peer: { sidechannel: { drops: Map<string, number> } } }, reason: string): number {
   return tp.peer.sidechannel.drops.get(reason) ?? 0
 }
 
@@ -42,7 +42,11 @@ test('entry channel: a message goes both ways, signed by its sender', T, async (
   b.peer.sidechannel.send(ENTRY, { kind: 'reply', n: 1 })
   const back = await waitFor(() => messagesOn(a, ENTRY).find((m) => (m.payload.message as any)?.kind === 'reply'))
   assert.deepEqual(back.payload.message, { kind: 'reply', n: 1 })
-  assert.equal(messagesOn(a, ENTRY).filter((m) => m.payload.message === 'hello from a').length, 0, 'no loop-back of own messages')
+  assert.equal(
+    messagesOn(a, ENTRY).filter((m) => m.payload.message === 'hello from a').length,
+    0,
+    'no loop-back of own messages'
+  )
 })
 
 test('relay: A and C never connect, B forwards with ttl-1 and relayedBy', T, async (t) => {
@@ -64,7 +68,11 @@ test('relay: A and C never connect, B forwards with ttl-1 and relayedBy', T, asy
   assert.equal(got.payload.ttl, 2)
   assert.equal(got.remoteKey, b.key)
   await sleep(300)
-  assert.equal(messagesOn(c, ENTRY).filter((m) => m.payload.message === 'over the hill').length, 1, 'delivered exactly once')
+  assert.equal(
+    messagesOn(c, ENTRY).filter((m) => m.payload.message === 'over the hill').length,
+    1,
+    'delivered exactly once'
+  )
   assert.equal(messagesOn(b, ENTRY).filter((m) => m.payload.message === 'over the hill').length, 1)
 })
 
@@ -103,7 +111,14 @@ test('owner-only channel: non-owner refused locally, forged from and foreign sig
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
   const ownerWallet = await cl.identity('owner')
-  const flags = ['--sidechannel-owner', `news:${ownerWallet.publicKeyHex}`, '--sidechannel-owner-write-channels', 'news', '--sidechannel-welcome-required', '0']
+  const flags = [
+    '--sidechannel-owner',
+    `news:${ownerWallet.publicKeyHex}`,
+    '--sidechannel-owner-write-channels',
+    'news',
+    '--sidechannel-welcome-required',
+    '0'
+  ]
   const owner = await cl.peer('owner', flags)
   const reader = await cl.peer('reader', flags)
   await owner.peer.sidechannel.join('news')
@@ -119,13 +134,26 @@ test('owner-only channel: non-owner refused locally, forged from and foreign sig
   await mallory.join('news')
   await waitFor(() => mallory.openTo('news', reader.key), 15000, 'raw session to reader')
   // Claims to be the owner but signs with its own key.
-  const forged = buildPayload({ channel: 'news', message: 'forged', keyPair: mallory.keyPair, ts: Date.now(), powDifficulty: 12 }) as any
+  const forged = buildPayload({
+    channel: 'news',
+    message: 'forged',
+    keyPair: mallory.keyPair,
+    ts: Date.now(),
+    powDifficulty: 12
+  }) as any
   forged.from = ownerWallet.publicKeyHex
   forged.origin = ownerWallet.publicKeyHex
   mallory.sendJson('news', restamp(forged))
   // Honestly signed by a non-owner.
-  mallory.sendJson('news', buildPayload({ channel: 'news', message: 'not owner', keyPair: mallory.keyPair, ts: Date.now(), powDifficulty: 12 }))
-  await waitFor(() => drops(reader, 'bad-signature') >= 1 && drops(reader, 'owner-only') >= 1, 10000, () => `forged and non-owner drops: ${dropTable(reader)}`)
+  mallory.sendJson(
+    'news',
+    buildPayload({ channel: 'news', message: 'not owner', keyPair: mallory.keyPair, ts: Date.now(), powDifficulty: 12 })
+  )
+  await waitFor(
+    () => drops(reader, 'bad-signature') >= 1 && drops(reader, 'owner-only') >= 1,
+    10000,
+    () => `forged and non-owner drops: ${dropTable(reader)}`
+  )
   assert.equal(messagesOn(reader, 'news').filter((m) => m.payload.message !== 'official').length, 0)
 })
 
@@ -133,8 +161,16 @@ test('invite-only channel: uninvited listener gets nothing, invited peer exchang
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
   const inviterWallet = await cl.identity('inviter')
-  const flags = ['--sidechannel-invite-required', '1', '--sidechannel-invite-channels', 'vip',
-    '--sidechannel-inviter-keys', inviterWallet.publicKeyHex, '--sidechannel-welcome-required', '0']
+  const flags = [
+    '--sidechannel-invite-required',
+    '1',
+    '--sidechannel-invite-channels',
+    'vip',
+    '--sidechannel-inviter-keys',
+    inviterWallet.publicKeyHex,
+    '--sidechannel-welcome-required',
+    '0'
+  ]
   const inviter = await cl.peer('inviter', flags)
   const guest = await cl.peer('guest', flags)
   const outsider = await cl.peer('outsider', flags)
@@ -152,12 +188,22 @@ test('invite-only channel: uninvited listener gets nothing, invited peer exchang
   await waitFor(() => spy.openTo('vip', inviter.key), 15000, 'spy session to inviter')
 
   // The guest's auth reaches the inviter, which then authorizes the guest's key.
-  await waitFor(() => { inviter.peer.sidechannel.send('vip', 'secret plan'); return messagesOn(guest, 'vip').find((m) => m.payload.message === 'secret plan') }, 15000, 'guest receives')
+  await waitFor(
+    () => {
+      inviter.peer.sidechannel.send('vip', 'secret plan')
+      return messagesOn(guest, 'vip').find((m) => m.payload.message === 'secret plan')
+    },
+    15000,
+    'guest receives'
+  )
   guest.peer.sidechannel.send('vip', 'count me in')
   await waitFor(() => messagesOn(inviter, 'vip').find((m) => m.payload.message === 'count me in'))
 
   // The spy forges an invite-less message and tries to listen.
-  spy.sendJson('vip', buildPayload({ channel: 'vip', message: 'let me in', keyPair: spy.keyPair, ts: Date.now(), powDifficulty: 12 }))
+  spy.sendJson(
+    'vip',
+    buildPayload({ channel: 'vip', message: 'let me in', keyPair: spy.keyPair, ts: Date.now(), powDifficulty: 12 })
+  )
   await sleep(500)
   assert.equal(spy.received.filter((r) => r.channel === 'vip').length, 0, 'uninvited listener received zero payloads')
   assert.equal(messagesOn(inviter, 'vip').filter((m) => m.payload.message === 'let me in').length, 0)
@@ -177,11 +223,20 @@ test('PoW: a sender without PoW is dropped by default receivers; a wrong nonce i
   t.after(() => raw.destroy())
   await raw.join(ENTRY)
   await waitFor(() => raw.openTo(ENTRY, r.key), 15000, 'raw session')
-  const p = buildPayload({ channel: ENTRY, message: 'bad nonce', keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 }) as any
+  const p = buildPayload({
+    channel: ENTRY,
+    message: 'bad nonce',
+    keyPair: raw.keyPair,
+    ts: Date.now(),
+    powDifficulty: 12
+  }) as any
   p.pow = { nonce: p.pow.nonce + 1, difficulty: 12 }
   raw.sendJson(ENTRY, p)
   await waitFor(() => drops(r, 'invalid-pow') >= 2, 10000, 'second pow drop')
-  raw.sendJson(ENTRY, buildPayload({ channel: ENTRY, message: 'good work', keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 }))
+  raw.sendJson(
+    ENTRY,
+    buildPayload({ channel: ENTRY, message: 'good work', keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 })
+  )
   await waitFor(() => messagesOn(r, ENTRY).find((m) => m.payload.message === 'good work'))
   assert.equal(messagesOn(r, ENTRY).filter((m) => m.payload.message !== 'good work').length, 0)
 })
@@ -189,21 +244,44 @@ test('PoW: a sender without PoW is dropped by default receivers; a wrong nonce i
 test('rate limit: a flooding remote is blocked, then recovers after the block', T, async (t) => {
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
-  const r = await cl.peer('r', ['--sidechannel-rate-bytes', '2000', '--sidechannel-rate-burst', '4000', '--sidechannel-max-strikes', '2', '--sidechannel-rate-block-sec', '2'])
+  const r = await cl.peer('r', [
+    '--sidechannel-rate-bytes',
+    '2000',
+    '--sidechannel-rate-burst',
+    '4000',
+    '--sidechannel-max-strikes',
+    '2',
+    '--sidechannel-rate-block-sec',
+    '2'
+  ])
   const raw = new RawClient(cl.net!)
   t.after(() => raw.destroy())
   await raw.join(ENTRY)
   await waitFor(() => raw.openTo(ENTRY, r.key), 15000, 'raw session')
-  const msg = (text: string) => buildPayload({ channel: ENTRY, message: text + ' ' + 'x'.repeat(1500), keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 })
+  const msg = (text: string) =>
+    buildPayload({
+      channel: ENTRY,
+      message: text + ' ' + 'x'.repeat(1500),
+      keyPair: raw.keyPair,
+      ts: Date.now(),
+      powDifficulty: 12
+    })
   for (let i = 0; i < 6; i++) raw.sendJson(ENTRY, msg('flood ' + i))
   await waitFor(() => drops(r, 'rate-limit') >= 2, 10000, 'rate-limit strikes')
   raw.sendJson(ENTRY, msg('while blocked'))
   await waitFor(() => drops(r, 'blocked') >= 1, 10000, 'blocked drop')
   const deliveredDuringFlood = messagesOn(r, ENTRY).length
-  assert.ok(deliveredDuringFlood >= 1 && deliveredDuringFlood <= 3, `only the budget got through (${deliveredDuringFlood})`)
+  assert.ok(
+    deliveredDuringFlood >= 1 && deliveredDuringFlood <= 3,
+    `only the budget got through (${deliveredDuringFlood})`
+  )
   await sleep(2600)
   raw.sendJson(ENTRY, msg('after the block'))
-  await waitFor(() => messagesOn(r, ENTRY).find((m) => String(m.payload.message).startsWith('after the block')), 10000, 'recovery')
+  await waitFor(
+    () => messagesOn(r, ENTRY).find((m) => String(m.payload.message).startsWith('after the block')),
+    10000,
+    'recovery'
+  )
 })
 
 test('size guard: oversized sends are refused locally and oversized frames dropped without harm', T, async (t) => {
@@ -222,47 +300,74 @@ test('size guard: oversized sends are refused locally and oversized frames dropp
   await waitFor(() => raw.openTo(ENTRY, b.key), 15000, 'raw session')
   raw.sendText(ENTRY, JSON.stringify({ junk: 'z'.repeat(1_100_000) }))
   await waitFor(() => drops(b, 'too-large') >= 1, 10000, 'too-large drop')
-  raw.sendJson(ENTRY, buildPayload({ channel: ENTRY, message: 'still alive', keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 }))
+  raw.sendJson(
+    ENTRY,
+    buildPayload({ channel: ENTRY, message: 'still alive', keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 })
+  )
   await waitFor(() => messagesOn(b, ENTRY).find((m) => m.payload.message === 'still alive'))
 })
 
-test('bad payloads: wrong types, non-JSON, stale, replayed and cross-channel copies are counted, not fatal', T, async (t) => {
-  const cl = await new Cluster().start()
-  t.after(() => cl.cleanup())
-  const b = await cl.peer('b', ['--sidechannel-rate-bytes', '0'])
-  await b.peer.sidechannel.join('side')
-  const raw = new RawClient(cl.net!)
-  t.after(() => raw.destroy())
-  await raw.join(ENTRY)
-  await waitFor(() => raw.openTo(ENTRY, b.key), 15000, 'raw session')
-  const good = (message: unknown, extra: { ts?: number, channel?: string } = {}) =>
-    buildPayload({ channel: extra.channel ?? ENTRY, message, keyPair: raw.keyPair, ts: extra.ts ?? Date.now(), powDifficulty: 12 }) as any
+test(
+  'bad payloads: wrong types, non-JSON, stale, replayed and cross-channel copies are counted, not fatal',
+  T,
+  async (t) => {
+    const cl = await new Cluster().start()
+    t.after(() => cl.cleanup())
+    const b = await cl.peer('b', ['--sidechannel-rate-bytes', '0'])
+    await b.peer.sidechannel.join('side')
+    const raw = new RawClient(cl.net!)
+    t.after(() => raw.destroy())
+    await raw.join(ENTRY)
+    await waitFor(() => raw.openTo(ENTRY, b.key), 15000, 'raw session')
+    const good = (message: unknown, extra: { ts?: number; channel?: string } = {}) =>
+      buildPayload({
+        channel: extra.channel ?? ENTRY,
+        message,
+        keyPair: raw.keyPair,
+        ts: extra.ts ?? Date.now(),
+        powDifficulty: 12
+      }) as any
 
-  raw.sendText(ENTRY, '{not json')
-  raw.sendRaw(ENTRY, new Uint8Array([0xff, 0xff]))
-  raw.sendJson(ENTRY, [1, 2, 3])
-  raw.sendJson(ENTRY, 'just a string')
-  raw.sendJson(ENTRY, null)
-  raw.sendJson(ENTRY, { ...good('x'), id: 42 })
-  raw.sendJson(ENTRY, { ...good('x'), ts: 'yesterday' })
-  raw.sendJson(ENTRY, { ...good('x'), from: 'not-hex' })
-  raw.sendJson(ENTRY, good('stale', { ts: Date.now() - 3_600_000 }))
-  raw.sendJson(ENTRY, good('other channel', { channel: 'side' }))
-  const once = good('only once')
-  raw.sendJson(ENTRY, once)
-  raw.sendJson(ENTRY, once)
-  const tampered = good('original')
-  tampered.message = 'tampered'
-  raw.sendJson(ENTRY, restamp(tampered))
+    raw.sendText(ENTRY, '{not json')
+    raw.sendRaw(ENTRY, new Uint8Array([0xff, 0xff]))
+    raw.sendJson(ENTRY, [1, 2, 3])
+    raw.sendJson(ENTRY, 'just a string')
+    raw.sendJson(ENTRY, null)
+    raw.sendJson(ENTRY, { ...good('x'), id: 42 })
+    raw.sendJson(ENTRY, { ...good('x'), ts: 'yesterday' })
+    raw.sendJson(ENTRY, { ...good('x'), from: 'not-hex' })
+    raw.sendJson(ENTRY, good('stale', { ts: Date.now() - 3_600_000 }))
+    raw.sendJson(ENTRY, good('other channel', { channel: 'side' }))
+    const once = good('only once')
+    raw.sendJson(ENTRY, once)
+    raw.sendJson(ENTRY, once)
+    const tampered = good('original')
+    tampered.message = 'tampered'
+    raw.sendJson(ENTRY, restamp(tampered))
 
-  await waitFor(() => messagesOn(b, ENTRY).find((m) => m.payload.message === 'only once'), 10000)
-  await waitFor(() => drops(b, 'duplicate') >= 1 && drops(b, 'stale') >= 1 && drops(b, 'channel-mismatch') >= 1 && drops(b, 'bad-signature') >= 1, 10000, () => `drops: ${dropTable(b)}`)
-  const total = [...b.peer.sidechannel.drops.values()].reduce((x, y) => x + y, 0)
-  assert.ok(total >= 12, `every bad frame counted (${total}): ${JSON.stringify(Object.fromEntries(b.peer.sidechannel.drops))}`)
-  assert.deepEqual(messagesOn(b, ENTRY).map((m) => m.payload.message), ['only once'])
-  raw.sendJson(ENTRY, good('after the junk'))
-  await waitFor(() => messagesOn(b, ENTRY).find((m) => m.payload.message === 'after the junk'))
-})
+    await waitFor(() => messagesOn(b, ENTRY).find((m) => m.payload.message === 'only once'), 10000)
+    await waitFor(
+      () =>
+        drops(b, 'duplicate') >= 1 &&
+        drops(b, 'stale') >= 1 &&
+        drops(b, 'channel-mismatch') >= 1 &&
+        drops(b, 'bad-signature') >= 1,
+      10000,
+      () => `drops: ${dropTable(b)}`
+    )
+    const total = [...b.peer.sidechannel.drops.values()].reduce((x, y) => x + y, 0)
+    assert.ok(
+      total >= 12,
+      `every bad frame counted (${total}): ${JSON.stringify(Object.fromEntries(b.peer.sidechannel.drops))}`
+    )
+    assert.deepEqual(
+      messagesOn(b, ENTRY).map((m) => m.payload.message),
+      ['only once']
+    )
+    raw.sendJson(ENTRY, good('after the junk'))
+    await waitFor(() => messagesOn(b, ENTRY).find((m) => m.payload.message === 'after the junk'))
+  }
+)
 
 test('remote open: auto-join on joins the channel, off only reports the request', T, async (t) => {
   const cl = await new Cluster().start()

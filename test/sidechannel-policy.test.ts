@@ -42,17 +42,38 @@ import { readControl } from '../src/sidechannel/codec/index.js'
 interface PolicyVector {
   name: string
   flags: Record<string, string>
-  channels: Record<string, { powRequired: boolean, inviteRequired: boolean, ownerWriteOnly: boolean, welcomeRequired: boolean }>
+  channels: Record<
+    string,
+    { powRequired: boolean; inviteRequired: boolean; ownerWriteOnly: boolean; welcomeRequired: boolean }
+  >
 }
-interface RateStep { t: number, bytes: number, ok: boolean, why?: string, tokens: number, strikes: number, blockedUntil: number }
-interface SeenStep { id: string, t: number, duplicate: boolean }
+interface RateStep {
+  t: number
+  bytes: number
+  ok: boolean
+  why?: string
+  tokens: number
+  strikes: number
+  blockedUntil: number
+}
+interface SeenStep {
+  id: string
+  t: number
+  duplicate: boolean
+}
 interface Vectors {
   policy: PolicyVector[]
   rateLimiter: {
-    config: { rateBytesPerSecond: number, rateBurstBytes: number, maxStrikes: number, strikeWindowMs: number, blockMs: number }
+    config: {
+      rateBytesPerSecond: number
+      rateBurstBytes: number
+      maxStrikes: number
+      strikeWindowMs: number
+      blockMs: number
+    }
     steps: RateStep[]
   }
-  seen: { config: { maxSeen: number, seenTtlMs: number }, steps: SeenStep[] }
+  seen: { config: { maxSeen: number; seenTtlMs: number }; steps: SeenStep[] }
 }
 
 const vectors = JSON.parse(readFileSync(new URL('./fixtures/policy-vectors.json', import.meta.url), 'utf8')) as Vectors
@@ -64,7 +85,7 @@ const INVITER = 'bb'.repeat(32)
 const REMOTE = 'cc'.repeat(32)
 const NOW = 1_700_000_000_000
 
-function baseConfig (overrides: Partial<ChannelPolicyConfig> = {}): ChannelPolicyConfig {
+function baseConfig(overrides: Partial<ChannelPolicyConfig> = {}): ChannelPolicyConfig {
   return {
     entryChannel: ENTRY,
     powEnabled: true,
@@ -86,7 +107,7 @@ function baseConfig (overrides: Partial<ChannelPolicyConfig> = {}): ChannelPolic
 
 // Maps the vector's startup flags onto a config the way the flag parser does (spec §6.1): booleans are
 // 1/true/yes/on, integers go through parseInt, CSV lists drop empties and an empty value means no list.
-function configFromFlags (flags: Record<string, string>): ChannelPolicyConfig {
+function configFromFlags(flags: Record<string, string>): ChannelPolicyConfig {
   const bool = (name: string, dflt: boolean): boolean => {
     const v = flags[name]
     if (v === undefined || v === '') return dflt
@@ -101,12 +122,22 @@ function configFromFlags (flags: Record<string, string>): ChannelPolicyConfig {
   const csv = (name: string): string[] | null => {
     const v = flags[name]
     if (v === undefined || v === '') return null
-    return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
   }
   const known = new Set([
-    'sidechannel-pow', 'sidechannel-pow-difficulty', 'sidechannel-pow-entry', 'sidechannel-pow-channels',
-    'sidechannel-invite-required', 'sidechannel-invite-channels', 'sidechannel-invite-prefixes',
-    'sidechannel-owner-write-only', 'sidechannel-owner-write-channels', 'sidechannel-welcome-required'
+    'sidechannel-pow',
+    'sidechannel-pow-difficulty',
+    'sidechannel-pow-entry',
+    'sidechannel-pow-channels',
+    'sidechannel-invite-required',
+    'sidechannel-invite-channels',
+    'sidechannel-invite-prefixes',
+    'sidechannel-owner-write-only',
+    'sidechannel-owner-write-channels',
+    'sidechannel-welcome-required'
   ])
   for (const name of Object.keys(flags)) assert.ok(known.has(name), `unmapped flag ${name}`)
   return baseConfig({
@@ -158,9 +189,17 @@ test('policy: names are compared trimmed; empty lists and empty prefixes scope n
   // An empty prefix is ignored, and alone it leaves the "no list, no prefixes" rule in force.
   assert.equal(inviteRequired(baseConfig({ inviteRequired: true, invitePrefixes: [''] }), 'x'), true)
   assert.equal(inviteRequired(baseConfig({ inviteRequired: true, invitePrefixes: ['', 'otc-'] }), 'pub1'), false)
-  assert.equal(inviteRequired(baseConfig({ inviteRequired: true, inviteChannels: ['a'], invitePrefixes: ['otc-'] }), 'otc-1'), true)
+  assert.equal(
+    inviteRequired(baseConfig({ inviteRequired: true, inviteChannels: ['a'], invitePrefixes: ['otc-'] }), 'otc-1'),
+    true
+  )
   // The entry is never invite-only or owner-only, whatever the lists say.
-  const entryListed = baseConfig({ inviteRequired: true, inviteChannels: [ENTRY], ownerWriteChannels: [ENTRY], ownerWriteOnly: true })
+  const entryListed = baseConfig({
+    inviteRequired: true,
+    inviteChannels: [ENTRY],
+    ownerWriteChannels: [ENTRY],
+    ownerWriteOnly: true
+  })
   assert.equal(inviteRequired(entryListed, ENTRY), false)
   assert.equal(ownerWriteOnly(entryListed, ENTRY), false)
   // ...but it is PoW-gated when listed.
@@ -168,14 +207,22 @@ test('policy: names are compared trimmed; empty lists and empty prefixes scope n
 })
 
 test('policy: owner key lookup and selfIsOwner', () => {
-  const cfg = baseConfig({ owners: new Map([['pub1', OWNER.toUpperCase()], ['mine', SELF]]) })
+  const cfg = baseConfig({
+    owners: new Map([
+      ['pub1', OWNER.toUpperCase()],
+      ['mine', SELF]
+    ])
+  })
   assert.equal(ownerKeyFor(cfg, 'pub1'), OWNER)
   assert.equal(ownerKeyFor(cfg, ' pub1 '), OWNER)
   assert.equal(ownerKeyFor(cfg, 'other'), null)
   assert.equal(selfIsOwner(cfg, 'pub1'), false)
   assert.equal(selfIsOwner(cfg, 'mine'), true)
   assert.equal(selfIsOwner(cfg, 'other'), false)
-  assert.equal(selfIsOwner(baseConfig({ selfKey: SELF.toUpperCase(), owners: new Map([['mine', SELF]]) }), 'mine'), true)
+  assert.equal(
+    selfIsOwner(baseConfig({ selfKey: SELF.toUpperCase(), owners: new Map([['mine', SELF]]) }), 'mine'),
+    true
+  )
 })
 
 test('policy: inviter keys and the self-key fallback', () => {
@@ -238,7 +285,7 @@ test('rateLimiter vectors: every step, with state after each', () => {
   assert.equal(limiter.size, 1)
 })
 
-function defaultLimiter (extra: Partial<ConstructorParameters<typeof RateLimiter>[0]> = {}): RateLimiter {
+function defaultLimiter(extra: Partial<ConstructorParameters<typeof RateLimiter>[0]> = {}): RateLimiter {
   return new RateLimiter({ rateBytesPerSecond: 64_000, burstBytes: 256_000, maxStrikes: 3, ...extra })
 }
 
@@ -253,7 +300,8 @@ test('rateLimiter: rate ≤ 0 disables limiting and keeps no state', () => {
 
 test('rateLimiter: state is per remote key, so reconnecting keeps a block', () => {
   const limiter = defaultLimiter()
-  for (let i = 0; i < 2; i++) assert.deepEqual(limiter.check(REMOTE, 300_000, NOW), { ok: false, reason: 'over-budget' })
+  for (let i = 0; i < 2; i++)
+    assert.deepEqual(limiter.check(REMOTE, 300_000, NOW), { ok: false, reason: 'over-budget' })
   assert.deepEqual(limiter.check(REMOTE, 300_000, NOW), { ok: false, reason: 'over-budget', blockedNow: true })
   // Another peer is unaffected.
   assert.deepEqual(limiter.check(INVITER, 1000, NOW), { ok: true })
@@ -474,7 +522,17 @@ test('seenCache + freshness: with ttl = window every replay dies', () => {
     const id = `m${skew}`
     assert.equal(accept(id, ts, NOW), true, `first copy, skew ${skew}`)
     // Replays at every later moment: either the cache still holds the id or ts is already stale.
-    for (const later of [1, 1000, window / 2, window - 1, window, window + 1, window + skew, window + skew + 1, 2 * window + 1]) {
+    for (const later of [
+      1,
+      1000,
+      window / 2,
+      window - 1,
+      window,
+      window + 1,
+      window + skew,
+      window + skew + 1,
+      2 * window + 1
+    ]) {
       assert.equal(accept(id, ts, NOW + later), false, `replay of skew ${skew} at +${later}`)
     }
   }
@@ -484,7 +542,7 @@ test('seenCache + freshness: with ttl = window every replay dies', () => {
 
 const SIG = 'ab'.repeat(64)
 
-function payload (overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function payload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 'sidechannel',
     id: `${OWNER}:${NOW}:4fzzzxjy`,
@@ -500,11 +558,11 @@ function payload (overrides: Record<string, unknown> = {}): Record<string, unkno
   }
 }
 
-function ctx (overrides: Partial<InboundContext> = {}): InboundContext {
+function ctx(overrides: Partial<InboundContext> = {}): InboundContext {
   return { channel: 'pub1', remoteKey: REMOTE, now: NOW, frameBytes: 500, ...overrides }
 }
 
-function shapeOf (p: unknown): InboundPayload {
+function shapeOf(p: unknown): InboundPayload {
   const res = checkShape(p, 256_000, 100)
   assert.ok(res.ok, `shape rejected: ${JSON.stringify(res)}`)
   return res.payload
@@ -582,9 +640,18 @@ test('checkFrameSize', () => {
 test('checkChannelBinding (B3)', () => {
   assert.deepEqual(checkChannelBinding(shapeOf(payload()), ctx()), { ok: true })
   assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: ' pub1\n' })), ctx()), { ok: true })
-  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: 'pub2' })), ctx()), { ok: false, reason: 'channel-mismatch' })
-  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: 'PUB1' })), ctx()), { ok: false, reason: 'channel-mismatch' })
-  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: '' })), ctx()), { ok: false, reason: 'channel-mismatch' })
+  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: 'pub2' })), ctx()), {
+    ok: false,
+    reason: 'channel-mismatch'
+  })
+  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: 'PUB1' })), ctx()), {
+    ok: false,
+    reason: 'channel-mismatch'
+  })
+  assert.deepEqual(checkChannelBinding(shapeOf(payload({ channel: '' })), ctx()), {
+    ok: false,
+    reason: 'channel-mismatch'
+  })
 })
 
 test('checkFreshness (B4)', () => {
@@ -612,16 +679,23 @@ test('readControl (the one the manager runs) and extractWelcome', () => {
   const w2 = { sig: 'two' }
   const w3 = { sig: 'three' }
   const w4 = { sig: 'four' }
-  const full = shapeOf(payload({ message: { welcome: w1, invite: { welcome: w4 } }, welcome: w2, invite: { welcome: w3 } }))
+  const full = shapeOf(
+    payload({ message: { welcome: w1, invite: { welcome: w4 } }, welcome: w2, invite: { welcome: w3 } })
+  )
   assert.equal(extractWelcome(full), w1)
-  assert.equal(extractWelcome(shapeOf(payload({ message: { invite: { welcome: w4 } }, welcome: w2, invite: { welcome: w3 } }))), w2)
+  assert.equal(
+    extractWelcome(shapeOf(payload({ message: { invite: { welcome: w4 } }, welcome: w2, invite: { welcome: w3 } }))),
+    w2
+  )
   assert.equal(extractWelcome(shapeOf(payload({ message: { invite: { welcome: w4 } }, invite: { welcome: w3 } }))), w3)
   assert.equal(extractWelcome(shapeOf(payload({ message: { invite: { welcome: w4 } } }))), w4)
   assert.equal(extractWelcome(shapeOf(payload({ message: { welcome: '' } }))), undefined)
   assert.equal(extractWelcome(shapeOf(payload({ message: 'text' }))), undefined)
 })
 
-function inviteInput (overrides: Partial<Parameters<typeof checkInviteGate>[0]> = {}): Parameters<typeof checkInviteGate>[0] {
+function inviteInput(
+  overrides: Partial<Parameters<typeof checkInviteGate>[0]> = {}
+): Parameters<typeof checkInviteGate>[0] {
   return {
     policy: baseConfig({ inviteRequired: true, inviterKeys: [INVITER] }),
     channel: 'pub1',
@@ -635,28 +709,60 @@ function inviteInput (overrides: Partial<Parameters<typeof checkInviteGate>[0]> 
 }
 
 test('checkInviteGate: every admission path and every rejection', () => {
-  const never = (): boolean => { throw new Error('invite verification must not run') }
+  const never = (): boolean => {
+    throw new Error('invite verification must not run')
+  }
   // Channel not invite-only: nothing else matters.
-  assert.deepEqual(checkInviteGate(inviteInput({ channel: ENTRY, selfHoldsValidLocalInvite: false, verifyCarriedInvite: never })), { ok: true })
-  assert.deepEqual(checkInviteGate(inviteInput({ policy: baseConfig(), selfHoldsValidLocalInvite: false, verifyCarriedInvite: never })), { ok: true })
+  assert.deepEqual(
+    checkInviteGate(inviteInput({ channel: ENTRY, selfHoldsValidLocalInvite: false, verifyCarriedInvite: never })),
+    { ok: true }
+  )
+  assert.deepEqual(
+    checkInviteGate(
+      inviteInput({ policy: baseConfig(), selfHoldsValidLocalInvite: false, verifyCarriedInvite: never })
+    ),
+    { ok: true }
+  )
   // Self neither inviter nor invited: dropped before any crypto.
   assert.deepEqual(
     checkInviteGate(inviteInput({ selfHoldsValidLocalInvite: false, remoteKey: INVITER, verifyCarriedInvite: never })),
-    { ok: false, reason: 'invite', detail: 'self-not-invited' })
+    { ok: false, reason: 'invite', detail: 'self-not-invited' }
+  )
   // Remote is a trusted inviter (any case).
-  assert.deepEqual(checkInviteGate(inviteInput({ remoteKey: INVITER.toUpperCase(), verifyCarriedInvite: never })), { ok: true })
+  assert.deepEqual(checkInviteGate(inviteInput({ remoteKey: INVITER.toUpperCase(), verifyCarriedInvite: never })), {
+    ok: true
+  })
   // Remote remembered and not expired; expiry is exclusive.
-  assert.deepEqual(checkInviteGate(inviteInput({ remoteInviteExpiry: NOW + 1, verifyCarriedInvite: never })), { ok: true })
-  assert.deepEqual(checkInviteGate(inviteInput({ remoteInviteExpiry: NOW })), { ok: false, reason: 'invite', detail: 'remote-not-invited' })
+  assert.deepEqual(checkInviteGate(inviteInput({ remoteInviteExpiry: NOW + 1, verifyCarriedInvite: never })), {
+    ok: true
+  })
+  assert.deepEqual(checkInviteGate(inviteInput({ remoteInviteExpiry: NOW })), {
+    ok: false,
+    reason: 'invite',
+    detail: 'remote-not-invited'
+  })
   // Carried invite verifies.
   let calls = 0
-  assert.deepEqual(checkInviteGate(inviteInput({ verifyCarriedInvite: () => { calls++; return true } })), { ok: true })
+  assert.deepEqual(
+    checkInviteGate(
+      inviteInput({
+        verifyCarriedInvite: () => {
+          calls++
+          return true
+        }
+      })
+    ),
+    { ok: true }
+  )
   assert.equal(calls, 1)
   // Nothing admits the remote.
   assert.deepEqual(checkInviteGate(inviteInput()), { ok: false, reason: 'invite', detail: 'remote-not-invited' })
   // Self as the fallback inviter needs no local invite.
   const alone = baseConfig({ inviteRequired: true })
-  assert.deepEqual(checkInviteGate(inviteInput({ policy: alone, selfHoldsValidLocalInvite: false, remoteInviteExpiry: NOW + 1 })), { ok: true })
+  assert.deepEqual(
+    checkInviteGate(inviteInput({ policy: alone, selfHoldsValidLocalInvite: false, remoteInviteExpiry: NOW + 1 })),
+    { ok: true }
+  )
 })
 
 test('shouldSendAuth: our invite goes to inviters, the owner and peers that showed theirs, nobody else', () => {
@@ -679,7 +785,10 @@ test('shouldSendAuth: our invite goes to inviters, the owner and peers that show
   assert.equal(shouldSendAuth(input({ remoteInviteExpiry: NOW })), false)
   // Nothing to show: no valid local invite, an inviter (needs none), or a channel that is not invite-only.
   assert.equal(shouldSendAuth(input({ remoteKey: INVITER, selfHoldsValidLocalInvite: false })), false)
-  assert.equal(shouldSendAuth(input({ remoteKey: INVITER, policy: baseConfig({ inviteRequired: true, inviterKeys: [SELF] }) })), false)
+  assert.equal(
+    shouldSendAuth(input({ remoteKey: INVITER, policy: baseConfig({ inviteRequired: true, inviterKeys: [SELF] }) })),
+    false
+  )
   assert.equal(shouldSendAuth(input({ remoteKey: INVITER, channel: ENTRY })), false)
   assert.equal(shouldSendAuth(input({ remoteKey: INVITER, policy: baseConfig({ inviterKeys: [INVITER] }) })), false)
 })
@@ -706,12 +815,22 @@ test('checkOwnerOnly (§3 step 7): after the signature check, only the owner wri
   assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: REMOTE })), 'auth'), { ok: true })
   assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: REMOTE })), 'welcome'), { ok: true })
   // open_channel is not.
-  assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: REMOTE })), 'open_channel'),
-    { ok: false, reason: 'owner-only', detail: 'not-owner' })
-  assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: null })), null),
-    { ok: false, reason: 'owner-only', detail: 'not-owner' })
+  assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: REMOTE })), 'open_channel'), {
+    ok: false,
+    reason: 'owner-only',
+    detail: 'not-owner'
+  })
+  assert.deepEqual(checkOwnerOnly(cfg, 'swap-x', shapeOf(payload({ from: null })), null), {
+    ok: false,
+    reason: 'owner-only',
+    detail: 'not-owner'
+  })
   const ownerless = baseConfig({ ownerWriteOnly: true })
-  assert.deepEqual(checkOwnerOnly(ownerless, 'pub1', p, null), { ok: false, reason: 'owner-only', detail: 'no-owner-key' })
+  assert.deepEqual(checkOwnerOnly(ownerless, 'pub1', p, null), {
+    ok: false,
+    reason: 'owner-only',
+    detail: 'no-owner-key'
+  })
 })
 
 test('checkWelcomeControl (§3 step 9)', () => {
@@ -732,7 +851,7 @@ test('checkWelcomeGate (§3 step 10)', () => {
   assert.deepEqual(checkWelcomeGate(cfg, 'pub1', false, false), { ok: false, reason: 'awaiting-welcome' })
 })
 
-function openInput (overrides: Partial<OpenRequestInput> = {}): OpenRequestInput {
+function openInput(overrides: Partial<OpenRequestInput> = {}): OpenRequestInput {
   return {
     policy: baseConfig(),
     control: 'open_channel',
@@ -746,48 +865,91 @@ function openInput (overrides: Partial<OpenRequestInput> = {}): OpenRequestInput
 }
 
 test('decideOpenRequest (§3 step 11)', () => {
-  const never = (): boolean => { throw new Error('must not verify') }
+  const never = (): boolean => {
+    throw new Error('must not verify')
+  }
   // Not an open request, remote open off, or a non-string target: ordinary delivery.
   assert.deepEqual(decideOpenRequest(openInput({ control: null })), { action: 'deliver' })
   assert.deepEqual(decideOpenRequest(openInput({ control: 'welcome' })), { action: 'deliver' })
-  assert.deepEqual(decideOpenRequest(openInput({ allowRemoteOpen: false, verifyWelcome: never })), { action: 'deliver' })
-  assert.deepEqual(decideOpenRequest(openInput({ message: { control: 'open_channel', channel: 5 } })), { action: 'deliver' })
+  assert.deepEqual(decideOpenRequest(openInput({ allowRemoteOpen: false, verifyWelcome: never })), {
+    action: 'deliver'
+  })
+  assert.deepEqual(decideOpenRequest(openInput({ message: { control: 'open_channel', channel: 5 } })), {
+    action: 'deliver'
+  })
   // Empty target: handled (not delivered) but nothing to do.
-  assert.deepEqual(decideOpenRequest(openInput({ message: { control: 'open_channel', channel: '  ' }, verifyWelcome: never })), { action: 'ignore' })
+  assert.deepEqual(
+    decideOpenRequest(openInput({ message: { control: 'open_channel', channel: '  ' }, verifyWelcome: never })),
+    { action: 'ignore' }
+  )
 
   // Accepted: notify, or join with auto-join; the target is trimmed and passed to the verifiers.
   const seenTargets: string[] = []
-  const verifyWelcome = (_w: unknown, t: string): boolean => { seenTargets.push(t); return true }
+  const verifyWelcome = (_w: unknown, t: string): boolean => {
+    seenTargets.push(t)
+    return true
+  }
   const trimmed = { control: 'open_channel', channel: ' pub1 ', welcome: { sig: 'w' } }
-  assert.deepEqual(decideOpenRequest(openInput({ message: trimmed, verifyWelcome })), { action: 'notify', target: 'pub1' })
+  assert.deepEqual(decideOpenRequest(openInput({ message: trimmed, verifyWelcome })), {
+    action: 'notify',
+    target: 'pub1'
+  })
   assert.deepEqual(seenTargets, ['pub1'])
   assert.deepEqual(decideOpenRequest(openInput({ autoJoin: true })), { action: 'join', target: 'pub1' })
-  assert.deepEqual(decideOpenRequest(openInput({ autoJoin: true, autoJoinAllowed: () => false })),
-    { action: 'notify', target: 'pub1', reason: 'auto-join-limit' })
-  assert.deepEqual(decideOpenRequest(openInput({ autoJoin: true, autoJoinAllowed: () => true })), { action: 'join', target: 'pub1' })
+  assert.deepEqual(decideOpenRequest(openInput({ autoJoin: true, autoJoinAllowed: () => false })), {
+    action: 'notify',
+    target: 'pub1',
+    reason: 'auto-join-limit'
+  })
+  assert.deepEqual(decideOpenRequest(openInput({ autoJoin: true, autoJoinAllowed: () => true })), {
+    action: 'join',
+    target: 'pub1'
+  })
 
   // Welcome: a carried welcome must verify; none at all is fine only where no welcome is required.
-  assert.deepEqual(decideOpenRequest(openInput({ verifyWelcome: () => false })), { action: 'deny', reason: 'open-welcome' })
+  assert.deepEqual(decideOpenRequest(openInput({ verifyWelcome: () => false })), {
+    action: 'deny',
+    reason: 'open-welcome'
+  })
   const bare = { control: 'open_channel', channel: 'pub1' }
   assert.deepEqual(decideOpenRequest(openInput({ message: bare })), { action: 'deny', reason: 'open-missing-welcome' })
-  assert.deepEqual(decideOpenRequest(openInput({ message: bare, policy: baseConfig({ welcomeRequired: false }) })),
-    { action: 'notify', target: 'pub1' })
-  assert.deepEqual(decideOpenRequest(openInput({ message: { control: 'open_channel', channel: ENTRY }, verifyWelcome: never })),
-    { action: 'notify', target: ENTRY })
+  assert.deepEqual(decideOpenRequest(openInput({ message: bare, policy: baseConfig({ welcomeRequired: false }) })), {
+    action: 'notify',
+    target: 'pub1'
+  })
+  assert.deepEqual(
+    decideOpenRequest(openInput({ message: { control: 'open_channel', channel: ENTRY }, verifyWelcome: never })),
+    { action: 'notify', target: ENTRY }
+  )
   // The welcome may ride inside the invite.
   const inInvite = { control: 'open_channel', channel: 'pub1', invite: { welcome: { sig: 'w' } } }
   assert.deepEqual(decideOpenRequest(openInput({ message: inInvite })), { action: 'notify', target: 'pub1' })
 
   // Invite-only target: the carried invite must verify for it.
   const priv = baseConfig({ inviteRequired: true, welcomeRequired: false })
-  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: bare, verifyInvite: never })), { action: 'deny', reason: 'open-invite' })
+  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: bare, verifyInvite: never })), {
+    action: 'deny',
+    reason: 'open-invite'
+  })
   const withInvite = { control: 'open_channel', channel: 'pub1', invite: { sig: 'i' } }
-  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: withInvite, verifyInvite: () => false })), { action: 'deny', reason: 'open-invite' })
-  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: withInvite })), { action: 'notify', target: 'pub1' })
+  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: withInvite, verifyInvite: () => false })), {
+    action: 'deny',
+    reason: 'open-invite'
+  })
+  assert.deepEqual(decideOpenRequest(openInput({ policy: priv, message: withInvite })), {
+    action: 'notify',
+    target: 'pub1'
+  })
 })
 
 test('sendDecision (§4 step 2) and checkRegistration (§1.6)', () => {
-  const cfg = baseConfig({ ownerWriteChannels: ['swap-x', 'mine'], owners: new Map([['swap-x', OWNER], ['mine', SELF]]) })
+  const cfg = baseConfig({
+    ownerWriteChannels: ['swap-x', 'mine'],
+    owners: new Map([
+      ['swap-x', OWNER],
+      ['mine', SELF]
+    ])
+  })
   assert.deepEqual(sendDecision(cfg, 'pub1', false), { ok: true })
   assert.deepEqual(sendDecision(cfg, 'swap-x', false), { ok: false, reason: 'owner-only' })
   assert.deepEqual(sendDecision(cfg, ' swap-x ', false), { ok: false, reason: 'owner-only' })

@@ -3,7 +3,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  sealMessage, openSealed, isSealed, newChannelKey, encodeChannelKey, decodeChannelKey, withoutChannelKey, SEAL_VERSION
+  sealMessage,
+  openSealed,
+  isSealed,
+  newChannelKey,
+  encodeChannelKey,
+  decodeChannelKey,
+  withoutChannelKey,
+  SEAL_VERSION
 } from '../src/sidechannel/codec/index.js'
 import { Cluster, waitFor, waitChannelOpen, messagesOn } from './helpers/peers.js'
 
@@ -18,9 +25,16 @@ test('seal: round trip, and wrong key, wrong channel or tampering fail closed', 
     assert.equal(openSealed(key, 'other', s).ok, false, 'moved to another channel')
   }
   const s = sealMessage(key, 'vip', 'x')
-  const c = Buffer.from(s.c, 'base64'); c[0] ^= 1
+  const c = Buffer.from(s.c, 'base64')
+  c[0] ^= 1
   assert.equal(openSealed(key, 'vip', { ...s, c: c.toString('base64') }).ok, false, 'tampered')
-  for (const bad of [null, 'x', { enc: SEAL_VERSION }, { enc: SEAL_VERSION, n: '!!', c: 5 }, { enc: SEAL_VERSION, n: '', c: '' }]) {
+  for (const bad of [
+    null,
+    'x',
+    { enc: SEAL_VERSION },
+    { enc: SEAL_VERSION, n: '!!', c: 5 },
+    { enc: SEAL_VERSION, n: '', c: '' }
+  ]) {
     assert.equal(openSealed(key, 'vip', bad).ok, false)
   }
   assert.equal(isSealed(s), true)
@@ -30,12 +44,24 @@ test('seal: round trip, and wrong key, wrong channel or tampering fail closed', 
   assert.deepEqual(withoutChannelKey({ payload: 1, sig: 'x', channelKey: 'k' }), { payload: 1, sig: 'x' })
 })
 
-test('sealed channel: invitees with the key read it, a member without the key sees only ciphertext', { timeout: 90_000 }, async (t) => {
+test('sealed channel: invitees with the key read it, a member without the key sees only ciphertext', {
+  timeout: 90_000
+}, async (t) => {
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
   const inviterWallet = await cl.identity('inviter')
-  const flags = ['--sidechannel-invite-required', '1', '--sidechannel-invite-channels', 'vip', '--sidechannel-inviter-keys', inviterWallet.publicKeyHex,
-    '--sidechannel-welcome-required', '0', '--sidechannel-encrypt-channels', 'vip']
+  const flags = [
+    '--sidechannel-invite-required',
+    '1',
+    '--sidechannel-invite-channels',
+    'vip',
+    '--sidechannel-inviter-keys',
+    inviterWallet.publicKeyHex,
+    '--sidechannel-welcome-required',
+    '0',
+    '--sidechannel-encrypt-channels',
+    'vip'
+  ]
   const inviter = await cl.peer('inviter', flags)
   const guest = await cl.peer('guest', flags)
   const keyless = await cl.peer('keyless', flags)
@@ -49,10 +75,17 @@ test('sealed channel: invitees with the key read it, a member without the key se
   await waitChannelOpen(inviter, guest, 'vip')
   await waitChannelOpen(inviter, keyless, 'vip')
 
-  await waitFor(() => {
-    inviter.peer.sidechannel.send('vip', 'top secret')
-    return messagesOn(guest, 'vip').find((m) => m.payload.message === 'top secret') && messagesOn(keyless, 'vip').length > 0
-  }, 20_000, 'delivery to guest and keyless')
+  await waitFor(
+    () => {
+      inviter.peer.sidechannel.send('vip', 'top secret')
+      return (
+        messagesOn(guest, 'vip').find((m) => m.payload.message === 'top secret') &&
+        messagesOn(keyless, 'vip').length > 0
+      )
+    },
+    20_000,
+    'delivery to guest and keyless'
+  )
   const g = messagesOn(guest, 'vip').find((m) => m.payload.message === 'top secret')!
   assert.equal(g.sealed, true)
   const k = messagesOn(keyless, 'vip')[0]!
@@ -61,7 +94,11 @@ test('sealed channel: invitees with the key read it, a member without the key se
   assert.equal(k.sealed, undefined)
 
   guest.peer.sidechannel.send('vip', { reply: 'understood' })
-  await waitFor(() => messagesOn(inviter, 'vip').find((m) => (m.payload.message as any)?.reply === 'understood'), 15_000, 'inviter decrypts')
+  await waitFor(
+    () => messagesOn(inviter, 'vip').find((m) => (m.payload.message as any)?.reply === 'understood'),
+    15_000,
+    'inviter decrypts'
+  )
   const res = keyless.peer.sidechannel.send('vip', 'let me talk')
   assert.deepEqual(res, { ok: false, recipients: 0, reason: 'no channel key' })
 

@@ -11,7 +11,15 @@ import { encodeMsbOperation } from '../src/common/index.js'
 import type { ApplyOutcome, ContractRuntime, ViewStore } from '../src/subnet/types.js'
 import { encodeAddress } from '../src/wallet/index.js'
 import {
-  MemoryStore, RecordingHost, StubMsb, VectorContract, baseStateOf, diff, identityKeyPair, makeContext, vectors,
+  MemoryStore,
+  RecordingHost,
+  StubMsb,
+  VectorContract,
+  baseStateOf,
+  diff,
+  identityKeyPair,
+  makeContext,
+  vectors,
   type NegativeCase
 } from './helpers/subnet.js'
 
@@ -20,7 +28,13 @@ const steps = vectors.sequence.steps
 const cases = vectors.negatives.cases
 const BOOTSTRAP = identities.subnetBootstrap
 
-async function applyJson (store: ViewStore, host: RecordingHost, ctx: ReturnType<typeof makeContext>, opJson: string, from = BOOTSTRAP): Promise<ApplyOutcome> {
+async function applyJson(
+  store: ViewStore,
+  host: RecordingHost,
+  ctx: ReturnType<typeof makeContext>,
+  opJson: string,
+  from = BOOTSTRAP
+): Promise<ApplyOutcome> {
   return await applyOp({ value: JSON.parse(opJson), fromWriterHex: from }, store, host, ctx)
 }
 
@@ -52,7 +66,7 @@ test('sequence: the tx step waits for msbsl and runs the contract with the op', 
   assert.deepEqual(contract.calls, [JSON.parse(steps[25].opJson)])
 })
 
-function caseLabel (c: NegativeCase): string {
+function caseLabel(c: NegativeCase): string {
   return `${c.name}: ${c.description}`
 }
 
@@ -72,7 +86,11 @@ test('negatives: all 207 cases match the reference (changes, host calls, logs, s
     assert.deepEqual(host.calls, c.expect.hostCalls, label)
     assert.equal(outcome.fatal, undefined, label)
     if (c.expect.changed) {
-      assert.deepEqual(changes, [...(c.expect.changes ?? [])].sort((a, b) => a.key < b.key ? -1 : 1), label)
+      assert.deepEqual(
+        changes,
+        [...(c.expect.changes ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
+        label
+      )
       assert.equal(outcome.applied, true, `${label}: ${outcome.reason ?? ''}`)
     } else {
       assert.deepEqual(changes, [], label)
@@ -94,7 +112,12 @@ test('negatives: stall guards skip without waiting for the MSB', async () => {
     const c = cases.find((x) => x.name === name)
     assert.ok(c)
     const msb = new StubMsb()
-    const outcome = await applyJson(new MemoryStore(baseStateOf(c)), new RecordingHost(), makeContext({ msb }), c.opJson)
+    const outcome = await applyJson(
+      new MemoryStore(baseStateOf(c)),
+      new RecordingHost(),
+      makeContext({ msb }),
+      c.opJson
+    )
     assert.equal(outcome.applied, false)
     assert.deepEqual(msb.waits, [], name)
   }
@@ -102,29 +125,29 @@ test('negatives: stall guards skip without waiting for the MSB', async () => {
 
 /** The vector app written on the Contract base class, to check apply against the real execute rules. */
 class VectorApp extends Contract {
-  constructor () {
+  constructor() {
     super()
     for (const type of ['catch', 'fail', 'assertfail', 'retfalse']) this.addFunction(type)
     this.addFeature('timer_feature', async () => {
-      const op = this.op as { key: string, value: unknown }
+      const op = this.op as { key: string; value: unknown }
       await this.put('app/timer/' + op.key, op.value)
     })
   }
 
-  async catch (): Promise<void> {
+  async catch(): Promise<void> {
     await this.put('app/catch/' + String(this.address), { tx: this.tx, wp: this.validator_address })
   }
 
-  async fail (): Promise<Error> {
+  async fail(): Promise<Error> {
     await this.put('app/fail/' + String(this.tx), this.value)
     return new Error(String((this.value as { reason: unknown }).reason))
   }
 
-  async assertfail (): Promise<void> {
+  async assertfail(): Promise<void> {
     this.assert(false, 'assert says no')
   }
 
-  async retfalse (): Promise<boolean> {
+  async retfalse(): Promise<boolean> {
     return false
   }
 }
@@ -145,7 +168,7 @@ test('with the Contract base class: the sequence and every contract-driven negat
     const msb = new StubMsb()
     if (c.msbRecord !== undefined) msb.add(c.msbRecord.tx, c.msbRecord.protobufHex, c.msbRecord.atSignedLength)
     await applyJson(store, new RecordingHost(), makeContext({ msb, contract: new VectorApp() }), c.opJson, c.fromWriter)
-    const expected = c.expect.changed ? [...(c.expect.changes ?? [])].sort((a, b) => a.key < b.key ? -1 : 1) : []
+    const expected = c.expect.changed ? [...(c.expect.changes ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)) : []
     assert.deepEqual(diff(base, store.snapshot()), expected, caseLabel(c))
   }
 })
@@ -169,7 +192,10 @@ test('removeWriter of the last indexer is skipped (the reference crashes apply);
 
 test('membership ops with a writer key that is not 32 bytes are skipped (is_hex has no length check)', async () => {
   const admin = identityKeyPair('admin')
-  for (const op of [buildAddWriter(admin, 'abcd', 'aa'.repeat(32)), buildRemoveWriter(admin, 'abcd', 'bb'.repeat(32))]) {
+  for (const op of [
+    buildAddWriter(admin, 'abcd', 'aa'.repeat(32)),
+    buildRemoveWriter(admin, 'abcd', 'bb'.repeat(32))
+  ]) {
     const store = new MemoryStore(steps[2].stateAfter)
     const host = new RecordingHost()
     const outcome = await applyJson(store, host, makeContext(), JSON.stringify(op))
@@ -186,7 +212,7 @@ test('membership ops with a writer key that is not 32 bytes are skipped (is_hex 
 })
 
 class ThrowingContract implements ContractRuntime {
-  async execute (_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
+  async execute(_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
     await storage.put('app/partial', 1)
     throw new TypeError('boom')
   }
@@ -195,7 +221,12 @@ class ThrowingContract implements ContractRuntime {
 test('a contract that throws (not an assertion) skips tx, msg and feature ops and drops their writes', async () => {
   for (const stepIndex of [11, 24, 25]) {
     const store = new MemoryStore(steps[stepIndex - 1].stateAfter)
-    const outcome = await applyJson(store, new RecordingHost(), makeContext({ contract: new ThrowingContract() }), steps[stepIndex].opJson)
+    const outcome = await applyJson(
+      store,
+      new RecordingHost(),
+      makeContext({ contract: new ThrowingContract() }),
+      steps[stepIndex].opJson
+    )
     assert.equal(outcome.applied, false, steps[stepIndex].name)
     assert.match(outcome.reason ?? '', /contract threw: boom/)
     assert.deepEqual(store.snapshot(), steps[stepIndex - 1].stateAfter, steps[stepIndex].name)
@@ -205,7 +236,12 @@ test('a contract that throws (not an assertion) skips tx, msg and feature ops an
 test('without a contract, tx, msg and feature ops are skipped (the reference crashes apply)', async () => {
   for (const stepIndex of [11, 24, 25]) {
     const store = new MemoryStore(steps[stepIndex - 1].stateAfter)
-    const outcome = await applyJson(store, new RecordingHost(), makeContext({ contract: null }), steps[stepIndex].opJson)
+    const outcome = await applyJson(
+      store,
+      new RecordingHost(),
+      makeContext({ contract: null }),
+      steps[stepIndex].opJson
+    )
     assert.deepEqual(outcome, { applied: false, reason: 'no contract' })
     assert.deepEqual(store.snapshot(), steps[stepIndex - 1].stateAfter)
   }
@@ -213,7 +249,7 @@ test('without a contract, tx, msg and feature ops are skipped (the reference cra
 
 test('a contract result of UnknownContractOperationType is not indexed, but earlier contract writes stay', async () => {
   class Writes implements ContractRuntime {
-    async execute (_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
+    async execute(_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
       await storage.put('app/before-unknown', true)
       return new UnknownContractOperationType('Function not registered.')
     }
@@ -221,13 +257,18 @@ test('a contract result of UnknownContractOperationType is not indexed, but earl
   const store = beforeTx()
   const outcome = await applyJson(store, new RecordingHost(), makeContext({ contract: new Writes() }), txStepJson)
   assert.equal(outcome.applied, false)
-  assert.deepEqual(diff(steps[24].stateAfter, store.snapshot()), [{ key: 'app/before-unknown', before: null, after: 'true' }])
+  assert.deepEqual(diff(steps[24].stateAfter, store.snapshot()), [
+    { key: 'app/before-unknown', before: null, after: 'true' }
+  ])
   // A foreign class with the same constructor name counts too, as in the reference.
   class UnknownContractOperationTypeLookalike extends Error {}
   Object.defineProperty(UnknownContractOperationTypeLookalike, 'name', { value: 'UnknownContractOperationType' })
   const store2 = beforeTx()
   const foreign: ContractRuntime = { execute: async () => new UnknownContractOperationTypeLookalike('x') }
-  assert.equal((await applyJson(store2, new RecordingHost(), makeContext({ contract: foreign }), txStepJson)).applied, false)
+  assert.equal(
+    (await applyJson(store2, new RecordingHost(), makeContext({ contract: foreign }), txStepJson)).applied,
+    false
+  )
   assert.deepEqual(store2.snapshot(), steps[24].stateAfter)
 })
 
@@ -263,10 +304,22 @@ test('tx: MSB record checks (size limit, undecodable, type, subnet, MSB, address
     ['undecodable', Buffer.from('ffff', 'hex'), /does not decode/],
     ['wrong type', encodeMsbOperation({ type: 11, address, txo }), /not a subnet tx/],
     ['no txo', encodeMsbOperation({ type: 12, address, txo: undefined as never }), /not a subnet tx/],
-    ['other subnet', encodeMsbOperation({ type: 12, address, txo: { ...txo, bs: Buffer.alloc(32, 9) } }), /another subnet/],
+    [
+      'other subnet',
+      encodeMsbOperation({ type: 12, address, txo: { ...txo, bs: Buffer.alloc(32, 9) } }),
+      /another subnet/
+    ],
     ['other MSB', encodeMsbOperation({ type: 12, address, txo: { ...txo, mbs: Buffer.alloc(32, 9) } }), /another MSB/],
-    ['other tx', encodeMsbOperation({ type: 12, address, txo: { ...txo, tx: Buffer.alloc(32, 9) } }), /differs from key/],
-    ['high-bit address', encodeMsbOperation({ type: 12, address: Buffer.from(address.map((b, i) => i === 5 ? b | 0x80 : b)), txo }), /requester/]
+    [
+      'other tx',
+      encodeMsbOperation({ type: 12, address, txo: { ...txo, tx: Buffer.alloc(32, 9) } }),
+      /differs from key/
+    ],
+    [
+      'high-bit address',
+      encodeMsbOperation({ type: 12, address: Buffer.from(address.map((b, i) => (i === 5 ? b | 0x80 : b))), txo }),
+      /requester/
+    ]
   ]
   for (const [name, bytes, reason] of variants) {
     const msb = new StubMsb()
@@ -279,7 +332,10 @@ test('tx: MSB record checks (size limit, undecodable, type, subnet, MSB, address
   }
   const record = Buffer.from(e2e.msbApplyRecord.protobufHex, 'hex')
   const tight = makeContext({ limits: { ...makeContext().limits, maxMsbApplyOperationBytes: record.byteLength - 1 } })
-  assert.match((await applyJson(beforeTx(), new RecordingHost(), tight, txStepJson)).reason ?? '', /maxMsbApplyOperationBytes/)
+  assert.match(
+    (await applyJson(beforeTx(), new RecordingHost(), tight, txStepJson)).reason ?? '',
+    /maxMsbApplyOperationBytes/
+  )
   const exact = makeContext({ limits: { ...makeContext().limits, maxMsbApplyOperationBytes: record.byteLength } })
   assert.equal((await applyJson(beforeTx(), new RecordingHost(), exact, txStepJson)).applied, true)
 })
@@ -290,7 +346,15 @@ test('tx: a record built from scratch for a new dispatch is indexed after the ex
   const dispatch = { type: 'catch', value: { n: 7 } }
   const nonce = 'cd'.repeat(32)
   const ch = commandHash(dispatch)
-  const hash = txHash({ networkId: 918, txv: '01'.repeat(32), iw: BOOTSTRAP, ch, bs: BOOTSTRAP, mbs: identities.msbBootstrap, nonce })
+  const hash = txHash({
+    networkId: 918,
+    txv: '01'.repeat(32),
+    iw: BOOTSTRAP,
+    ch,
+    bs: BOOTSTRAP,
+    mbs: identities.msbBootstrap,
+    nonce
+  })
   const msb = new StubMsb()
   msb.length = 50
   msb.records.set(hash, {
@@ -298,23 +362,38 @@ test('tx: a record built from scratch for a new dispatch is indexed after the ex
     bytes: encodeMsbOperation({
       type: 12,
       address: Buffer.from(encodeAddress(admin.publicKey), 'ascii'),
-      txo: { tx: Buffer.from(hash, 'hex'), ch: Buffer.from(ch, 'hex'), bs: Buffer.from(BOOTSTRAP, 'hex'), mbs: Buffer.from(identities.msbBootstrap, 'hex'), va: Buffer.from(encodeAddress(validator.publicKey), 'ascii') }
+      txo: {
+        tx: Buffer.from(hash, 'hex'),
+        ch: Buffer.from(ch, 'hex'),
+        bs: Buffer.from(BOOTSTRAP, 'hex'),
+        mbs: Buffer.from(identities.msbBootstrap, 'hex'),
+        va: Buffer.from(encodeAddress(validator.publicKey), 'ascii')
+      }
     })
   })
   const store = new MemoryStore(steps[25].stateAfter)
-  const op = buildTxOp({ txHash: hash, msbsl: 50, dispatch, ipk: toHex(admin.publicKey), wp: toHex(validator.publicKey) })
+  const op = buildTxOp({
+    txHash: hash,
+    msbsl: 50,
+    dispatch,
+    ipk: toHex(admin.publicKey),
+    wp: toHex(validator.publicKey)
+  })
   const outcome = await applyJson(store, new RecordingHost(), makeContext({ msb }), JSON.stringify(op))
   assert.deepEqual(outcome, { applied: true })
   const state = store.snapshot()
   assert.equal(state.txl, '2')
   assert.equal(state['tx/' + hash], '1')
   assert.equal(state[`utxi/${toHex(admin.publicKey)}/1`], '1')
-  assert.equal(state['txi/1'], JSON.stringify({ val: dispatch, err: null, tx: hash, ipk: toHex(admin.publicKey), wp: toHex(validator.publicKey) }))
+  assert.equal(
+    state['txi/1'],
+    JSON.stringify({ val: dispatch, err: null, tx: hash, ipk: toHex(admin.publicKey), wp: toHex(validator.publicKey) })
+  )
 })
 
 test('seam failures are fatal, not skips, and leave no writes', async () => {
   class FailingGet extends MemoryStore {
-    override async get (key: string): Promise<unknown> {
+    override async get(key: string): Promise<unknown> {
       if (key === 'chat_status') throw new Error('disk gone')
       return await super.get(key)
     }
@@ -327,13 +406,15 @@ test('seam failures are fatal, not skips, and leave no writes', async () => {
 
   // A contract that swallows the store error does not hide it.
   class Swallowing implements ContractRuntime {
-    async execute (_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
-      try { await storage.get('app/x') } catch {}
+    async execute(_op: Record<string, unknown>, storage: ViewStore): Promise<unknown> {
+      try {
+        await storage.get('app/x')
+      } catch {}
       return undefined
     }
   }
   class FailingAppGet extends MemoryStore {
-    override async get (key: string): Promise<unknown> {
+    override async get(key: string): Promise<unknown> {
       if (key.startsWith('app/')) throw new Error('io')
       return await super.get(key)
     }
@@ -351,7 +432,9 @@ test('seam failures are fatal, not skips, and leave no writes', async () => {
 
   // A failing host call at commit: fatal, and the store is left untouched.
   const host = new RecordingHost()
-  host.addWriter = async () => { throw new Error('autobase says no') }
+  host.addWriter = async () => {
+    throw new Error('autobase says no')
+  }
   const store4 = new MemoryStore(steps[3].stateAfter)
   const o4 = await applyJson(store4, host, makeContext(), steps[4].opJson)
   assert.equal(o4.fatal, true)
@@ -360,7 +443,11 @@ test('seam failures are fatal, not skips, and leave no writes', async () => {
 
 test('a throwing logger changes nothing', async () => {
   const store = new MemoryStore()
-  const ctx = makeContext({ log: () => { throw new Error('tty closed') } })
+  const ctx = makeContext({
+    log: () => {
+      throw new Error('tty closed')
+    }
+  })
   const outcome = await applyJson(store, new RecordingHost(), ctx, steps[0].opJson)
   assert.equal(outcome.applied, true)
   assert.deepEqual(store.snapshot(), steps[0].stateAfter)
@@ -370,10 +457,15 @@ test('a throwing logger changes nothing', async () => {
 
 const HUGE = 'x'.repeat(2_000_000)
 
-function hostileValues (type: string): unknown[] {
+function hostileValues(type: string): unknown[] {
   const circular: Record<string, unknown> = { type }
   circular.value = circular
-  const throwingGetter = { type, get value (): unknown { throw new Error('getter') } }
+  const throwingGetter = {
+    type,
+    get value(): unknown {
+      throw new Error('getter')
+    }
+  }
   return [
     { type },
     { type, key: null, value: null, hash: null, nonce: null },
@@ -383,10 +475,22 @@ function hostileValues (type: string): unknown[] {
     { type, key: HUGE, value: { dispatch: HUGE, msg: HUGE }, hash: HUGE, nonce: HUGE },
     { type, key: 'ab', value: { dispatch: null, msg: null }, hash: 'ab', nonce: 'n' },
     { type, key: 'ab', value: { dispatch: [], msg: [] }, hash: 'ab', nonce: 'n' },
-    { type, key: 'ab', value: { dispatch: { type, value: HUGE, address: HUGE, id: HUGE }, msbsl: -1 }, hash: 'ab', nonce: 'n' },
-    { type, key: 'ab', value: { msbsl: Number.MAX_VALUE, dispatch: { type: 'catch', value: null }, ipk: 'ab', wp: 'ab' } },
+    {
+      type,
+      key: 'ab',
+      value: { dispatch: { type, value: HUGE, address: HUGE, id: HUGE }, msbsl: -1 },
+      hash: 'ab',
+      nonce: 'n'
+    },
+    {
+      type,
+      key: 'ab',
+      value: { msbsl: Number.MAX_VALUE, dispatch: { type: 'catch', value: null }, ipk: 'ab', wp: 'ab' }
+    },
     { type, key: 'ab', value: { msbsl: 1.5, dispatch: { type: 'catch', value: null }, ipk: 'ab', wp: 'ab' } },
-    JSON.parse(`{"type":${JSON.stringify(type)},"__proto__":{"key":"ab","value":{"msg":{"type":${JSON.stringify(type)},"key":"ab"}}}}`),
+    JSON.parse(
+      `{"type":${JSON.stringify(type)},"__proto__":{"key":"ab","value":{"msg":{"type":${JSON.stringify(type)},"key":"ab"}}}}`
+    ),
     JSON.parse(`{"type":${JSON.stringify(type)},"key":"__proto__","value":{"__proto__":{"dispatch":{}}}}`),
     { type, key: 10n, value: { dispatch: { type, value: 10n } } },
     circular,
@@ -396,13 +500,34 @@ function hostileValues (type: string): unknown[] {
 
 test('hostile nodes are skipped without throwing and without effects', async () => {
   const nodes: unknown[] = [
-    null, undefined, 0, 'addAdmin', [], ['addAdmin'],
-    { value: null }, { value: undefined }, { value: 42 }, { value: 'x' }, { value: [] }, { value: {} },
-    { value: { type: '' } }, { value: { type: 'x'.repeat(257) } }, { value: { type: 5 } }, { value: { type: null } },
-    { value: { type: ['addAdmin'] } }, { value: { type: HUGE } },
-    { value: { type: '__proto__' } }, { value: { type: 'constructor' } }, { value: { type: 'toString' } },
-    { value: { type: 'hasOwnProperty' } }, { value: JSON.parse('{"__proto__":{"type":"addAdmin","key":"ab"}}') },
-    { get value (): unknown { throw new Error('node getter') } }
+    null,
+    undefined,
+    0,
+    'addAdmin',
+    [],
+    ['addAdmin'],
+    { value: null },
+    { value: undefined },
+    { value: 42 },
+    { value: 'x' },
+    { value: [] },
+    { value: {} },
+    { value: { type: '' } },
+    { value: { type: 'x'.repeat(257) } },
+    { value: { type: 5 } },
+    { value: { type: null } },
+    { value: { type: ['addAdmin'] } },
+    { value: { type: HUGE } },
+    { value: { type: '__proto__' } },
+    { value: { type: 'constructor' } },
+    { value: { type: 'toString' } },
+    { value: { type: 'hasOwnProperty' } },
+    { value: JSON.parse('{"__proto__":{"type":"addAdmin","key":"ab"}}') },
+    {
+      get value(): unknown {
+        throw new Error('node getter')
+      }
+    }
   ]
   for (const type of OP_TYPES) {
     // From a non-bootstrap writer: `{ type: 'addAdmin', key: 'ab' }` is a valid op when the creator appends it.

@@ -19,13 +19,18 @@ import { SampleProtocol } from '../protocol/protocol.js'
 import { Wallet } from '../src/wallet/index.js'
 import { fromHex } from '../src/crypto/index.js'
 
-interface RecordedCore { key: string, length: number, treeHash: string | null, blocks: string[] }
+interface RecordedCore {
+  key: string
+  length: number
+  treeHash: string | null
+  blocks: string[]
+}
 interface Fixture {
   corestorePrimaryKey: string
   walletSeed: string
   walletPublicKey: string
   subnetBootstrap: string
-  msb: { bootstrap: string, signedLength: number, entries: Record<string, string> }
+  msb: { bootstrap: string; signedLength: number; entries: Record<string, string> }
   steps: Array<{ name: string }>
   appendsRawJson: Array<string | null>
   localKey: string
@@ -36,27 +41,31 @@ interface Fixture {
   logs: string[]
 }
 
-const fixture = JSON.parse(fs.readFileSync(new URL('./fixtures/subnet-blocks.json', import.meta.url), 'utf8')) as Fixture
+const fixture = JSON.parse(
+  fs.readFileSync(new URL('./fixtures/subnet-blocks.json', import.meta.url), 'utf8')
+) as Fixture
 
 /** The recorder's MSB stub: the same confirmed records at the same signed length. */
 class RecordedMsb implements MsbView {
   readonly bootstrapHex = fixture.msb.bootstrap
   readonly addressPrefix = 'trac'
-  signedLength (): number {
+  signedLength(): number {
     return fixture.msb.signedLength
   }
 
-  async waitForSignedLength (length: number): Promise<boolean> {
+  async waitForSignedLength(length: number): Promise<boolean> {
     return length <= fixture.msb.signedLength
   }
 
-  async getAt (key: string, length: number): Promise<Uint8Array | null> {
+  async getAt(key: string, length: number): Promise<Uint8Array | null> {
     const hex = fixture.msb.entries[key]
     return hex !== undefined && length <= fixture.msb.signedLength ? fromHex(hex) : null
   }
 }
 
-test('our runtime writes the reference\'s blocks: 44 ops replayed, every core identical', { timeout: 120_000 }, async (t) => {
+test("our runtime writes the reference's blocks: 44 ops replayed, every core identical", {
+  timeout: 120_000
+}, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'subnet-blocks-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   const wallet = Wallet.fromSeed(fromHex(fixture.walletSeed))
@@ -76,11 +85,15 @@ test('our runtime writes the reference\'s blocks: 44 ops replayed, every core id
     updaterIntervalMs: 3_600_000
   })
   await rt.ready()
-  assert.equal(rt.bootstrapHex, fixture.subnetBootstrap, 'the same primary key gives the same writer core, so the same subnet')
+  assert.equal(
+    rt.bootstrapHex,
+    fixture.subnetBootstrap,
+    'the same primary key gives the same writer core, so the same subnet'
+  )
   assert.equal(fixture.appendsRawJson.length, fixture.steps.length)
 
   for (const raw of fixture.appendsRawJson) {
-    const value = raw === null ? null : JSON.parse(raw) as Record<string, unknown>
+    const value = raw === null ? null : (JSON.parse(raw) as Record<string, unknown>)
     if (value !== null) assert.equal(JSON.stringify(value), raw, 'JSON.parse keeps the recorded key order')
     await rt.append(value)
     await rt.base.update()
@@ -94,10 +107,21 @@ test('our runtime writes the reference\'s blocks: 44 ops replayed, every core id
 
   const ours = await dumpStore(dir, fixture.viewKey)
   const recorded = new Map(fixture.cores.map((c) => [c.key, c]))
-  assert.deepEqual([...ours.cores.keys()].sort(), [...recorded.keys()].sort(), 'the same cores, with the same keys (manifests)')
+  assert.deepEqual(
+    [...ours.cores.keys()].sort(),
+    [...recorded.keys()].sort(),
+    'the same cores, with the same keys (manifests)'
+  )
   for (const [key, want] of recorded) {
     const got = ours.cores.get(key)!
-    const name = key === fixture.localKey ? 'writer' : key === fixture.viewKey ? 'view' : key === fixture.systemKey ? 'system' : key.slice(0, 8)
+    const name =
+      key === fixture.localKey
+        ? 'writer'
+        : key === fixture.viewKey
+          ? 'view'
+          : key === fixture.systemKey
+            ? 'system'
+            : key.slice(0, 8)
     assert.equal(got.length, want.length, `${name} core length`)
     for (let i = 0; i < want.length; i++) assert.equal(got.blocks[i], want.blocks[i], `${name} core block ${i}`)
     if (want.length > 0) assert.equal(got.treeHash, want.treeHash, `${name} core tree hash`)
@@ -109,27 +133,30 @@ test('our runtime writes the reference\'s blocks: 44 ops replayed, every core id
   assert.deepEqual(logs, fixture.logs)
 })
 
-test('a store written by the reference\'s stack reopens: same subnet, same view, still writable', { timeout: 120_000 }, async (t) => {
+test("a store written by the reference's stack reopens: same subnet, same view, still writable", {
+  timeout: 120_000
+}, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'subnet-blocks-reopen-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   const wallet = Wallet.fromSeed(fromHex(fixture.walletSeed))
-  const make = (): SubnetRuntime => new SubnetRuntime({
-    storeDir: dir,
-    swarm: null,
-    wallet: { publicKeyHex: wallet.publicKeyHex, sign: (m) => wallet.sign(m) },
-    channel: 'subnet-blocks',
-    bootstrap: null,
-    primaryKey: fromHex(fixture.corestorePrimaryKey),
-    ProtocolClass: SampleProtocol,
-    ContractClass: SampleContract,
-    msb: new RecordedMsb(),
-    log: () => {},
-    updaterIntervalMs: 3_600_000
-  })
+  const make = (): SubnetRuntime =>
+    new SubnetRuntime({
+      storeDir: dir,
+      swarm: null,
+      wallet: { publicKeyHex: wallet.publicKeyHex, sign: (m) => wallet.sign(m) },
+      channel: 'subnet-blocks',
+      bootstrap: null,
+      primaryKey: fromHex(fixture.corestorePrimaryKey),
+      ProtocolClass: SampleProtocol,
+      ContractClass: SampleContract,
+      msb: new RecordedMsb(),
+      log: () => {},
+      updaterIntervalMs: 3_600_000
+    })
   let rt = make()
   await rt.ready()
   for (const raw of fixture.appendsRawJson.slice(0, 20)) {
-    await rt.append(raw === null ? null : JSON.parse(raw) as Record<string, unknown>)
+    await rt.append(raw === null ? null : (JSON.parse(raw) as Record<string, unknown>))
     await rt.base.update()
   }
   const msgl = await rt.get('msgl')
@@ -142,7 +169,7 @@ test('a store written by the reference\'s stack reopens: same subnet, same view,
   assert.equal(await rt.get('msgl'), msgl)
   assert.equal(await rt.get('msgl', { confirmed: true }), msgl)
   for (const raw of fixture.appendsRawJson.slice(20)) {
-    await rt.append(raw === null ? null : JSON.parse(raw) as Record<string, unknown>)
+    await rt.append(raw === null ? null : (JSON.parse(raw) as Record<string, unknown>))
     await rt.base.update()
   }
   // After a restart in the middle the view still ends where the reference's did.

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict'
 import nodeAssert from 'node:assert'
 import { Contract, createSubnetValidator, isReservedKey } from '../src/subnet/contract.js'
 import {
-  ContractAssertionError, ContractExecutionError, ReservedKeyError, UnknownContractOperationType, ViewStorageError,
+  ContractAssertionError,
+  ContractExecutionError,
+  ReservedKeyError,
+  UnknownContractOperationType,
+  ViewStorageError,
   contractResultError
 } from '../src/subnet/errors.js'
 import type { ViewStore } from '../src/subnet/types.js'
@@ -25,7 +29,7 @@ class TestContract extends Contract {
   seen: Seen[] = []
   afterReturn: unknown = undefined
 
-  constructor () {
+  constructor() {
     super()
     this.addFunction('record')
     this.addFunction('returnIt')
@@ -37,7 +41,9 @@ class TestContract extends Contract {
     this.addFunction('delReserved')
     this.addFunction('writeUndefined')
     this.addFunction('slow')
-    this.addSchema('typed', { value: { $$type: 'object', id: { type: 'is_hex' }, amt: { type: 'bigint', unsigned: true } } })
+    this.addSchema('typed', {
+      value: { $$type: 'object', id: { type: 'is_hex' }, amt: { type: 'bigint', unsigned: true } }
+    })
     this.addFeature('clock_feature', async function () {
       this.snap()
       await this.put('app/clock', this.value)
@@ -49,7 +55,7 @@ class TestContract extends Contract {
     })
   }
 
-  snap (): void {
+  snap(): void {
     this.seen.push({
       address: this.address,
       validator_address: this.validator_address,
@@ -63,61 +69,61 @@ class TestContract extends Contract {
     })
   }
 
-  async record (): Promise<unknown> {
+  async record(): Promise<unknown> {
     this.snap()
     await this.put('app/record', this.value)
     return { ok: true }
   }
 
-  async returnIt (): Promise<unknown> {
+  async returnIt(): Promise<unknown> {
     return (this.value as { ret: unknown }).ret === 'error' ? new Error('42') : (this.value as { ret: unknown }).ret
   }
 
-  async assertFail (): Promise<unknown> {
+  async assertFail(): Promise<unknown> {
     this.assert(false, 'assert says no')
   }
 
-  async nodeAssertFail (): Promise<unknown> {
+  async nodeAssertFail(): Promise<unknown> {
     nodeAssert.equal(1, 2, 'node assert says no')
     return null
   }
 
-  async explode (): Promise<unknown> {
+  async explode(): Promise<unknown> {
     const x = this.value as { a: { b: number } }
     return x.a.b
   }
 
-  async writeThenExplode (): Promise<unknown> {
+  async writeThenExplode(): Promise<unknown> {
     await this.put('app/partial', 1)
     throw new Error('boom')
   }
 
-  async writeReserved (): Promise<unknown> {
+  async writeReserved(): Promise<unknown> {
     await this.put(String(this.value), 1)
     return null
   }
 
-  async delReserved (): Promise<unknown> {
+  async delReserved(): Promise<unknown> {
     await this.del(String(this.value))
     return null
   }
 
-  async writeUndefined (): Promise<unknown> {
+  async writeUndefined(): Promise<unknown> {
     await this.put('app/u', undefined)
     return null
   }
 
-  async slow (): Promise<unknown> {
+  async slow(): Promise<unknown> {
     const before = this.address
     await new Promise((resolve) => setTimeout(resolve, 20))
     return { before, after: this.address }
   }
 
-  async typed (): Promise<unknown> {
+  async typed(): Promise<unknown> {
     return 'typed ok'
   }
 
-  async notRegistered (): Promise<unknown> {
+  async notRegistered(): Promise<unknown> {
     return 'should not run'
   }
 }
@@ -136,8 +142,16 @@ test('registration: one namespace for functions, schemas and features; base memb
   assert.throws(() => c.addFunction(''), TypeError)
   assert.throws(() => c.addSchema('bad', { value: { type: 'bitcoin_address' } }), /Invalid 'bitcoin_address' type/)
   assert.deepEqual(c.metadata.functions, [
-    'record', 'returnIt', 'assertFail', 'nodeAssertFail', 'explode', 'writeThenExplode', 'writeReserved', 'delReserved',
-    'writeUndefined', 'slow'
+    'record',
+    'returnIt',
+    'assertFail',
+    'nodeAssertFail',
+    'explode',
+    'writeThenExplode',
+    'writeReserved',
+    'delReserved',
+    'writeUndefined',
+    'slow'
   ])
   assert.deepEqual(c.metadata.features, ['clock_feature'])
   assert.deepEqual(Object.keys(c.metadata.schemas), ['typed'])
@@ -145,12 +159,14 @@ test('registration: one namespace for functions, schemas and features; base memb
 
 test('metadata keeps a copy of the schema', () => {
   class C extends Contract {
-    constructor (schema: Record<string, unknown>) {
+    constructor(schema: Record<string, unknown>) {
       super()
       this.addSchema('x', schema)
     }
 
-    async x (): Promise<unknown> { return null }
+    async x(): Promise<unknown> {
+      return null
+    }
   }
   const schema = { value: { $$type: 'object', n: { type: 'number' } } }
   const c = new C(schema)
@@ -163,19 +179,22 @@ test('tx: context fields are set during the call and reset afterwards', async ()
   const view = new MemoryView()
   const result = await c.execute(txOp('record', { n: 1 }), view)
   assert.deepEqual(result, { ok: true })
-  assert.deepEqual(c.seen, [{
-    address: IPK,
-    validator_address: WP,
-    tx: TX_HASH,
-    op: { type: 'record', value: { n: 1 } },
-    value: { n: 1 },
-    is_feature: false,
-    is_message: false,
-    hasStorage: true,
-    self: true
-  }])
+  assert.deepEqual(c.seen, [
+    {
+      address: IPK,
+      validator_address: WP,
+      tx: TX_HASH,
+      op: { type: 'record', value: { n: 1 } },
+      value: { n: 1 },
+      is_feature: false,
+      is_message: false,
+      hasStorage: true,
+      self: true
+    }
+  ])
   assert.deepEqual(view.snapshot(), { 'app/record': { n: 1 } })
-  for (const field of ['address', 'validator_address', 'tx', 'op', 'value', 'storage'] as const) assert.equal(c[field], null, field)
+  for (const field of ['address', 'validator_address', 'tx', 'op', 'value', 'storage'] as const)
+    assert.equal(c[field], null, field)
   assert.equal(c.is_feature, false)
   assert.equal(c.is_message, false)
 })
@@ -195,7 +214,13 @@ test('ops without the expected shape return false and run nothing', async () => 
   const c = new TestContract()
   const view = new MemoryView()
   const bad: unknown[] = [
-    null, 'tx', [], {}, { type: 'tx' }, { type: 'tx', value: {} }, { type: 'tx', value: { dispatch: {} } },
+    null,
+    'tx',
+    [],
+    {},
+    { type: 'tx' },
+    { type: 'tx', value: {} },
+    { type: 'tx', value: { dispatch: {} } },
     { type: 'tx', value: { dispatch: { type: '' } } },
     txOp('x'.repeat(257), null),
     txOp('record', 1, { ipk: IPK.toUpperCase() }),
@@ -291,9 +316,32 @@ test('getError semantics', () => {
 
 test('reserved keys: the reference list plus msg/ and umsgl/', async () => {
   for (const key of [
-    'admin', 'auto_add_writers', 'chat_status', 'delml', 'wlst', 'txl', 'pnl', 'txen', 'msgl',
-    'sh/x', 'tx/x', 'kcin/x', 'delm/1', 'umsg/a/0', 'msgl/x', 'nick/a', 'mod/a', 'mtd/a', 'txi/0', 'wl/a', 'pni/0',
-    'utxl/a', 'utxi/a/0', 'bnd/a', 'msg/0', 'umsgl/a'
+    'admin',
+    'auto_add_writers',
+    'chat_status',
+    'delml',
+    'wlst',
+    'txl',
+    'pnl',
+    'txen',
+    'msgl',
+    'sh/x',
+    'tx/x',
+    'kcin/x',
+    'delm/1',
+    'umsg/a/0',
+    'msgl/x',
+    'nick/a',
+    'mod/a',
+    'mtd/a',
+    'txi/0',
+    'wl/a',
+    'pni/0',
+    'utxl/a',
+    'utxi/a/0',
+    'bnd/a',
+    'msg/0',
+    'umsgl/a'
   ]) {
     assert.equal(isReservedKey(key), true, key)
   }
@@ -303,7 +351,12 @@ test('reserved keys: the reference list plus msg/ and umsgl/', async () => {
 
   const c = new TestContract()
   const view = new MemoryView({ admin: 'aa', 'msg/0': { msg: 'hi' } })
-  for (const [fn, key] of [['writeReserved', 'admin'], ['writeReserved', 'msg/0'], ['delReserved', 'admin'], ['delReserved', 'umsgl/a']]) {
+  for (const [fn, key] of [
+    ['writeReserved', 'admin'],
+    ['writeReserved', 'msg/0'],
+    ['delReserved', 'admin'],
+    ['delReserved', 'umsgl/a']
+  ]) {
     const result = await c.execute(txOp(fn!, key), view)
     assert.ok(result instanceof ContractExecutionError, `${fn} ${key}`)
     assert.ok(result.cause instanceof ReservedKeyError)
@@ -321,9 +374,13 @@ test('state access outside execute throws', async () => {
 test('a failing store is not recorded as a tx result: execute rejects with ViewStorageError', async () => {
   const c = new TestContract()
   const broken: ViewStore = {
-    get: async () => { throw new Error('disk gone') },
+    get: async () => {
+      throw new Error('disk gone')
+    },
     has: async () => false,
-    put: async () => { throw new Error('disk gone') },
+    put: async () => {
+      throw new Error('disk gone')
+    },
     del: async () => {}
   }
   await assert.rejects(c.execute(txOp('record', 1), broken), (err: unknown) => err instanceof ViewStorageError)
@@ -342,17 +399,19 @@ test('feature: handler runs with this = contract, its return is ignored, unknown
   const c = new TestContract()
   const view = new MemoryView()
   assert.equal(await c.execute(featureOp('clock', 'now', 1700000000000), view), undefined)
-  assert.deepEqual(c.seen, [{
-    address: IPK,
-    validator_address: null,
-    tx: null,
-    op: (featureOp('clock', 'now', 1700000000000).value as Record<string, unknown>).dispatch,
-    value: 1700000000000,
-    is_feature: true,
-    is_message: false,
-    hasStorage: true,
-    self: true
-  }])
+  assert.deepEqual(c.seen, [
+    {
+      address: IPK,
+      validator_address: null,
+      tx: null,
+      op: (featureOp('clock', 'now', 1700000000000).value as Record<string, unknown>).dispatch,
+      value: 1700000000000,
+      is_feature: true,
+      is_message: false,
+      hasStorage: true,
+      self: true
+    }
+  ])
   assert.deepEqual(view.snapshot(), { 'app/clock': 1700000000000 })
   assert.equal(await c.execute(featureOp('other', 'now', 1), view), undefined)
   assert.equal(c.seen.length, 1)
@@ -360,9 +419,11 @@ test('feature: handler runs with this = contract, its return is ignored, unknown
 
 test('feature: arrow-function handlers work too', async () => {
   class Arrow extends Contract {
-    constructor () {
+    constructor() {
       super()
-      this.addFeature('t_feature', async () => { await this.put('app/t', this.value) })
+      this.addFeature('t_feature', async () => {
+        await this.put('app/t', this.value)
+      })
     }
   }
   const view = new MemoryView()
@@ -413,7 +474,8 @@ test('is_hex and bigint schema rules', () => {
   const big = v.compile({ n: { type: 'bigint' } })
   for (const ok of ['0', '7', '-7', '123456789012345678901234567890']) assert.equal(big({ n: ok }), true, ok)
   assert.equal(big({ n: 5n }), true)
-  for (const bad of ['', '007', '-0', '+1', '1.5', ' 1', '1e3', 'abc', 5, null, true]) assert.notEqual(big({ n: bad }), true, String(bad))
+  for (const bad of ['', '007', '-0', '+1', '1.5', ' 1', '1e3', 'abc', 5, null, true])
+    assert.notEqual(big({ n: bad }), true, String(bad))
   const unsigned = v.compile({ n: { type: 'bigint', unsigned: true } })
   assert.equal(unsigned({ n: '10' }), true)
   assert.notEqual(unsigned({ n: '-10' }), true)
@@ -422,12 +484,16 @@ test('is_hex and bigint schema rules', () => {
 
 test('reference vector: feature op without dispatch.address is not run', async () => {
   class Timer extends Contract {
-    constructor () {
+    constructor() {
       super()
-      this.addFeature('timer_feature', async function () { await this.put(`app/timer/${String(this.op?.key)}`, this.value) })
+      this.addFeature('timer_feature', async function () {
+        await this.put(`app/timer/${String(this.op?.key)}`, this.value)
+      })
     }
   }
-  const withAddress = JSON.parse('{"type":"feature","key":"timer_currentTime","value":{"dispatch":{"type":"timer_feature","key":"currentTime","hash":"079b62d07f9b45e16990b3eed9577c4126f9a34bedfbf32cb2cbe2061ad299c423e466c5b6b737d70d8469a0910a8ef873827067e1ba7ed93d011a62577a190b","value":{"ts":1700000000000,"src":"vector"},"nonce":"b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8","address":"d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737"}}}')
+  const withAddress = JSON.parse(
+    '{"type":"feature","key":"timer_currentTime","value":{"dispatch":{"type":"timer_feature","key":"currentTime","hash":"079b62d07f9b45e16990b3eed9577c4126f9a34bedfbf32cb2cbe2061ad299c423e466c5b6b737d70d8469a0910a8ef873827067e1ba7ed93d011a62577a190b","value":{"ts":1700000000000,"src":"vector"},"nonce":"b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8","address":"d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737"}}}'
+  )
   const withoutAddress = JSON.parse(JSON.stringify(withAddress))
   delete withoutAddress.value.dispatch.address
   const view = new MemoryView()

@@ -7,11 +7,11 @@ import { TimerFeature } from '../features/timer.js'
 import { FakeRuntime, MemoryView } from './helpers/subnet-app.js'
 
 class Probe extends Feature {
-  async start (): Promise<void> {}
-  async stop (): Promise<void> {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
 }
 
-function registered (runtime: FakeRuntime, key = 'oracle'): Probe {
+function registered(runtime: FakeRuntime, key = 'oracle'): Probe {
   const feature = new Probe(runtime)
   new Protocol(runtime).addFeature(key, feature)
   return feature
@@ -31,7 +31,7 @@ test('append builds the feature op in wire key order, signed by the peer wallet'
   assert.equal(
     JSON.stringify(op),
     `{"type":"feature","key":"oracle_price","value":{"dispatch":{"type":"oracle_feature","key":"price","hash":"${hash}",` +
-    `"value":{"price":"1.5","at":1700000000000},"nonce":"${nonce}","address":"${address}"}}}`
+      `"value":{"price":"1.5","at":1700000000000},"nonce":"${nonce}","address":"${address}"}}}`
   )
   assert.equal(Wallet.verify(hash, JSON.stringify(value) + nonce, address), true)
   assert.equal(Wallet.verify(hash, JSON.stringify({ ...value, price: '2' }) + nonce, address), false)
@@ -45,7 +45,10 @@ test('the reference vector signature is over JSON.stringify(value) + nonce by th
   const admin = Wallet.fromSeed(new Uint8Array(32).fill(0x11))
   const nonce = 'b8'.repeat(32)
   const signature = admin.sign(JSON.stringify({ ts: 1700000000000, src: 'vector' }) + nonce)
-  assert.equal(signature, '079b62d07f9b45e16990b3eed9577c4126f9a34bedfbf32cb2cbe2061ad299c423e466c5b6b737d70d8469a0910a8ef873827067e1ba7ed93d011a62577a190b')
+  assert.equal(
+    signature,
+    '079b62d07f9b45e16990b3eed9577c4126f9a34bedfbf32cb2cbe2061ad299c423e466c5b6b737d70d8469a0910a8ef873827067e1ba7ed93d011a62577a190b'
+  )
 })
 
 test('append on a read-only peer logs and appends nothing', async () => {
@@ -68,17 +71,20 @@ test('append refuses what apply would drop or cannot sign', async () => {
 })
 
 test('get and getSigned read the two views', async () => {
-  const runtime = new FakeRuntime(undefined, { unconfirmed: new MemoryView({ k: 1 }), confirmed: new MemoryView({ k: 2 }) })
+  const runtime = new FakeRuntime(undefined, {
+    unconfirmed: new MemoryView({ k: 1 }),
+    confirmed: new MemoryView({ k: 2 })
+  })
   const feature = registered(runtime)
   assert.equal(await feature.get('k'), 1)
   assert.equal(await feature.getSigned('k'), 2)
 })
 
-function timeouts (): number {
+function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 }
 
-function sleep (ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
@@ -108,7 +114,10 @@ test('timer appends currentTime right away and every interval until stopped; no 
   assert.equal(timeouts(), baseline)
 
   const values = runtime.appended.map((op: any) => op.value.dispatch.value)
-  assert.deepEqual(values, values.map((_, i) => 1000 + i))
+  assert.deepEqual(
+    values,
+    values.map((_, i) => 1000 + i)
+  )
   for (const op of runtime.appended as any[]) {
     assert.equal(op.key, 'timer_currentTime')
     assert.equal(op.value.dispatch.type, 'timer_feature')
@@ -150,7 +159,10 @@ test('timer on a read-only peer keeps quiet and stops cleanly', async () => {
 test('a failing append is logged and the timer keeps going', async () => {
   const runtime = new FakeRuntime()
   let calls = 0
-  runtime.append = async () => { calls++; throw new Error('base closed') }
+  runtime.append = async () => {
+    calls++
+    throw new Error('base closed')
+  }
   const timer = new TimerFeature(runtime, { intervalMs: 10 })
   timer.key = 'timer'
   await timer.start()

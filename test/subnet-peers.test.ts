@@ -6,20 +6,31 @@ import assert from 'node:assert/strict'
 import { Cluster, waitFor, type TestPeer } from './helpers/peers.js'
 import { randomBytes, toHex } from '../src/crypto/index.js'
 import {
-  buildAddAdmin, buildAddWriter, buildAddIndexer, buildSetAutoAddWriters, buildSetChatStatus, buildMessage,
-  buildSetNick, buildSetMod, buildMuteStatus, buildPinMessage, buildDeleteMessage, buildFeature, buildEnableWhitelist,
+  buildAddAdmin,
+  buildAddWriter,
+  buildAddIndexer,
+  buildSetAutoAddWriters,
+  buildSetChatStatus,
+  buildMessage,
+  buildSetNick,
+  buildSetMod,
+  buildMuteStatus,
+  buildPinMessage,
+  buildDeleteMessage,
+  buildFeature,
+  buildEnableWhitelist,
   buildSetWhitelistStatus
 } from '../src/subnet/builders.js'
 
 const nonce = () => toHex(randomBytes(32))
 
-async function viewOf (tp: TestPeer): Promise<Record<string, string>> {
+async function viewOf(tp: TestPeer): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for await (const e of tp.peer.subnet.base.view.createReadStream()) out[e.key] = JSON.stringify(e.value)
   return out
 }
 
-async function waitValue (tp: TestPeer, key: string, expected: unknown, timeoutMs = 20_000): Promise<void> {
+async function waitValue(tp: TestPeer, key: string, expected: unknown, timeoutMs = 20_000): Promise<void> {
   let last: unknown
   const start = Date.now()
   while (Date.now() - start < timeoutMs) {
@@ -30,13 +41,15 @@ async function waitValue (tp: TestPeer, key: string, expected: unknown, timeoutM
   throw new Error(`${tp.name}: ${key} is ${JSON.stringify(last)}, expected ${JSON.stringify(expected)}`)
 }
 
-test('three peers share one subnet: roles, chat, features, sim, malformed ops, convergence, restart', { timeout: 180_000 }, async (t) => {
+test('three peers share one subnet: roles, chat, features, sim, malformed ops, convergence, restart', {
+  timeout: 180_000
+}, async (t) => {
   const cl = await new Cluster().start()
   t.after(() => cl.cleanup())
   const a = await cl.peer('a')
   const bs = a.peer.subnet.bootstrapHex
   assert.equal(a.peer.subnet.bootstrapSource, 'created')
-  assert.equal(a.peer.subnet.writerKeyHex, bs, 'the creator\'s writer key is the subnet bootstrap')
+  assert.equal(a.peer.subnet.writerKeyHex, bs, "the creator's writer key is the subnet bootstrap")
   const b = await cl.peer('b', ['--subnet-bootstrap', bs])
   const c = await cl.peer('c', ['--subnet-bootstrap', bs])
   const [ka, kb, kc] = [a, b, c].map((p) => p.peer.wallet.keyPair)
@@ -97,7 +110,8 @@ test('three peers share one subnet: roles, chat, features, sim, malformed ops, c
   const start = Date.now()
   while (Date.now() - start < 30_000) {
     views = await Promise.all([a, b, c].map(viewOf))
-    if (JSON.stringify(views[0]) === JSON.stringify(views[1]) && JSON.stringify(views[1]) === JSON.stringify(views[2])) break
+    if (JSON.stringify(views[0]) === JSON.stringify(views[1]) && JSON.stringify(views[1]) === JSON.stringify(views[2]))
+      break
     await new Promise((r) => setTimeout(r, 100))
   }
   assert.deepEqual(views[1], views[0])

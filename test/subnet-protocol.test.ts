@@ -3,45 +3,61 @@ import assert from 'node:assert/strict'
 import { Contract } from '../src/subnet/contract.js'
 import { ReservedKeyError, SettlementUnavailableError, UnknownContractOperationType } from '../src/subnet/errors.js'
 import {
-  formatNumberString, jsonParse, jsonStringify, removeTrailingZeros, resolveNumberString, safeBigInt, safeClone, visibleLength
+  formatNumberString,
+  jsonParse,
+  jsonStringify,
+  removeTrailingZeros,
+  resolveNumberString,
+  safeBigInt,
+  safeClone,
+  visibleLength
 } from '../src/subnet/numbers.js'
-import { Protocol, createSubnetApp, type PreparedTx, type TxDispatch, type TxSurrogate } from '../src/subnet/protocol.js'
+import {
+  Protocol,
+  createSubnetApp,
+  type PreparedTx,
+  type TxDispatch,
+  type TxSurrogate
+} from '../src/subnet/protocol.js'
 import { SimStorage } from '../src/subnet/sim-storage.js'
 import { FakeRuntime, MemoryView } from './helpers/subnet-app.js'
 
 class EchoProtocol extends Protocol {
-  override mapTxCommand (command: string): TxDispatch | null {
+  override mapTxCommand(command: string): TxDispatch | null {
     const parsed = jsonParse(command) as TxDispatch | undefined
     return parsed ?? null
   }
 }
 
 class CounterContract extends Contract {
-  constructor (protocol: Protocol | null) {
+  constructor(protocol: Protocol | null) {
     super(protocol)
     this.addFunction('bump')
     this.addFunction('fail')
   }
 
-  async bump (): Promise<unknown> {
+  async bump(): Promise<unknown> {
     const n = ((await this.get('app/n')) as number | null) ?? 0
     await this.put('app/n', n + 1)
     return { n: await this.get('app/n'), tx: this.tx, address: this.address, wp: this.validator_address }
   }
 
-  async fail (): Promise<unknown> {
+  async fail(): Promise<unknown> {
     return new Error('nope')
   }
 }
 
-function app (runtime = new FakeRuntime()) {
+function app(runtime = new FakeRuntime()) {
   return { runtime, ...createSubnetApp(runtime, EchoProtocol, CounterContract) }
 }
 
 test('parseArgs and tokenizeInput', () => {
   const { protocol } = app()
   assert.deepEqual(protocol.parseArgs('/get --key "a b" --confirmed false'), { key: 'a b', confirmed: 'false' })
-  assert.deepEqual(protocol.parseArgs("/tx --command '{\"type\":\"x\",\"value\":1}' --sim 1"), { command: '{"type":"x","value":1}', sim: '1' })
+  assert.deepEqual(protocol.parseArgs('/tx --command \'{"type":"x","value":1}\' --sim 1'), {
+    command: '{"type":"x","value":1}',
+    sim: '1'
+  })
   assert.deepEqual(protocol.parseArgs('/post --message'), { message: null })
   assert.deepEqual(protocol.tokenizeInput('/print --text "hi there"'), ['/print', '--text', 'hi there'])
   assert.equal(protocol.input, '/print --text "hi there"')
@@ -69,7 +85,8 @@ test('number-string helpers (18 decimals by default)', () => {
   assert.equal(resolveNumberString(2, 3), '2000')
   assert.equal(resolveNumberString('-1.5', 1), '-15')
   assert.equal(resolveNumberString('-0.0', 1), '0')
-  for (const bad of ['', '.', 'abc', '1e5', '1.2.3', ' 1', '1,5', '--1']) assert.equal(resolveNumberString(bad), '0', bad)
+  for (const bad of ['', '.', 'abc', '1e5', '1.2.3', ' 1', '1,5', '--1'])
+    assert.equal(resolveNumberString(bad), '0', bad)
   assert.equal(resolveNumberString('1', -1), '0')
 
   assert.equal(formatNumberString('1500000000000000000'), '1.5')
@@ -125,7 +142,10 @@ test('limits', () => {
 })
 
 test('get reads the unconfirmed view, getSigned the confirmed one', async () => {
-  const runtime = new FakeRuntime(undefined, { unconfirmed: new MemoryView({ k: 'local' }), confirmed: new MemoryView({ k: 'signed' }) })
+  const runtime = new FakeRuntime(undefined, {
+    unconfirmed: new MemoryView({ k: 'local' }),
+    confirmed: new MemoryView({ k: 'signed' })
+  })
   const { protocol } = app(runtime)
   assert.equal(await protocol.get('k'), 'local')
   assert.equal(await protocol.getSigned('k'), 'signed')
@@ -149,11 +169,21 @@ test('tx --sim runs the contract on an overlay over the unconfirmed view; nothin
   // Errors come back as results (the caller decides); unknown types too.
   const failed = await protocol.tx({ command: '{"type":"fail","value":1}' }, true)
   assert.equal(protocol.getError(failed)?.message, 'nope')
-  assert.ok((await protocol.tx({ command: '{"type":"nosuch","value":1}' }, true)) instanceof UnknownContractOperationType)
+  assert.ok(
+    (await protocol.tx({ command: '{"type":"nosuch","value":1}' }, true)) instanceof UnknownContractOperationType
+  )
 
   // A surrogate (external wallet) is the invoker.
-  const surrogate: TxSurrogate = { tx: '11'.repeat(32), nonce: '22'.repeat(32), signature: '33'.repeat(64), address: 'ab'.repeat(32) }
-  assert.equal(((await protocol.tx({ command: '{"type":"bump","value":0}' }, true, surrogate)) as { address: string }).address, 'ab'.repeat(32))
+  const surrogate: TxSurrogate = {
+    tx: '11'.repeat(32),
+    nonce: '22'.repeat(32),
+    signature: '33'.repeat(64),
+    address: 'ab'.repeat(32)
+  }
+  assert.equal(
+    ((await protocol.tx({ command: '{"type":"bump","value":0}' }, true, surrogate)) as { address: string }).address,
+    'ab'.repeat(32)
+  )
 })
 
 test('tx: command mapping, txen, size and settlement errors', async () => {
@@ -163,8 +193,14 @@ test('tx: command mapping, txen, size and settlement errors', async () => {
     await assert.rejects(protocol.tx({ command }, true), /command not found/, command)
   }
   // Not settled without the MSB client: a clear error, never a fake success.
-  await assert.rejects(protocol.tx({ command: '{"type":"bump","value":null}' }, false), (err: unknown) => err instanceof SettlementUnavailableError)
-  await assert.rejects(protocol.tx({ command: JSON.stringify({ type: 'bump', value: 'x'.repeat(4000) }) }, true), /too large/)
+  await assert.rejects(
+    protocol.tx({ command: '{"type":"bump","value":null}' }, false),
+    (err: unknown) => err instanceof SettlementUnavailableError
+  )
+  await assert.rejects(
+    protocol.tx({ command: JSON.stringify({ type: 'bump', value: 'x'.repeat(4000) }) }, true),
+    /too large/
+  )
   // Just under the limit passes.
   assert.ok(await protocol.tx({ command: JSON.stringify({ type: 'bump', value: 'x'.repeat(3700) }) }, true))
 
@@ -183,11 +219,17 @@ test('tx with MSB settlement: sim sees the prepared hash, broadcast returns the 
   const calls: string[] = []
   const prepared: PreparedTx = { tx: '77'.repeat(32), ipk: 'cd'.repeat(32), payload: { type: 12 } }
   runtime.settlement = {
-    prepare: async (dispatch) => { calls.push(`prepare ${dispatch.type}`); return prepared },
-    broadcast: async (p, dispatch) => { calls.push(`broadcast ${dispatch.type} ${p.tx}`); return true }
+    prepare: async (dispatch) => {
+      calls.push(`prepare ${dispatch.type}`)
+      return prepared
+    },
+    broadcast: async (p, dispatch) => {
+      calls.push(`broadcast ${dispatch.type} ${p.tx}`)
+      return true
+    }
   }
   const { protocol } = app(runtime)
-  const sim = await protocol.tx({ command: '{"type":"bump","value":null}' }, true) as { tx: string, address: string }
+  const sim = (await protocol.tx({ command: '{"type":"bump","value":null}' }, true)) as { tx: string; address: string }
   assert.equal(sim.tx, '77'.repeat(32))
   assert.equal(sim.address, 'cd'.repeat(32))
   assert.deepEqual(await protocol.tx({ command: '{"type":"bump","value":null}' }, false), { type: 12 })
@@ -224,7 +266,7 @@ test('SimStorage: overlay first, then the view; reserved keys refused; JSON copi
   await sim.put('app/a', obj)
   obj.v = 6
   assert.deepEqual(await sim.get('app/a'), { v: 5 })
-  const read = await sim.get('app/a') as { v: number }
+  const read = (await sim.get('app/a')) as { v: number }
   read.v = 7
   assert.deepEqual(await sim.get('app/a'), { v: 5 })
   await sim.del('app/b')
@@ -237,7 +279,13 @@ test('SimStorage: overlay first, then the view; reserved keys refused; JSON copi
   await assert.rejects(sim.del('msg/0'), (err: unknown) => err instanceof ReservedKeyError)
   await assert.rejects(sim.put('app/u', undefined), TypeError)
   assert.deepEqual(view.snapshot(), { 'app/a': { v: 1 }, 'app/b': 2, 'app/null': null })
-  assert.deepEqual([...sim.changes()], [['app/a', { v: 5 }], ['app/b', null]])
+  assert.deepEqual(
+    [...sim.changes()],
+    [
+      ['app/a', { v: 5 }],
+      ['app/b', null]
+    ]
+  )
   // Without `has` on the base, a null value counts as absent.
   const noHas = new SimStorage({ get: (key) => view.get(key) })
   assert.equal(await noHas.has('app/null'), false)

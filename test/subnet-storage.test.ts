@@ -14,15 +14,19 @@ import { SampleContract } from '../contract/contract.js'
 import { SampleProtocol } from '../protocol/protocol.js'
 import { Wallet } from '../src/wallet/index.js'
 
-function tmp (t: { after: (fn: () => void) => void }): string {
+function tmp(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'subnet-storage-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
 /** `option` of each column family (its CF and table sections), from the newest RocksDB OPTIONS file. */
-function cfOption (dir: string, option: string): Record<string, string> {
-  const file = fs.readdirSync(path.join(dir, 'db')).filter((f) => f.startsWith('OPTIONS-')).sort().pop()!
+function cfOption(dir: string, option: string): Record<string, string> {
+  const file = fs
+    .readdirSync(path.join(dir, 'db'))
+    .filter((f) => f.startsWith('OPTIONS-'))
+    .sort()
+    .pop()!
   const out: Record<string, string> = {}
   let family = ''
   for (const line of fs.readFileSync(path.join(dir, 'db', file), 'utf8').split('\n')) {
@@ -36,7 +40,15 @@ function cfOption (dir: string, option: string): Record<string, string> {
 
 test('subnet storage: the corestore column family gets the write buffer and filters asked for, data reads back', async (t) => {
   const dir = tmp(t)
-  const open = () => new CorestoreSubnet(createSubnetStorage(dir, { writeBufferSize: 4 << 20, blockCache: false, tableCacheIndexAndFilterBlocks: false, bloomFilters: false }))
+  const open = () =>
+    new CorestoreSubnet(
+      createSubnetStorage(dir, {
+        writeBufferSize: 4 << 20,
+        blockCache: false,
+        tableCacheIndexAndFilterBlocks: false,
+        bloomFilters: false
+      })
+    )
   let store = open()
   await store.ready()
   const core = store.get({ name: 'probe' })

@@ -12,10 +12,16 @@ import { ViewBee, dropFrom } from '../src/common/index.js'
 test('dropFrom removes exactly the sequence numbers at or past the length', () => {
   const rache = new Rache({ maxSize: 100 })
   const cache = { keys: rache.sub(), length: 0 }
-  for (let i = 0; i < 50; i++) { cache.keys.set(i, `v${i}`); cache.length = i + 1 }
+  for (let i = 0; i < 50; i++) {
+    cache.keys.set(i, `v${i}`)
+    cache.length = i + 1
+  }
   assert.equal(dropFrom(cache, 20), true)
   assert.equal(cache.length, 20)
-  assert.deepEqual([...cache.keys.keys()].sort((a, b) => (a as number) - (b as number)), Array.from({ length: 20 }, (_, i) => i))
+  assert.deepEqual(
+    [...cache.keys.keys()].sort((a, b) => (a as number) - (b as number)),
+    Array.from({ length: 20 }, (_, i) => i)
+  )
   // The dropped entries left the shared array too (a clear() would leave their slots behind).
   assert.equal(rache.globalSize, 20)
   assert.equal(dropFrom(null, 3), false)
@@ -35,7 +41,8 @@ for (const cut of [10, 200]) {
     await bee.ready()
     const n = 300
     for (let i = 0; i < n; i++) await bee.put(`k${String(i).padStart(3, '0')}`, { i, gen: 1 })
-    for (let i = 0; i < n; i++) assert.deepEqual((await bee.get(`k${String(i).padStart(3, '0')}`))?.value, { i, gen: 1 })
+    for (let i = 0; i < n; i++)
+      assert.deepEqual((await bee.get(`k${String(i).padStart(3, '0')}`))?.value, { i, gen: 1 })
     const nodeCache = (bee as unknown as { _nodeCache: { keys: Rache } })._nodeCache
     const before = nodeCache.keys.size
     assert.ok(before > cut, 'the reads filled the node cache')
@@ -43,7 +50,10 @@ for (const cut of [10, 200]) {
     const length = core.length - cut
     await core.truncate(length)
     const cached = [...nodeCache.keys.keys()] as number[]
-    assert.ok(cached.every((seq) => seq < length), 'nothing at or past the new length is cached')
+    assert.ok(
+      cached.every((seq) => seq < length),
+      'nothing at or past the new length is cached'
+    )
     assert.ok(cached.length > 0, 'entries below the new length are kept (Hyperbee alone clears them all past 128)')
 
     // Rewrite the truncated positions with other values: reads must see the new ones.

@@ -4,12 +4,10 @@ import fs from 'fs'
 import { parseTtyArgs, pickArg, tokenizeCommandLine } from '../src/common/index.js'
 
 interface Vectors {
-  ttyArgs: Array<{ line: string, args: Record<string, string | null> }>
+  ttyArgs: Array<{ line: string; args: Record<string, string | null> }>
 }
 
-const vectors = JSON.parse(
-  fs.readFileSync(new URL('./fixtures/flag-vectors.json', import.meta.url), 'utf8')
-) as Vectors
+const vectors = JSON.parse(fs.readFileSync(new URL('./fixtures/flag-vectors.json', import.meta.url), 'utf8')) as Vectors
 
 test('ttyArgs vectors', () => {
   assert.ok(vectors.ttyArgs.length >= 6)

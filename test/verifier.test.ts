@@ -19,11 +19,15 @@ test('worker pool gives the same verdicts as inline verification', { timeout: 30
     const msg = utf8('message ' + i + ' ' + 'x'.repeat(i % 300))
     const sig = sign(msg, kp.secretKey)
     if (i % 7 === 0) sig[5] ^= 1
-    const job = i % 11 === 0 ? { sig: sig.subarray(0, 10), msg, publicKey: kp.publicKey } : { sig, msg, publicKey: kp.publicKey }
+    const job =
+      i % 11 === 0 ? { sig: sig.subarray(0, 10), msg, publicKey: kp.publicKey } : { sig, msg, publicKey: kp.publicKey }
     jobs.push(job)
   }
   const results = await Promise.all(jobs.map((j) => pool.verify(j)))
-  assert.deepEqual(results, jobs.map((j) => inline.verify(j)))
+  assert.deepEqual(
+    results,
+    jobs.map((j) => inline.verify(j))
+  )
   assert.ok(results.filter(Boolean).length > 1000)
   await pool.close()
   assert.equal(await pool.verify(jobs[1]!), false, 'a closed pool fails closed')
@@ -39,12 +43,26 @@ test('a peer verifying on a worker delivers in order and drops forged messages',
   await waitFor(() => raw.openTo(ENTRY, r.key), 15000, 'raw session')
   const sent: string[] = []
   for (let i = 0; i < 200; i++) {
-    const p = buildPayload({ channel: ENTRY, message: 'm' + i, keyPair: raw.keyPair, ts: Date.now(), powDifficulty: 12 }) as any
+    const p = buildPayload({
+      channel: ENTRY,
+      message: 'm' + i,
+      keyPair: raw.keyPair,
+      ts: Date.now(),
+      powDifficulty: 12
+    }) as any
     if (i % 10 === 5) p.sig = p.sig.replace(/^./, (ch: string) => (ch === '0' ? '1' : '0'))
     else sent.push('m' + i)
     raw.sendJson(ENTRY, p)
   }
-  await waitFor(() => messagesOn(r, ENTRY).length >= sent.length, 20_000, () => `delivery (${messagesOn(r, ENTRY).length}/${sent.length})`)
-  assert.deepEqual(messagesOn(r, ENTRY).map((m) => m.payload.message), sent, 'arrival order kept')
+  await waitFor(
+    () => messagesOn(r, ENTRY).length >= sent.length,
+    20_000,
+    () => `delivery (${messagesOn(r, ENTRY).length}/${sent.length})`
+  )
+  assert.deepEqual(
+    messagesOn(r, ENTRY).map((m) => m.payload.message),
+    sent,
+    'arrival order kept'
+  )
   assert.equal(r.peer.sidechannel.drops.get('bad-signature'), 20)
 })

@@ -11,31 +11,68 @@ import { entropyToMnemonic } from '@scure/bip39'
 import { wordlist as english } from '@scure/bip39/wordlists/english.js'
 import { fromHex, keyPairFromSeed, toHex, utf8 } from '../src/crypto/index.js'
 import {
-  Wallet, WalletFileError, decodeAddress, encodeAddress, encryptKeypairFile, fullDerivationPath, generateMnemonic,
-  isAddress, keyPairFromMnemonic, loadOrCreateWallet, normalizeMnemonic, openKeypairFile, parseKeypairPlaintext,
-  saveWallet, serializeKeypairPlaintext, validateMnemonic, type KeypairFileData
+  Wallet,
+  WalletFileError,
+  decodeAddress,
+  encodeAddress,
+  encryptKeypairFile,
+  fullDerivationPath,
+  generateMnemonic,
+  isAddress,
+  keyPairFromMnemonic,
+  loadOrCreateWallet,
+  normalizeMnemonic,
+  openKeypairFile,
+  parseKeypairPlaintext,
+  saveWallet,
+  serializeKeypairPlaintext,
+  validateMnemonic,
+  type KeypairFileData
 } from '../src/wallet/index.js'
 
-interface SeedKey { seedHex: string, publicKeyHex: string, secretKeyHex: string, tracAddress: string }
+interface SeedKey {
+  seedHex: string
+  publicKeyHex: string
+  secretKeyHex: string
+  tracAddress: string
+}
 const vectors = JSON.parse(fs.readFileSync(new URL('./fixtures/wallet-vectors.json', import.meta.url), 'utf8')) as {
   mnemonic: string
-  mainnet: { hrp: string, derivationPath: string, fullSlip10Path: string, seedK: string, publicKey: string, secretKey: string, address: string, signatureOfHello: string }
-  mainnetSecondChild: { hrp: string, derivationPath: string, address: string }
-  testnet: { hrp: string, derivationPath: string, fullSlip10Path: string, publicKey: string, address: string, addressLength: number }
+  mainnet: {
+    hrp: string
+    derivationPath: string
+    fullSlip10Path: string
+    seedK: string
+    publicKey: string
+    secretKey: string
+    address: string
+    signatureOfHello: string
+  }
+  mainnetSecondChild: { hrp: string; derivationPath: string; address: string }
+  testnet: {
+    hrp: string
+    derivationPath: string
+    fullSlip10Path: string
+    publicKey: string
+    address: string
+    addressLength: number
+  }
   seedKeys: Record<string, SeedKey>
 }
 const main = vectors.mainnet
 
 const tmpDirs: string[] = []
-after(() => { for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true }) })
+after(() => {
+  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true })
+})
 
-function tmpDir (): string {
+function tmpDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-test-'))
   tmpDirs.push(dir)
   return dir
 }
 
-function assertWalletFileError (err: unknown, filePath: string, reason: RegExp): true {
+function assertWalletFileError(err: unknown, filePath: string, reason: RegExp): true {
   assert.ok(err instanceof WalletFileError, `expected WalletFileError, got ${String(err)}`)
   assert.equal(err.path, filePath)
   assert.ok(err.message.includes(filePath), `message should name the file: ${err.message}`)
@@ -49,7 +86,7 @@ function assertWalletFileError (err: unknown, filePath: string, reason: RegExp):
 const FIXED_SALT = b4a.alloc(16, 0x5a)
 const FIXED_NONCE = b4a.alloc(24, 0xa5)
 let fixedKey: Uint8Array | null = null
-function keyForFixedSalt (): Uint8Array {
+function keyForFixedSalt(): Uint8Array {
   if (fixedKey === null) {
     fixedKey = b4a.alloc(32)
     sodium.crypto_pwhash(fixedKey, b4a.alloc(0), FIXED_SALT, 3, 268435456, sodium.crypto_pwhash_ALG_ARGON2I13)
@@ -57,7 +94,7 @@ function keyForFixedSalt (): Uint8Array {
   return fixedKey
 }
 
-function sealRaw (plaintext: string, key: Uint8Array, salt = FIXED_SALT, nonce = FIXED_NONCE): string {
+function sealRaw(plaintext: string, key: Uint8Array, salt = FIXED_SALT, nonce = FIXED_NONCE): string {
   const m = utf8(plaintext)
   const c = b4a.alloc(m.byteLength + sodium.crypto_secretbox_MACBYTES)
   sodium.crypto_secretbox_easy(c, m, nonce, key)
@@ -134,7 +171,10 @@ test('derivation: mainnet, second child and testnet vectors', () => {
   const second = keyPairFromMnemonic(vectors.mnemonic, { derivationPath: vectors.mainnetSecondChild.derivationPath })
   assert.equal(encodeAddress(second.publicKey), vectors.mainnetSecondChild.address)
 
-  const testnet = keyPairFromMnemonic(vectors.mnemonic, { hrp: vectors.testnet.hrp, derivationPath: vectors.testnet.derivationPath })
+  const testnet = keyPairFromMnemonic(vectors.mnemonic, {
+    hrp: vectors.testnet.hrp,
+    derivationPath: vectors.testnet.derivationPath
+  })
   assert.equal(toHex(testnet.publicKey), vectors.testnet.publicKey)
   assert.equal(encodeAddress(testnet.publicKey, 'testtrac'), vectors.testnet.address)
 
@@ -194,7 +234,10 @@ test('wallet: identity, signature vector and verification', () => {
   assert.equal(Wallet.verify(main.signatureOfHello.toUpperCase(), 'hello', main.publicKey), true)
   assert.equal(wallet.verify(main.signatureOfHello, 'hello'), true)
 
-  const testnet = Wallet.fromMnemonic(vectors.mnemonic, { hrp: 'testtrac', derivationPath: vectors.testnet.derivationPath })
+  const testnet = Wallet.fromMnemonic(vectors.mnemonic, {
+    hrp: 'testtrac',
+    derivationPath: vectors.testnet.derivationPath
+  })
   assert.equal(testnet.address, vectors.testnet.address)
   assert.equal(testnet.publicKeyHex, vectors.testnet.publicKey)
 })
@@ -202,7 +245,12 @@ test('wallet: identity, signature vector and verification', () => {
 test('wallet: verify returns false, silently, for anything malformed', () => {
   const logged: unknown[] = []
   const saved = { error: console.error, warn: console.warn, log: console.log }
-  console.error = console.warn = console.log = (...args: unknown[]) => { logged.push(args) }
+  console.error =
+    console.warn =
+    console.log =
+      (...args: unknown[]) => {
+        logged.push(args)
+      }
   try {
     const flipped = (main.signatureOfHello[0] === '0' ? '1' : '0') + main.signatureOfHello.slice(1)
     const other = vectors.seedKeys.owner!.publicKeyHex
@@ -248,7 +296,10 @@ test('wallet: inconsistent or malformed keys are refused', () => {
   assert.throws(() => Wallet.fromSecretKey(spliced), /seed half/)
   assert.throws(() => Wallet.fromSecretKey(owner.secretKeyHex.slice(2)), TypeError)
   assert.throws(() => Wallet.fromSecretKey(b4a.alloc(32)), TypeError)
-  assert.throws(() => new Wallet({ publicKey: fromHex(invitee.publicKeyHex), secretKey: fromHex(owner.secretKeyHex) }), /last 32 bytes/)
+  assert.throws(
+    () => new Wallet({ publicKey: fromHex(invitee.publicKeyHex), secretKey: fromHex(owner.secretKeyHex) }),
+    /last 32 bytes/
+  )
   assert.throws(() => Wallet.fromSecretKey(owner.secretKeyHex, { hrp: 'tr4c' }), TypeError)
   assert.throws(() => Wallet.fromSecretKey(owner.secretKeyHex, { mnemonic: 'not a mnemonic' }), /mnemonic/)
 })
@@ -257,13 +308,26 @@ test('wallet: the secret key and mnemonic stay out of inspect, JSON and toString
   const wallet = Wallet.fromMnemonic(vectors.mnemonic)
   const secretHex = main.secretKey
   const seedHex = main.seedK
-  for (const rendered of [util.inspect(wallet, { showHidden: true, depth: 5 }), JSON.stringify(wallet), String(wallet), `${wallet}`]) {
+  for (const rendered of [
+    util.inspect(wallet, { showHidden: true, depth: 5 }),
+    JSON.stringify(wallet),
+    String(wallet),
+    `${wallet}`
+  ]) {
     assert.ok(!rendered.includes(secretHex) && !rendered.includes(seedHex), rendered)
     assert.ok(!rendered.includes('abandon'), rendered)
     assert.ok(rendered.includes(main.address), rendered)
   }
-  assert.deepEqual(JSON.parse(JSON.stringify(wallet)), { address: main.address, publicKey: main.publicKey, hrp: 'trac', derivationPath: main.derivationPath })
-  assert.deepEqual(Object.keys(wallet).filter((k) => /secret|mnemonic/i.test(k)), [])
+  assert.deepEqual(JSON.parse(JSON.stringify(wallet)), {
+    address: main.address,
+    publicKey: main.publicKey,
+    hrp: 'trac',
+    derivationPath: main.derivationPath
+  })
+  assert.deepEqual(
+    Object.keys(wallet).filter((k) => /secret|mnemonic/i.test(k)),
+    []
+  )
   assert.deepEqual(wallet.toKeypairFileData(), vectorFileData)
 })
 
@@ -292,13 +356,23 @@ test('keystore plaintext: reference layout and v1/v2 shapes', () => {
   })
   assert.deepEqual(parseKeypairPlaintext(v2), { ...vectorFileData, addressPrefix: 'trac' })
 
-  const v2NoMnemonic = JSON.stringify({ addressPrefix: 'testtrac', publicKey: vectors.testnet.publicKey, secretKey: keyPairHex(vectors.testnet.derivationPath, 'testtrac'), address: vectors.testnet.address, version: '1.0.0' })
+  const v2NoMnemonic = JSON.stringify({
+    addressPrefix: 'testtrac',
+    publicKey: vectors.testnet.publicKey,
+    secretKey: keyPairHex(vectors.testnet.derivationPath, 'testtrac'),
+    address: vectors.testnet.address,
+    version: '1.0.0'
+  })
   assert.deepEqual(parseKeypairPlaintext(v2NoMnemonic), {
-    publicKey: vectors.testnet.publicKey, secretKey: keyPairHex(vectors.testnet.derivationPath, 'testtrac'), mnemonic: null, derivationPath: null, addressPrefix: 'testtrac'
+    publicKey: vectors.testnet.publicKey,
+    secretKey: keyPairHex(vectors.testnet.derivationPath, 'testtrac'),
+    mnemonic: null,
+    derivationPath: null,
+    addressPrefix: 'testtrac'
   })
 })
 
-function keyPairHex (derivationPath: string, hrp: string): string {
+function keyPairHex(derivationPath: string, hrp: string): string {
   return toHex(keyPairFromMnemonic(vectors.mnemonic, { hrp, derivationPath }).secretKey)
 }
 
@@ -325,18 +399,25 @@ test('keystore plaintext: unusable mnemonic or path is dropped, bad keys are err
     [variant({ addressPrefix: 'testtrac', address: main.address }), /address/]
   ]
   for (const [text, reason] of cases) {
-    assert.throws(() => parseKeypairPlaintext(text), (err: unknown) => {
-      assert.ok(err instanceof WalletFileError)
-      assert.equal(err.path, null)
-      assert.match(err.reason, reason)
-      return true
-    }, text)
+    assert.throws(
+      () => parseKeypairPlaintext(text),
+      (err: unknown) => {
+        assert.ok(err instanceof WalletFileError)
+        assert.equal(err.path, null)
+        assert.match(err.reason, reason)
+        return true
+      },
+      text
+    )
   }
 })
 
 test('keystore: encrypting invalid data fails before any key derivation', async () => {
   const started = Date.now()
-  await assert.rejects(encryptKeypairFile({ ...vectorFileData, publicKey: vectors.seedKeys.owner!.publicKeyHex }), TypeError)
+  await assert.rejects(
+    encryptKeypairFile({ ...vectorFileData, publicKey: vectors.seedKeys.owner!.publicKeyHex }),
+    TypeError
+  )
   await assert.rejects(encryptKeypairFile({ ...vectorFileData, mnemonic: 'one two three' }), /invalid mnemonic/)
   await assert.rejects(encryptKeypairFile({ ...vectorFileData, derivationPath: 'x' }), /invalid derivationPath/)
   assert.ok(Date.now() - started < 500, 'no Argon2 run expected')
@@ -349,7 +430,9 @@ test('keystore: fixed salt and nonce reproduce the reference file byte for byte,
   const expected = sealRaw(referencePlaintext, keyForFixedSalt()) // pwhash #1 (raw libsodium)
 
   let ticks = 0
-  const timer = setInterval(() => { ticks++ }, 5)
+  const timer = setInterval(() => {
+    ticks++
+  }, 5)
   let produced: string
   try {
     produced = await encryptKeypairFile(vectorFileData, undefined, { salt: FIXED_SALT, nonce: FIXED_NONCE }) // pwhash #2
@@ -362,8 +445,22 @@ test('keystore: fixed salt and nonce reproduce the reference file byte for byte,
 
   // Same derived key, no further Argon2: the opened contents and the v2 shape.
   assert.deepEqual(openKeypairFile(expected, keyForFixedSalt()), { ...vectorFileData, addressPrefix: null })
-  const v2 = sealRaw(JSON.stringify({ addressPrefix: 'trac', publicKey: main.publicKey, secretKey: main.secretKey, address: main.address, version: '1.0.0' }), keyForFixedSalt())
-  assert.deepEqual(openKeypairFile(v2, keyForFixedSalt()), { ...vectorFileData, mnemonic: null, derivationPath: null, addressPrefix: 'trac' })
+  const v2 = sealRaw(
+    JSON.stringify({
+      addressPrefix: 'trac',
+      publicKey: main.publicKey,
+      secretKey: main.secretKey,
+      address: main.address,
+      version: '1.0.0'
+    }),
+    keyForFixedSalt()
+  )
+  assert.deepEqual(openKeypairFile(v2, keyForFixedSalt()), {
+    ...vectorFileData,
+    mnemonic: null,
+    derivationPath: null,
+    addressPrefix: 'trac'
+  })
   const truncated = sealRaw(referencePlaintext.slice(0, 40), keyForFixedSalt())
   assert.throws(() => openKeypairFile(truncated, keyForFixedSalt()), /not valid JSON/)
   assert.throws(() => openKeypairFile(expected, b4a.alloc(32, 1)), /wrong password or corrupted/)
@@ -376,7 +473,11 @@ test('file: loading a reference-format file yields the vector identity and leave
   const text = sealRaw(referencePlaintext, keyForFixedSalt())
   fs.writeFileSync(file, text)
   let createdCalls = 0
-  const { wallet, created } = await loadOrCreateWallet(file, { onCreated: () => { createdCalls++ } }) // pwhash #3
+  const { wallet, created } = await loadOrCreateWallet(file, {
+    onCreated: () => {
+      createdCalls++
+    }
+  }) // pwhash #3
   assert.equal(created, false)
   assert.equal(createdCalls, 0)
   assert.equal(wallet.address, main.address)
@@ -387,10 +488,18 @@ test('file: loading a reference-format file yields the vector identity and leave
   assert.deepEqual(fs.readdirSync(path.dirname(file)), ['keypair.json'])
 })
 
-async function assertRejectedAndUntouched (file: string, reason: RegExp, password?: string): Promise<void> {
+async function assertRejectedAndUntouched(file: string, reason: RegExp, password?: string): Promise<void> {
   const before = fs.readFileSync(file)
   let createdCalls = 0
-  await assert.rejects(loadOrCreateWallet(file, { password, onCreated: () => { createdCalls++ } }), (err) => assertWalletFileError(err, file, reason))
+  await assert.rejects(
+    loadOrCreateWallet(file, {
+      password,
+      onCreated: () => {
+        createdCalls++
+      }
+    }),
+    (err) => assertWalletFileError(err, file, reason)
+  )
   assert.equal(createdCalls, 0)
   assert.ok(b4a.equals(fs.readFileSync(file), before), 'the file must not be modified')
   assert.deepEqual(fs.readdirSync(path.dirname(file)), [path.basename(file)])
@@ -404,9 +513,15 @@ test('file: wrong password, corrupt ciphertext and inconsistent keys are errors 
   fs.writeFileSync(file, good)
   await assertRejectedAndUntouched(file, /wrong password or corrupted/, 'not-the-password') // pwhash #4
 
-  const envelope = JSON.parse(good) as { nonce: string, salt: string, ciphertext: string }
-  const flipped = (envelope.ciphertext[10] === '0' ? '1' : '0')
-  fs.writeFileSync(file, JSON.stringify({ ...envelope, ciphertext: envelope.ciphertext.slice(0, 10) + flipped + envelope.ciphertext.slice(11) }))
+  const envelope = JSON.parse(good) as { nonce: string; salt: string; ciphertext: string }
+  const flipped = envelope.ciphertext[10] === '0' ? '1' : '0'
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      ...envelope,
+      ciphertext: envelope.ciphertext.slice(0, 10) + flipped + envelope.ciphertext.slice(11)
+    })
+  )
   await assertRejectedAndUntouched(file, /wrong password or corrupted/) // pwhash #5
 
   const wrongPublicKey = referencePlaintext.replace(main.publicKey + '"', vectors.seedKeys.owner!.publicKeyHex + '"')
@@ -445,7 +560,11 @@ test('file: loadOrCreate creates once, atomically, then reloads the same identit
   const dir = tmpDir()
   const file = path.join(dir, 'stores', 'peer', 'db', 'keypair.json')
   const mnemonics: string[] = []
-  const first = await loadOrCreateWallet(file, { onCreated: ({ mnemonic }) => { mnemonics.push(mnemonic) } }) // pwhash #7
+  const first = await loadOrCreateWallet(file, {
+    onCreated: ({ mnemonic }) => {
+      mnemonics.push(mnemonic)
+    }
+  }) // pwhash #7
   assert.equal(first.created, true)
   assert.equal(mnemonics.length, 1)
   assert.equal(mnemonics[0]!.split(' ').length, 24)
@@ -461,7 +580,11 @@ test('file: loadOrCreate creates once, atomically, then reloads the same identit
   assert.equal(envelope.nonce!.length, 48)
   assert.equal(envelope.salt!.length, 32)
 
-  const second = await loadOrCreateWallet(file, { onCreated: ({ mnemonic }) => { mnemonics.push(mnemonic) } }) // pwhash #8
+  const second = await loadOrCreateWallet(file, {
+    onCreated: ({ mnemonic }) => {
+      mnemonics.push(mnemonic)
+    }
+  }) // pwhash #8
   assert.equal(second.created, false)
   assert.equal(mnemonics.length, 1)
   assert.equal(second.wallet.address, first.wallet.address)
@@ -470,7 +593,9 @@ test('file: loadOrCreate creates once, atomically, then reloads the same identit
   assert.equal(fs.readFileSync(file, 'utf8'), text)
 
   // saveWallet refuses to replace it (checked before any key derivation).
-  await assert.rejects(saveWallet(file, Wallet.generate()), (err) => assertWalletFileError(err, file, /refusing to overwrite/))
+  await assert.rejects(saveWallet(file, Wallet.generate()), (err) =>
+    assertWalletFileError(err, file, /refusing to overwrite/)
+  )
   assert.equal(fs.readFileSync(file, 'utf8'), text)
   assert.deepEqual(fs.readdirSync(path.dirname(file)), ['keypair.json'])
 })

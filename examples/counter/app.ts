@@ -9,7 +9,7 @@ export interface CounterAppOptions {
   tickMs?: number
 }
 
-export function counterApp (opts: CounterAppOptions = {}): IntercomApp {
+export function counterApp(opts: CounterAppOptions = {}): IntercomApp {
   const tickMs = opts.tickMs ?? 60_000
   return {
     Protocol: CounterProtocol,

@@ -12,7 +12,7 @@ export const TICKS_KEY = 'ticks'
 export const MAX_STEP = 100
 
 export class CounterContract extends Contract {
-  constructor (protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
+  constructor(protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
     super(protocol, config)
 
     // `/tx --command '{"op":"increment","by":3}'`: a whole step of 1..100. The schema is checked on every node
@@ -30,23 +30,26 @@ export class CounterContract extends Contract {
     this.addFunction('readCounter')
 
     // Values from the ticker feature (apply has checked that the subnet admin signed them).
-    this.addSchema('ticker_entry', { key: { type: 'equal', value: TICKS_KEY }, value: { type: 'number', integer: true, min: 0 } })
+    this.addSchema('ticker_entry', {
+      key: { type: 'equal', value: TICKS_KEY },
+      value: { type: 'number', integer: true, min: 0 }
+    })
     this.addFeature('ticker_feature', async () => {
       if (!this.check.validateSchema('ticker_entry', this.op)) return
       await this.put(TICKS_KEY, (this.op as { value: number }).value)
     })
   }
 
-  async increment (): Promise<void> {
+  async increment(): Promise<void> {
     const { by } = this.value as { by: number }
-    const before = Number(await this.get(COUNTER_KEY) ?? 0)
+    const before = Number((await this.get(COUNTER_KEY)) ?? 0)
     await this.put(COUNTER_KEY, before + by)
     const mine = `increments/${String(this.address)}`
-    await this.put(mine, Number(await this.get(mine) ?? 0) + 1)
+    await this.put(mine, Number((await this.get(mine)) ?? 0) + 1)
     this.log('counter', before, '->', before + by)
   }
 
-  async reset (): Promise<Error | undefined> {
+  async reset(): Promise<Error | undefined> {
     const admin = await this.get('admin')
     // Returning an error (or failing an assert) records it as the tx's outcome and writes nothing.
     if (this.address !== admin) return new Error('Only the subnet admin can reset the counter.')
@@ -54,7 +57,7 @@ export class CounterContract extends Contract {
     return undefined
   }
 
-  async readCounter (): Promise<void> {
-    this.log('counter:', await this.get(COUNTER_KEY) ?? 0)
+  async readCounter(): Promise<void> {
+    this.log('counter:', (await this.get(COUNTER_KEY)) ?? 0)
   }
 }

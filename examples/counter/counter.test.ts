@@ -13,7 +13,7 @@ import { COUNTER_KEY, TICKS_KEY } from './contract.js'
 
 const ENV = { INTERCOM_LOCAL_ONLY: '1' }
 
-async function until<T> (fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   while (true) {
     const v = await fn()
@@ -23,18 +23,36 @@ async function until<T> (fn: () => Promise<T | null | undefined | false>, what: 
   }
 }
 
-test('counter app: settled increments, schema and admin rule, /counter, ticker feature', { timeout: 240_000 }, async (t) => {
+test('counter app: settled increments, schema and admin rule, /counter, ticker feature', {
+  timeout: 240_000
+}, async (t) => {
   const devnet = await startDevnet({ validators: 1 })
   t.after(() => devnet.close())
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intercom-counter-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   const msbFlags = devnet.peerFlags.replace(/^peer flags: /, '').split(' ')
-  const argv = ['--peer-store-name', 'counter', '--peer-stores-directory', dir, '--msb-stores-directory', dir,
-    '--dht-bootstrap', 'local', ...msbFlags]
+  const argv = [
+    '--peer-store-name',
+    'counter',
+    '--peer-stores-directory',
+    dir,
+    '--msb-stores-directory',
+    dir,
+    '--dht-bootstrap',
+    'local',
+    ...msbFlags
+  ]
 
   const logs: string[] = []
   const open = async (): Promise<IntercomPeer> => {
-    const peer = new IntercomPeer({ config: parseConfig(argv, ENV), env: ENV, app: counterApp({ tickMs: 300 }), log: (l) => { logs.push(l) } })
+    const peer = new IntercomPeer({
+      config: parseConfig(argv, ENV),
+      env: ENV,
+      app: counterApp({ tickMs: 300 }),
+      log: (l) => {
+        logs.push(l)
+      }
+    })
     await peer.ready()
     return peer
   }
@@ -42,7 +60,9 @@ test('counter app: settled increments, schema and admin rule, /counter, ticker f
   t.after(() => peer.close())
   const run = async (line: string): Promise<string> => {
     const out: string[] = []
-    await peer.runner.run(line, (...a: unknown[]) => { out.push(a.map(String).join(' ')) })
+    await peer.runner.run(line, (...a: unknown[]) => {
+      out.push(a.map(String).join(' '))
+    })
     return out.join('\n')
   }
 
@@ -56,10 +76,13 @@ test('counter app: settled increments, schema and admin rule, /counter, ticker f
   // Become the subnet admin, fund the wallet on the MSB and deploy the subnet.
   const me = peer.wallet.publicKeyHex
   await run(`/add_admin --address ${me}`)
-  await until(async () => await peer.subnet.get('admin') === me, 'the admin entry')
+  await until(async () => (await peer.subnet.get('admin')) === me, 'the admin entry')
   const client = peer.msb!
   await devnet.fund(client.addressOf(peer.wallet.publicKey), msb.parseAmount('10'))
-  await until(async () => client.status().msbSignedLength > 0 && client.status().connectedValidators > 0, 'the MSB client synced')
+  await until(
+    async () => client.status().msbSignedLength > 0 && client.status().connectedValidators > 0,
+    'the MSB client synced'
+  )
   assert.match(await run('/deploy_subnet'), /Subnet deployment confirmed/)
 
   // Settled increments: each one paid on the MSB, then run by the contract on the subnet.
@@ -67,9 +90,12 @@ test('counter app: settled increments, schema and admin rule, /counter, ticker f
     const out = await run(`/tx --command '{"op":"increment","by":${by}}'`)
     assert.match(out, /MSB TX broadcasted: [0-9a-f]{64}/, out)
   }
-  await until(async () => await peer.subnet.get(COUNTER_KEY) === 7, 'counter = 7')
+  await until(async () => (await peer.subnet.get(COUNTER_KEY)) === 7, 'counter = 7')
   assert.equal(await peer.subnet.get(`increments/${me}`), 2)
-  assert.ok(logs.some((l) => l.includes('counter 3 -> 7')), logs.join('\n'))
+  assert.ok(
+    logs.some((l) => l.includes('counter 3 -> 7')),
+    logs.join('\n')
+  )
 
   // A read, simulated: it prints the contract's log line and pays nothing.
   assert.match(await run('/tx --command "read_counter" --sim 1'), /counter: 7/)
@@ -84,7 +110,7 @@ test('counter app: settled increments, schema and admin rule, /counter, ticker f
 
   // The admin may reset; the contract checks it against the view.
   assert.match(await run('/tx --command "reset"'), /MSB TX broadcasted/)
-  await until(async () => await peer.subnet.get(COUNTER_KEY) === 0, 'counter reset')
+  await until(async () => (await peer.subnet.get(COUNTER_KEY)) === 0, 'counter reset')
 
   // Restarted as the writable admin, the peer starts the ticker; its values reach the view, and the counter
   // kept its state across the restart.
@@ -92,27 +118,44 @@ test('counter app: settled increments, schema and admin rule, /counter, ticker f
   peer = await open()
   assert.equal(await peer.subnet.get(COUNTER_KEY), 0)
   assert.ok(peer.features.has('ticker'))
-  const ticks = await until(async () => {
-    const v = await peer.subnet.get(TICKS_KEY)
-    return typeof v === 'number' && v >= 2 ? v : null
-  }, 'two ticks', 20_000)
+  const ticks = await until(
+    async () => {
+      const v = await peer.subnet.get(TICKS_KEY)
+      return typeof v === 'number' && v >= 2 ? v : null
+    },
+    'two ticks',
+    20_000
+  )
   assert.ok(ticks >= 2)
   assert.match(await run('/counter --unconfirmed 1'), /^ticks: \d+$/m)
 })
 
-test('counter app: a reset from a peer that is not the admin is recorded as an error and changes nothing', { timeout: 60_000 }, async (t) => {
+test('counter app: a reset from a peer that is not the admin is recorded as an error and changes nothing', {
+  timeout: 60_000
+}, async (t) => {
   // The contract alone, driven as apply drives it: no peer needed to check consensus rules.
   const { CounterContract } = await import('./contract.js')
   const contract = new CounterContract()
-  const view = new Map<string, unknown>([['admin', 'a'.repeat(64)], [COUNTER_KEY, 5]])
+  const view = new Map<string, unknown>([
+    ['admin', 'a'.repeat(64)],
+    [COUNTER_KEY, 5]
+  ])
   const storage = {
     get: async (k: string) => view.get(k) ?? null,
     has: async (k: string) => view.has(k),
-    put: async (k: string, v: unknown) => { view.set(k, v) },
-    del: async (k: string) => { view.delete(k) }
+    put: async (k: string, v: unknown) => {
+      view.set(k, v)
+    },
+    del: async (k: string) => {
+      view.delete(k)
+    }
   }
   t.diagnostic('executes reset as a non-admin, then as the admin')
-  const op = (ipk: string): Record<string, unknown> => ({ type: 'tx', key: '0'.repeat(64), value: { dispatch: { type: 'reset', value: null }, ipk, wp: 'c'.repeat(64) } })
+  const op = (ipk: string): Record<string, unknown> => ({
+    type: 'tx',
+    key: '0'.repeat(64),
+    value: { dispatch: { type: 'reset', value: null }, ipk, wp: 'c'.repeat(64) }
+  })
   const refused = await contract.execute(op('b'.repeat(64)), storage)
   assert.ok(refused instanceof Error, String(refused))
   assert.match(String((refused as Error).message), /Only the subnet admin/)

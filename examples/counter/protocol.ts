@@ -9,7 +9,7 @@ export class CounterProtocol extends Protocol {
    * - `{"op":"increment","by":<n>}` → increment with that object as its value (the contract's schema judges it).
    * Anything else maps to nothing, and the terminal says the command was not found.
    */
-  override mapTxCommand (command: string): TxDispatch | null {
+  override mapTxCommand(command: string): TxDispatch | null {
     if (command === 'read_counter') return { type: 'readCounter', value: null }
     if (command === 'reset') return { type: 'reset', value: null }
     const json = this.safeJsonParse(command) as Record<string, unknown> | undefined
@@ -18,19 +18,19 @@ export class CounterProtocol extends Protocol {
   }
 
   /** `/counter [--unconfirmed 1]`: the total, the ticker's last value and this peer's own increments. */
-  override async customCommand (line: string, print: Printer): Promise<boolean> {
+  override async customCommand(line: string, print: Printer): Promise<boolean> {
     if (line !== '/counter' && !line.startsWith('/counter ')) return false
     const args = this.parseArgs(line)
     const confirmed = args.unconfirmed === undefined
-    const read = (key: string): Promise<unknown> => confirmed ? this.getSigned(key) : this.get(key)
+    const read = (key: string): Promise<unknown> => (confirmed ? this.getSigned(key) : this.get(key))
     const me = this.runtime.walletPublicKeyHex
-    print(`counter: ${String(await read(COUNTER_KEY) ?? 0)} (${confirmed ? 'confirmed' : 'unconfirmed'})`)
-    print(`ticks: ${String(await read(TICKS_KEY) ?? 'none')}`)
+    print(`counter: ${String((await read(COUNTER_KEY)) ?? 0)} (${confirmed ? 'confirmed' : 'unconfirmed'})`)
+    print(`ticks: ${String((await read(TICKS_KEY)) ?? 'none')}`)
     print(`my increments: ${String((me === null ? null : await read(`increments/${me}`)) ?? 0)}`)
     return true
   }
 
-  override async printOptions (print: Printer): Promise<void> {
+  override async printOptions(print: Printer): Promise<void> {
     print(' ')
     print('- Counter Commands:')
     print('- /tx --command \'{"op":"increment","by":<1..100>}\' | adds to the shared counter (settled on the MSB).')

@@ -21,7 +21,8 @@ import { RELAY_SCENARIOS, SCENARIOS, runScenario, type ScenarioResult } from './
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..', '..')
-const USAGE = 'Usage: npm run interop -- --ref <path-to-reference-checkout> [--bare <bare binary>] [--only <scenario>[,…]] ' +
+const USAGE =
+  'Usage: npm run interop -- --ref <path-to-reference-checkout> [--bare <bare binary>] [--only <scenario>[,…]] ' +
   '[--keep] [--run-dir <dir>] [--verbose] [--no-isolate]'
 
 interface Options {
@@ -34,12 +35,12 @@ interface Options {
   isolate: boolean
 }
 
-function fail (message: string): never {
+function fail(message: string): never {
   console.error(message)
   process.exit(2)
 }
 
-function parse (argv: string[]): Options {
+function parse(argv: string[]): Options {
   const o: Options = {
     ref: '',
     bare: path.join(REPO, 'node_modules', 'bare-runtime-linux-x64', 'bin', 'bare'),
@@ -58,13 +59,21 @@ function parse (argv: string[]): Options {
     }
     if (a === '--ref') o.ref = path.resolve(value())
     else if (a === '--bare') o.bare = path.resolve(value())
-    else if (a === '--only') o.only = value().split(',').map((s) => s.trim()).filter(Boolean)
+    else if (a === '--only')
+      o.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     else if (a === '--run-dir') o.runDir = path.resolve(value())
     else if (a === '--keep') o.keep = true
     else if (a === '--verbose') o.verbose = true
     else if (a === '--no-isolate') o.isolate = false
     else if (a === '--help' || a === '-h') {
-      console.log(`${USAGE}\nScenarios: ${Object.entries({ ...SCENARIOS, ...RELAY_SCENARIOS }).map(([k, v]) => `\n  ${k}: ${v.title}`).join('')}`)
+      console.log(
+        `${USAGE}\nScenarios: ${Object.entries({ ...SCENARIOS, ...RELAY_SCENARIOS })
+          .map(([k, v]) => `\n  ${k}: ${v.title}`)
+          .join('')}`
+      )
       process.exit(0)
     } else fail(`Unknown option ${a}.\n${USAGE}`)
   }
@@ -80,7 +89,7 @@ function parse (argv: string[]): Options {
 }
 
 /** Re-runs this script inside a fresh network namespace when the system allows it; returns false if not. */
-function isolate (argv: string[]): boolean {
+function isolate(argv: string[]): boolean {
   if (process.env.INTERCOM_INTEROP_NS === '1') {
     const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'inherit' })
     if (up.status !== 0) fail('Inside the network namespace, `ip link set lo up` failed (iproute2 is needed).')
@@ -91,18 +100,23 @@ function isolate (argv: string[]): boolean {
   const nsFlags = [...(root ? [] : ['--map-root-user']), '--net', '--pid', '--fork', '--kill-child']
   const probe = spawnSync('unshare', [...nsFlags, 'true'], { stdio: 'ignore' })
   if (probe.error || probe.status !== 0) return false
-  const res = spawnSync('unshare', [...nsFlags, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
-    stdio: 'inherit',
-    env: { ...process.env, INTERCOM_INTEROP_NS: '1' }
-  })
+  const res = spawnSync(
+    'unshare',
+    [...nsFlags, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, INTERCOM_INTEROP_NS: '1' }
+    }
+  )
   process.exit(res.status ?? 1)
 }
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   const opts = parse(argv)
   if (opts.isolate) {
-    if (!isolate(argv)) console.log('note: no network namespace available (unshare); running with loopback-only bootstraps')
+    if (!isolate(argv))
+      console.log('note: no network namespace available (unshare); running with loopback-only bootstraps')
   }
   const runDir = opts.runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'intercom-interop-'))
   fs.mkdirSync(runDir, { recursive: true })
@@ -113,14 +127,24 @@ async function main (): Promise<void> {
   console.log(`loopback DHT ${dht}; run dir ${runDir}`)
   const results: ScenarioResult[] = []
   let interrupted = false
-  const onSignal = (): void => { interrupted = true }
+  const onSignal = (): void => {
+    interrupted = true
+  }
   process.once('SIGINT', onSignal)
   try {
     for (const name of opts.only) {
       if (interrupted) break
-      results.push(await runScenario(name, {
-        runDir, dht, refDir: opts.ref, bare: opts.bare, repoDir: REPO, verbose: opts.verbose, report: (l) => console.log(l)
-      }))
+      results.push(
+        await runScenario(name, {
+          runDir,
+          dht,
+          refDir: opts.ref,
+          bare: opts.bare,
+          repoDir: REPO,
+          verbose: opts.verbose,
+          report: (l) => console.log(l)
+        })
+      )
     }
   } finally {
     await testnet.destroy()
@@ -128,7 +152,9 @@ async function main (): Promise<void> {
   console.log('\n== summary')
   for (const r of results) {
     const failed = r.checks.filter((c) => !c.ok)
-    console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.name} (${r.checks.length - failed.length}/${r.checks.length} checks, ${r.seconds.toFixed(0)} s)`)
+    console.log(
+      `${r.ok ? 'PASS' : 'FAIL'} ${r.name} (${r.checks.length - failed.length}/${r.checks.length} checks, ${r.seconds.toFixed(0)} s)`
+    )
   }
   const ok = results.length === opts.only.length && results.every((r) => r.ok)
   if (ok && !opts.keep) fs.rmSync(runDir, { recursive: true, force: true })

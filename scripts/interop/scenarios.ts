@@ -18,13 +18,13 @@ export interface ScenarioEnv {
 export interface ScenarioResult {
   name: string
   ok: boolean
-  checks: Array<{ what: string, ok: boolean, detail?: string }>
+  checks: Array<{ what: string; ok: boolean; detail?: string }>
   seconds: number
 }
 
-type Roles = { admin: Impl, a: Impl, b: Impl }
+type Roles = { admin: Impl; a: Impl; b: Impl }
 
-export const SCENARIOS: Record<string, { title: string, roles: Roles }> = {
+export const SCENARIOS: Record<string, { title: string; roles: Roles }> = {
   'reference-admin': {
     title: 'reference admin; our writer becomes an indexer, our joiner is auto-added',
     roles: { admin: 'reference', a: 'ours', b: 'ours' }
@@ -41,7 +41,12 @@ export const SCENARIOS: Record<string, { title: string, roles: Roles }> = {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function until<T> (what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 60_000, everyMs = 400): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | false | null | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 400
+): Promise<T> {
   const start = Date.now()
   let last: unknown = null
   while (Date.now() - start < timeoutMs) {
@@ -53,16 +58,21 @@ async function until<T> (what: string, fn: () => Promise<T | false | null | unde
     }
     await sleep(everyMs)
   }
-  throw new Error(`timed out (${Math.round(timeoutMs / 1000)} s): ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
+  throw new Error(
+    `timed out (${Math.round(timeoutMs / 1000)} s): ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`
+  )
 }
 
 /** Sidechannel relay lines: our inviter — a reference invitee — our invitee; the two ends never connect. */
-export const RELAY_SCENARIOS: Record<string, { title: string, sealed: boolean }> = {
+export const RELAY_SCENARIOS: Record<string, { title: string; sealed: boolean }> = {
   relay: { title: 'invite-only channel through a reference relay: ours ↔ reference ↔ ours', sealed: false },
-  'relay-sealed': { title: 'sealed invite-only channel through a reference relay (it relays what it cannot read)', sealed: true }
+  'relay-sealed': {
+    title: 'sealed invite-only channel through a reference relay (it relays what it cannot read)',
+    sealed: true
+  }
 }
 
-export async function runScenario (name: string, env: ScenarioEnv): Promise<ScenarioResult> {
+export async function runScenario(name: string, env: ScenarioEnv): Promise<ScenarioResult> {
   if (name in RELAY_SCENARIOS) return await runRelayScenario(name, env)
   const { roles, title } = SCENARIOS[name]!
   const started = Date.now()
@@ -76,7 +86,14 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
     const out = fs.createWriteStream(path.join(runDir, `${peerName}.log`))
     logs.set(peerName, out)
     const launch: PeerLaunch = {
-      name: peerName, impl, runDir, dht: env.dht, channel, refDir: env.refDir, bare: env.bare, repoDir: env.repoDir,
+      name: peerName,
+      impl,
+      runDir,
+      dht: env.dht,
+      channel,
+      refDir: env.refDir,
+      bare: env.bare,
+      repoDir: env.repoDir,
       log: (line) => {
         out.write(line + '\n')
         if (env.verbose) console.log(line)
@@ -88,7 +105,8 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
   const a = make('a', roles.a)
   const b = make('b', roles.b)
   const peers = [admin, a, b]
-  const step = (line: string): void => env.report(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`)
+  const step = (line: string): void =>
+    env.report(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`)
   const check = (what: string, ok: boolean, detail?: string): void => {
     checks.push({ what, ok, ...(detail !== undefined ? { detail } : {}) })
     env.report(`  ${ok ? 'PASS' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`)
@@ -103,14 +121,19 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
   /** Waits until every running peer's unconfirmed view has `key` satisfying `ok`. */
   const everywhere = async (key: string, ok: (value: string) => boolean, valueRe?: RegExp): Promise<void> => {
     for (const p of running()) {
-      await until(`${key} on ${p.label}`, async () => ok(await p.get(key, { confirmed: false, ...(valueRe ? { valueRe } : {}) })), 60_000)
+      await until(
+        `${key} on ${p.label}`,
+        async () => ok(await p.get(key, { confirmed: false, ...(valueRe ? { valueRe } : {}) })),
+        60_000
+      )
     }
   }
   const isNumber = (n: number) => (v: string) => Number(v) === n
   const isBool = (b: boolean) => (v: string) => v === String(b)
   const BOOL = /^(true|false|null)$/
   const HEX_OR_NULL = /^([0-9a-f]{64}|null)$/
-  const role = async (p: PeerProcess, field: 'isWriter' | 'isIndexer'): Promise<boolean> => (await p.stats()).get(field) === 'true'
+  const role = async (p: PeerProcess, field: 'isWriter' | 'isIndexer'): Promise<boolean> =>
+    (await p.stats()).get(field) === 'true'
 
   env.report(`\n== ${name}: ${title}`)
   env.report(`   admin ${roles.admin}, a ${roles.a}, b ${roles.b}; run dir ${runDir}`)
@@ -207,15 +230,20 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
 
     // ---- convergence: same signed view everywhere, confirmed reads caught up
     step('waiting for every view to be signed and identical')
-    const final = await until('views signed and identical on all peers', async () => {
-      const all = await Promise.all(peers.map((p) => p.stats()))
-      const dags = all.map((s) => s.get('VIEW Dag'))
-      const signed = all.map((s) => s.get('base.view.core.signedLength'))
-      const lengths = dags.map((d) => /\(length: (\d+)\)/.exec(d ?? '')?.[1])
-      const same = dags.every((d) => d === dags[0])
-      const allSigned = signed.every((s, i) => s === lengths[i])
-      return same && allSigned ? all : false
-    }, 120_000, 1000)
+    const final = await until(
+      'views signed and identical on all peers',
+      async () => {
+        const all = await Promise.all(peers.map((p) => p.stats()))
+        const dags = all.map((s) => s.get('VIEW Dag'))
+        const signed = all.map((s) => s.get('base.view.core.signedLength'))
+        const lengths = dags.map((d) => /\(length: (\d+)\)/.exec(d ?? '')?.[1])
+        const same = dags.every((d) => d === dags[0])
+        const allSigned = signed.every((s, i) => s === lengths[i])
+        return same && allSigned ? all : false
+      },
+      120_000,
+      1000
+    )
     check('VIEW Dag and signed length identical on all peers', true, final[0]!.get('VIEW Dag'))
     for (const p of peers) {
       const confirmed = await p.getNumber('msgl', true)
@@ -229,7 +257,11 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
     const dumps = []
     for (const p of peers) dumps.push(await dumpStore(path.join(runDir, 'stores', p.name), viewKey))
     const cmp = compareDumps(dumps)
-    check(`stores identical: ${cmp.coreCount} cores (every block), ${cmp.viewEntries} view entries`, cmp.ok, cmp.problems.slice(0, 5).join('; ') || undefined)
+    check(
+      `stores identical: ${cmp.coreCount} cores (every block), ${cmp.viewEntries} view entries`,
+      cmp.ok,
+      cmp.problems.slice(0, 5).join('; ') || undefined
+    )
     fs.writeFileSync(path.join(runDir, 'view.json'), JSON.stringify(dumps[0]!.view, null, 1))
   } catch (err) {
     check('scenario ran to the end', false, (err as Error).message)
@@ -240,7 +272,7 @@ export async function runScenario (name: string, env: ScenarioEnv): Promise<Scen
   return { name, ok: checks.every((c) => c.ok), checks, seconds: (Date.now() - started) / 1000 }
 }
 
-async function runRelayScenario (name: string, env: ScenarioEnv): Promise<ScenarioResult> {
+async function runRelayScenario(name: string, env: ScenarioEnv): Promise<ScenarioResult> {
   const { title, sealed } = RELAY_SCENARIOS[name]!
   const started = Date.now()
   const checks: ScenarioResult['checks'] = []
@@ -251,7 +283,14 @@ async function runRelayScenario (name: string, env: ScenarioEnv): Promise<Scenar
     const out = fs.createWriteStream(path.join(runDir, `${peerName}.log`))
     logs.push(out)
     return new PeerProcess({
-      name: peerName, impl, runDir, dht: env.dht, channel: `interop-${name}`, refDir: env.refDir, bare: env.bare, repoDir: env.repoDir,
+      name: peerName,
+      impl,
+      runDir,
+      dht: env.dht,
+      channel: `interop-${name}`,
+      refDir: env.refDir,
+      bare: env.bare,
+      repoDir: env.repoDir,
       log: (line) => {
         out.write(line + '\n')
         if (env.verbose) console.log(line)
@@ -262,27 +301,40 @@ async function runRelayScenario (name: string, env: ScenarioEnv): Promise<Scenar
     checks.push({ what, ok, ...(detail !== undefined ? { detail } : {}) })
     env.report(`  ${ok ? 'PASS' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`)
   }
-  const step = (line: string): void => env.report(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`)
+  const step = (line: string): void =>
+    env.report(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`)
   const inviter = make('inviter-ours', 'ours')
   const relay = make('relay-ref', 'reference')
   const far = make('far-ours', 'ours')
   const peers = [inviter, relay, far]
   const CH = 'vip'
-  const inviteOnly = ['--sidechannel-invite-required', '1', '--sidechannel-invite-channels', CH, '--sidechannel-welcome-required', '0']
+  const inviteOnly = [
+    '--sidechannel-invite-required',
+    '1',
+    '--sidechannel-invite-channels',
+    CH,
+    '--sidechannel-welcome-required',
+    '0'
+  ]
   const sealedFlags = sealed ? ['--sidechannel-encrypt-channels', CH] : []
   /** Sends from `from` until `to` prints the message (the channel opens lazily on every hop). */
   const deliver = async (from: PeerProcess, to: PeerProcess, text: string): Promise<string> => {
     const re = new RegExp(`^\\[sidechannel:${CH}\\] ${from.pubkey}: ${text}$`)
     const mark = to.lines.length
-    return await until(`${text} reaches ${to.label}`, async () => {
-      await from.command(`/sc_send --channel ${CH} --message ${text}`).catch(() => null)
-      try {
-        await to.waitFor(re, 3000, mark)
-        return to.lines.slice(mark).find((l) => re.test(l))!
-      } catch {
-        return false
-      }
-    }, 60_000, 100)
+    return await until(
+      `${text} reaches ${to.label}`,
+      async () => {
+        await from.command(`/sc_send --channel ${CH} --message ${text}`).catch(() => null)
+        try {
+          await to.waitFor(re, 3000, mark)
+          return to.lines.slice(mark).find((l) => re.test(l))!
+        } catch {
+          return false
+        }
+      },
+      60_000,
+      100
+    )
   }
   env.report(`\n== ${name}: ${title}`)
   env.report(`   inviter ours, relay reference, far end ours; run dir ${runDir}`)
@@ -291,7 +343,16 @@ async function runRelayScenario (name: string, env: ScenarioEnv): Promise<Scenar
     // every message between them crosses the reference peer.
     await inviter.start({ flags: [...inviteOnly, ...sealedFlags] })
     await relay.start({ flags: [...inviteOnly, '--sidechannel-inviter-keys', inviter.pubkey] })
-    await far.start({ flags: [...inviteOnly, ...sealedFlags, '--sidechannel-inviter-keys', inviter.pubkey, '--peer-deny', inviter.pubkey] })
+    await far.start({
+      flags: [
+        ...inviteOnly,
+        ...sealedFlags,
+        '--sidechannel-inviter-keys',
+        inviter.pubkey,
+        '--peer-deny',
+        inviter.pubkey
+      ]
+    })
     const invite = async (p: PeerProcess): Promise<string> => {
       const lines = await inviter.query(`/sc_invite --channel ${CH} --pubkey ${p.pubkey} --ttl 600`, /^invite_b64: /)
       return lines.at(-1)!.slice('invite_b64: '.length)
@@ -307,7 +368,11 @@ async function runRelayScenario (name: string, env: ScenarioEnv): Promise<Scenar
     const back = await deliver(far, inviter, 'far-to-inviter')
     check('our invitee → reference relay → our inviter', true, back)
     const farStats = await far.stats()
-    check('the two ends are not connected (the far end has one connection, to the relay)', farStats.get('swarm.connections.size') === '1', farStats.get('swarm.connections.size'))
+    check(
+      'the two ends are not connected (the far end has one connection, to the relay)',
+      farStats.get('swarm.connections.size') === '1',
+      farStats.get('swarm.connections.size')
+    )
     const relayRead = relay.lines.filter((l) => l.includes('inviter-to-far') || l.includes('far-to-inviter'))
     if (sealed) check('the reference relay never saw the plaintext', relayRead.length === 0, relayRead[0])
     else check('the reference relay delivered the messages it relayed (plain channel)', relayRead.length > 0)

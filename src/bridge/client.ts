@@ -35,18 +35,47 @@ export interface HelloFrame {
 }
 
 /** `code` is this peer's machine code (src/errors.ts); a reference bridge sends none. */
-export interface ErrorFrame extends ReplyBase { type: 'error', error: string, code?: ErrorCode }
-export interface AuthOkFrame extends ReplyBase { type: 'auth_ok' }
-export interface PongFrame extends ReplyBase { type: 'pong', ts: number }
+export interface ErrorFrame extends ReplyBase {
+  type: 'error'
+  error: string
+  code?: ErrorCode
+}
+export interface AuthOkFrame extends ReplyBase {
+  type: 'auth_ok'
+}
+export interface PongFrame extends ReplyBase {
+  type: 'pong'
+  ts: number
+}
 /** Reply to both `set_filter` (raw echo) and `clear_filter` (`''`). */
-export interface FilterSetFrame extends ReplyBase { type: 'filter_set', filter: string }
+export interface FilterSetFrame extends ReplyBase {
+  type: 'filter_set'
+  filter: string
+}
 /** Reply to both `subscribe` and `unsubscribe`: the current subscription set. */
-export interface SubscribedFrame extends ReplyBase { type: 'subscribed', channels: string[] }
-export interface SentFrame extends ReplyBase { type: 'sent', channel: string }
-export interface JoinedFrame extends ReplyBase { type: 'joined', channel: string }
+export interface SubscribedFrame extends ReplyBase {
+  type: 'subscribed'
+  channels: string[]
+}
+export interface SentFrame extends ReplyBase {
+  type: 'sent'
+  channel: string
+}
+export interface JoinedFrame extends ReplyBase {
+  type: 'joined'
+  channel: string
+}
 /** `ok` is false for the entry channel and for unknown names. */
-export interface LeftFrame extends ReplyBase { type: 'left', channel: string, ok: boolean }
-export interface OpenRequestedFrame extends ReplyBase { type: 'open_requested', channel: string, via: string | null }
+export interface LeftFrame extends ReplyBase {
+  type: 'left'
+  channel: string
+  ok: boolean
+}
+export interface OpenRequestedFrame extends ReplyBase {
+  type: 'open_requested'
+  channel: string
+  via: string | null
+}
 export interface StatsFrame extends ReplyBase {
   type: 'stats'
   channels: string[]
@@ -71,7 +100,10 @@ export interface BridgeInfo {
   [key: string]: unknown
 }
 
-export interface InfoFrame extends ReplyBase { type: 'info', info: BridgeInfo }
+export interface InfoFrame extends ReplyBase {
+  type: 'info'
+  info: BridgeInfo
+}
 export interface CliResultFrame extends ReplyBase {
   type: 'cli_result'
   command: string
@@ -106,8 +138,17 @@ export interface SidechannelMessageEvent {
 }
 
 export type ReplyFrame =
-  | AuthOkFrame | PongFrame | FilterSetFrame | SubscribedFrame | SentFrame | JoinedFrame | LeftFrame
-  | OpenRequestedFrame | StatsFrame | InfoFrame | CliResultFrame
+  | AuthOkFrame
+  | PongFrame
+  | FilterSetFrame
+  | SubscribedFrame
+  | SentFrame
+  | JoinedFrame
+  | LeftFrame
+  | OpenRequestedFrame
+  | StatsFrame
+  | InfoFrame
+  | CliResultFrame
 
 export type BridgeFrame = HelloFrame | ErrorFrame | ReplyFrame | SidechannelMessageEvent
 
@@ -146,7 +187,7 @@ const REFERENCE_TEXT_CODES: Record<string, ErrorCode> = {
   'CLI over WS is disabled.': 'BRIDGE_CLI_DISABLED'
 }
 
-function codeOfErrorFrame (frame: ErrorFrame): ErrorCode {
+function codeOfErrorFrame(frame: ErrorFrame): ErrorCode {
   if (typeof frame.code === 'string' && Object.hasOwn(ERROR_CODES, frame.code)) return frame.code
   const text = String(frame.error)
   if (Object.hasOwn(REFERENCE_TEXT_CODES, text)) return REFERENCE_TEXT_CODES[text]!
@@ -162,14 +203,14 @@ export class BridgeError extends IntercomError {
    * `message` is the server's `error` text (e.g. `Unauthorized.`) or one of `CLIENT_ERROR`; `code` the machine
    * code: the server's `code` field, or for a bridge that sends none (the reference) one derived from its text.
    */
-  constructor (message: string, reply?: ErrorFrame, options?: { cause?: unknown }) {
-    super(reply !== undefined ? codeOfErrorFrame(reply) : CLIENT_CODES[message] ?? 'BRIDGE_ERROR', message, options)
+  constructor(message: string, reply?: ErrorFrame, options?: { cause?: unknown }) {
+    super(reply !== undefined ? codeOfErrorFrame(reply) : (CLIENT_CODES[message] ?? 'BRIDGE_ERROR'), message, options)
     this.name = 'BridgeError'
     this.reply = reply
   }
 
   /** True when the bridge itself answered with this error (as opposed to a local failure). */
-  get fromServer (): boolean {
+  get fromServer(): boolean {
     return this.reply !== undefined
   }
 }
@@ -194,13 +235,32 @@ export interface IntercomBridgeClientOptions {
   WebSocketImpl?: typeof WebSocket
 }
 
-export interface RequestOptions { timeoutMs?: number }
-export interface SendOptions { invite?: BlobInput, welcome?: BlobInput }
-export interface JoinOptions { invite?: BlobInput, welcome?: BlobInput }
-export interface OpenOptions { via?: string, invite?: BlobInput, welcome?: BlobInput }
+export interface RequestOptions {
+  timeoutMs?: number
+}
+export interface SendOptions {
+  invite?: BlobInput
+  welcome?: BlobInput
+}
+export interface JoinOptions {
+  invite?: BlobInput
+  welcome?: BlobInput
+}
+export interface OpenOptions {
+  via?: string
+  invite?: BlobInput
+  welcome?: BlobInput
+}
 
-export interface DisconnectInfo { code: number, reason: string }
-export interface ReconnectingInfo { attempt: number, delayMs: number, error?: BridgeError }
+export interface DisconnectInfo {
+  code: number
+  reason: string
+}
+export interface ReconnectingInfo {
+  attempt: number
+  delayMs: number
+  error?: BridgeError
+}
 export interface CloseInfo {
   /** Why the client stopped: `close()` was called, the socket was lost with reconnect off, or reconnecting gave up. */
   reason: 'closed' | 'disconnected' | 'reconnect_failed'
@@ -272,7 +332,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   private filter: string | undefined = undefined
   private subscriptions: string[] | null = null
 
-  constructor (opts: IntercomBridgeClientOptions) {
+  constructor(opts: IntercomBridgeClientOptions) {
     super()
     this.url = opts.url
     this.token = opts.token
@@ -287,17 +347,17 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   }
 
   /** True while an authenticated session is established. */
-  get connected (): boolean {
+  get connected(): boolean {
     return this.state === 'open'
   }
 
   /** The subscription set the client will restore on reconnect (null = never subscribed = all channels). */
-  get subscribedChannels (): string[] | null {
+  get subscribedChannels(): string[] | null {
     return this.subscriptions === null ? null : [...this.subscriptions]
   }
 
   /** The filter the client will restore on reconnect (undefined = server default). */
-  get currentFilter (): string | undefined {
+  get currentFilter(): string | undefined {
     return this.filter
   }
 
@@ -306,7 +366,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
    * a BridgeError whose code is the server's error text (e.g. `Unauthorized.`) or a CLIENT_ERROR.
    * A failed connect() does not trigger reconnects. Calling it while connected returns the last hello.
    */
-  async connect (): Promise<HelloFrame> {
+  async connect(): Promise<HelloFrame> {
     if (this.state === 'open' && this.hello !== null) return this.hello
     if (this.connecting !== null) return await this.connecting
     if (this.state === 'reconnecting') throw new BridgeError(CLIENT_ERROR.notConnected)
@@ -335,20 +395,20 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
    * reply carrying that id. Rejects with BridgeError on an `error` reply, on timeout, or when the
    * connection closes first. Fails at once with `Not connected.` while disconnected or reconnecting.
    */
-  async request<T = ReplyFrame> (frame: object, opts?: RequestOptions): Promise<T> {
+  async request<T = ReplyFrame>(frame: object, opts?: RequestOptions): Promise<T> {
     if (this.state !== 'open') throw new BridgeError(CLIENT_ERROR.notConnected)
     return await this.rawRequest<T>(frame, opts?.timeoutMs ?? this.requestTimeoutMs)
   }
 
-  async send (channel: string, message: unknown, opts: SendOptions = {}): Promise<SentFrame> {
+  async send(channel: string, message: unknown, opts: SendOptions = {}): Promise<SentFrame> {
     return await this.request<SentFrame>({ type: 'send', channel, message, ...blobFields(opts) })
   }
 
-  async join (channel: string, opts: JoinOptions = {}): Promise<JoinedFrame> {
+  async join(channel: string, opts: JoinOptions = {}): Promise<JoinedFrame> {
     return await this.request<JoinedFrame>({ type: 'join', channel, ...blobFields(opts) })
   }
 
-  async leave (channel: string): Promise<LeftFrame> {
+  async leave(channel: string): Promise<LeftFrame> {
     const reply = await this.request<LeftFrame>({ type: 'leave', channel })
     // The server drops a left channel from the subscription set; mirror it (fixed servers do so
     // only on success, B21) so a reconnect restores the same set.
@@ -358,28 +418,28 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     return reply
   }
 
-  async open (channel: string, opts: OpenOptions = {}): Promise<OpenRequestedFrame> {
+  async open(channel: string, opts: OpenOptions = {}): Promise<OpenRequestedFrame> {
     const frame: Record<string, unknown> = { type: 'open', channel }
     if (opts.via !== undefined) frame.via = opts.via
     return await this.request<OpenRequestedFrame>({ ...frame, ...blobFields(opts) })
   }
 
-  async stats (): Promise<StatsFrame> {
+  async stats(): Promise<StatsFrame> {
     return await this.request<StatsFrame>({ type: 'stats' })
   }
 
-  async info (): Promise<InfoFrame> {
+  async info(): Promise<InfoFrame> {
     return await this.request<InfoFrame>({ type: 'info' })
   }
 
-  async subscribe (channels: string[]): Promise<SubscribedFrame> {
+  async subscribe(channels: string[]): Promise<SubscribedFrame> {
     const reply = await this.request<SubscribedFrame>({ type: 'subscribe', channels })
     this.noteSubscriptions(reply)
     return reply
   }
 
   /** Note: the bridge answers `unsubscribe` with a `subscribed` frame (the remaining set). */
-  async unsubscribe (channels: string[]): Promise<SubscribedFrame> {
+  async unsubscribe(channels: string[]): Promise<SubscribedFrame> {
     const reply = await this.request<SubscribedFrame>({ type: 'unsubscribe', channels })
     // Unsubscribing while never subscribed leaves the server at "all channels" even though it
     // replies `channels: []`; only track the reply once a set exists (else a reconnect would send
@@ -388,25 +448,25 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     return reply
   }
 
-  async setFilter (filter: string): Promise<FilterSetFrame> {
+  async setFilter(filter: string): Promise<FilterSetFrame> {
     const reply = await this.request<FilterSetFrame>({ type: 'set_filter', filter })
     this.filter = filter
     return reply
   }
 
   /** Match everything (overrides the server's default filter). */
-  async clearFilter (): Promise<FilterSetFrame> {
+  async clearFilter(): Promise<FilterSetFrame> {
     const reply = await this.request<FilterSetFrame>({ type: 'clear_filter' })
     this.filter = ''
     return reply
   }
 
-  async ping (): Promise<PongFrame> {
+  async ping(): Promise<PongFrame> {
     return await this.request<PongFrame>({ type: 'ping' })
   }
 
   /** Runs a TTY command on the peer (only if the bridge enables CLI over WS). `/exit` never replies. */
-  async cli (command: string, opts?: RequestOptions): Promise<CliResultFrame> {
+  async cli(command: string, opts?: RequestOptions): Promise<CliResultFrame> {
     return await this.request<CliResultFrame>({ type: 'cli', command }, opts)
   }
 
@@ -415,15 +475,23 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
    * buffer bounded by `messageBufferSize` (oldest dropped, counted in `dropped`). It survives
    * reconnects and ends when the client closes (after draining its buffer) or on `return()`/`break`.
    */
-  messages (): MessageIterator {
-    const q = new MessageQueue(this.messageBufferSize, (dropped) => { this.droppedMessages += dropped }, (self) => { this.iterators.delete(self) })
+  messages(): MessageIterator {
+    const q = new MessageQueue(
+      this.messageBufferSize,
+      (dropped) => {
+        this.droppedMessages += dropped
+      },
+      (self) => {
+        this.iterators.delete(self)
+      }
+    )
     if (this.state === 'closed') q.end()
     else this.iterators.add(q)
     return q
   }
 
   /** Stops everything: cancels reconnects, fails pending requests, ends iterators, closes the socket. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     const ws = this.socket
     this.finish({ reason: 'closed' })
     if (ws !== null) await closeSocket(ws, 1000)
@@ -432,7 +500,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   // -------------------------------------------------------------------------------------------
   // Internals
 
-  private async rawRequest<T> (frame: object, timeoutMs: number): Promise<T> {
+  private async rawRequest<T>(frame: object, timeoutMs: number): Promise<T> {
     const ws = this.socket
     if (ws === null || ws.readyState !== this.WS.OPEN) throw new BridgeError(CLIENT_ERROR.connectionClosed)
     const id = this.nextId++
@@ -460,7 +528,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   }
 
   /** Opens a socket, waits for hello, authenticates. Leaves `this.socket` set on success. */
-  private async openSession (): Promise<HelloFrame> {
+  private async openSession(): Promise<HelloFrame> {
     let ws: WebSocket
     try {
       ws = new this.WS(this.url)
@@ -490,22 +558,25 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   }
 
   /** Restores the last filter and subscription set on a fresh session. */
-  private async reapply (): Promise<void> {
+  private async reapply(): Promise<void> {
     if (this.filter !== undefined) {
       const frame = this.filter === '' ? { type: 'clear_filter' } : { type: 'set_filter', filter: this.filter }
       await this.rawRequest(frame, this.requestTimeoutMs)
     }
     if (this.subscriptions !== null) {
-      const reply = await this.rawRequest<SubscribedFrame>({ type: 'subscribe', channels: this.subscriptions }, this.requestTimeoutMs)
+      const reply = await this.rawRequest<SubscribedFrame>(
+        { type: 'subscribe', channels: this.subscriptions },
+        this.requestTimeoutMs
+      )
       this.noteSubscriptions(reply)
     }
   }
 
-  private noteSubscriptions (reply: SubscribedFrame): void {
+  private noteSubscriptions(reply: SubscribedFrame): void {
     if (Array.isArray(reply.channels)) this.subscriptions = reply.channels.map(String)
   }
 
-  private attach (ws: WebSocket): void {
+  private attach(ws: WebSocket): void {
     ws.on('message', (data: WebSocket.RawData) => {
       if (ws !== this.socket) return
       this.onText(decodeData(data))
@@ -526,7 +597,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     })
   }
 
-  private onText (text: string): void {
+  private onText(text: string): void {
     let frame: unknown
     try {
       frame = JSON.parse(text)
@@ -559,12 +630,12 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     }
   }
 
-  private dispatch (event: SidechannelMessageEvent): void {
+  private dispatch(event: SidechannelMessageEvent): void {
     for (const q of this.iterators) q.push(event)
     this.emit('message', event)
   }
 
-  private failPending (code: string): void {
+  private failPending(code: string): void {
     const w = this.helloWaiter
     if (w !== null) {
       this.helloWaiter = null
@@ -580,7 +651,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
   }
 
   /** The current socket closed (not via close()). */
-  private onSocketLost (code: number, reason: string): void {
+  private onSocketLost(code: number, reason: string): void {
     this.socket = null
     this.failPending(CLIENT_ERROR.connectionClosed)
     // During connect() or a reconnect attempt the awaiting code handles the failure.
@@ -590,7 +661,7 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     else this.finish({ reason: 'disconnected' })
   }
 
-  private scheduleReconnect (error?: BridgeError): void {
+  private scheduleReconnect(error?: BridgeError): void {
     if (this.attempts >= this.maxReconnectAttempts) {
       this.finish({ reason: 'reconnect_failed', error: error ?? new BridgeError(CLIENT_ERROR.connectionClosed) })
       return
@@ -598,14 +669,17 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
     this.state = 'reconnecting'
     const delayMs = Math.min(this.reconnectDelayMs * 2 ** this.attempts, this.maxReconnectDelayMs)
     this.attempts++
-    this.emit('reconnecting', error === undefined ? { attempt: this.attempts, delayMs } : { attempt: this.attempts, delayMs, error })
+    this.emit(
+      'reconnecting',
+      error === undefined ? { attempt: this.attempts, delayMs } : { attempt: this.attempts, delayMs, error }
+    )
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null
       void this.reconnectAttempt()
     }, delayMs)
   }
 
-  private async reconnectAttempt (): Promise<void> {
+  private async reconnectAttempt(): Promise<void> {
     if (this.state !== 'reconnecting') return
     try {
       const hello = await this.openSession()
@@ -619,20 +693,21 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
       this.dropSocket()
       const e = toBridgeError(err, CLIENT_ERROR.connectFailed)
       // A rejected token cannot succeed by retrying with the same token.
-      if (e.code === 'BRIDGE_UNAUTHORIZED' || e.message === 'Auth not enabled.') this.finish({ reason: 'reconnect_failed', error: e })
+      if (e.code === 'BRIDGE_UNAUTHORIZED' || e.message === 'Auth not enabled.')
+        this.finish({ reason: 'reconnect_failed', error: e })
       else this.scheduleReconnect(e)
     }
   }
 
   /** Forgets the current socket (terminating it) without touching the state. */
-  private dropSocket (): void {
+  private dropSocket(): void {
     const ws = this.socket
     this.socket = null
     this.failPending(CLIENT_ERROR.connectionClosed)
     if (ws !== null) void closeSocket(ws, 1000)
   }
 
-  private finish (info: CloseInfo): void {
+  private finish(info: CloseInfo): void {
     if (this.reconnectTimer !== null) {
       clearTimeout(this.reconnectTimer)
       this.reconnectTimer = null
@@ -650,19 +725,19 @@ export class IntercomBridgeClient extends EventEmitter<BridgeClientEvents> {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function blobFields (opts: { invite?: BlobInput, welcome?: BlobInput }): Record<string, unknown> {
+function blobFields(opts: { invite?: BlobInput; welcome?: BlobInput }): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (opts.invite !== undefined) out.invite = opts.invite
   if (opts.welcome !== undefined) out.welcome = opts.welcome
   return out
 }
 
-function toBridgeError (err: unknown, fallback: string): BridgeError {
+function toBridgeError(err: unknown, fallback: string): BridgeError {
   if (err instanceof BridgeError) return err
   return new BridgeError(fallback, undefined, { cause: err })
 }
 
-function decodeData (data: WebSocket.RawData | string): string {
+function decodeData(data: WebSocket.RawData | string): string {
   if (typeof data === 'string') return data
   if (Array.isArray(data)) return b4a.toString(b4a.concat(data), 'utf8')
   if (data instanceof ArrayBuffer) return b4a.toString(new Uint8Array(data), 'utf8')
@@ -670,11 +745,13 @@ function decodeData (data: WebSocket.RawData | string): string {
 }
 
 /** Closes a socket gracefully, terminating it if the closing handshake stalls. Never rejects. */
-async function closeSocket (ws: WebSocket, code: number): Promise<void> {
+async function closeSocket(ws: WebSocket, code: number): Promise<void> {
   if (ws.readyState === ws.CLOSED) return
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
-      try { ws.terminate() } catch {}
+      try {
+        ws.terminate()
+      } catch {}
       resolve()
     }, 1000)
     ws.once('close', () => {
@@ -698,13 +775,13 @@ class MessageQueue implements MessageIterator {
   private readonly waiters: Array<(r: IteratorResult<SidechannelMessageEvent>) => void> = []
   private done = false
 
-  constructor (
+  constructor(
     private readonly limit: number,
     private readonly onDrop: (n: number) => void,
     private readonly onReturn: (q: MessageQueue) => void
   ) {}
 
-  push (event: SidechannelMessageEvent): void {
+  push(event: SidechannelMessageEvent): void {
     if (this.done) return
     const w = this.waiters.shift()
     if (w !== undefined) {
@@ -724,13 +801,13 @@ class MessageQueue implements MessageIterator {
   }
 
   /** No more events; buffered ones can still be read. */
-  end (): void {
+  end(): void {
     if (this.done) return
     this.done = true
     for (const w of this.waiters.splice(0)) w({ done: true, value: undefined })
   }
 
-  async next (): Promise<IteratorResult<SidechannelMessageEvent>> {
+  async next(): Promise<IteratorResult<SidechannelMessageEvent>> {
     if (this.head < this.buf.length) {
       const value = this.buf[this.head]!
       this.buf[this.head++] = undefined as unknown as SidechannelMessageEvent
@@ -741,10 +818,12 @@ class MessageQueue implements MessageIterator {
       return { done: false, value }
     }
     if (this.done) return { done: true, value: undefined }
-    return await new Promise((resolve) => { this.waiters.push(resolve) })
+    return await new Promise((resolve) => {
+      this.waiters.push(resolve)
+    })
   }
 
-  async return (): Promise<IteratorResult<SidechannelMessageEvent>> {
+  async return(): Promise<IteratorResult<SidechannelMessageEvent>> {
     this.buf = []
     this.head = 0
     this.end()
@@ -752,7 +831,7 @@ class MessageQueue implements MessageIterator {
     return { done: true, value: undefined }
   }
 
-  [Symbol.asyncIterator] (): MessageIterator {
+  [Symbol.asyncIterator](): MessageIterator {
     return this
   }
 }

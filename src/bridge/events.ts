@@ -36,7 +36,11 @@ export interface DeliveryClient {
  * type, channel, id, from, origin, sig, relayedBy, ttl, ts, message. Missing (null/undefined) fields
  * become null, except `ts` (→ `now`) and `message` (→ the whole payload).
  */
-export function sidechannelEvent (channel: string, payload: Record<string, unknown>, now: number): SidechannelEventFrame {
+export function sidechannelEvent(
+  channel: string,
+  payload: Record<string, unknown>,
+  now: number
+): SidechannelEventFrame {
   return {
     type: 'sidechannel_message',
     channel,
@@ -56,7 +60,12 @@ export function sidechannelEvent (channel: string, payload: Record<string, unkno
  * Tests in order: (1) subscription set present and lacking the channel → no; (2) a filter-channel
  * list configured (non-null) and lacking the channel → yes, unfiltered; (3) the client's filter decides.
  */
-export function shouldDeliver (client: DeliveryClient, channel: string, text: string, filterChannels: Set<string> | null): boolean {
+export function shouldDeliver(
+  client: DeliveryClient,
+  channel: string,
+  text: string,
+  filterChannels: Set<string> | null
+): boolean {
   if (client.subscriptions !== null && !client.subscriptions.has(channel)) return false
   if (filterChannels !== null && !filterChannels.has(channel)) return true
   return matchesFilter(client.filter, text)

@@ -11,18 +11,21 @@ export type ParsedFilter = string[][]
 const WORD_SEPARATORS = /[+,\s]+/
 
 /** Parses a raw filter string. Non-strings: null/undefined → empty filter, anything else via String(). */
-export function parseFilter (raw: unknown): ParsedFilter {
+export function parseFilter(raw: unknown): ParsedFilter {
   const text = raw === null || raw === undefined ? '' : typeof raw === 'string' ? raw : String(raw)
   const groups: ParsedFilter = []
   for (const part of text.split('|')) {
-    const words = part.toLowerCase().split(WORD_SEPARATORS).filter((w) => w.length > 0)
+    const words = part
+      .toLowerCase()
+      .split(WORD_SEPARATORS)
+      .filter((w) => w.length > 0)
     if (words.length > 0) groups.push(words)
   }
   return groups
 }
 
 /** True when `text` satisfies the parsed filter (see the module comment). */
-export function matchesFilter (groups: ParsedFilter, text: string): boolean {
+export function matchesFilter(groups: ParsedFilter, text: string): boolean {
   if (groups.length === 0) return true
   const haystack = text.toLowerCase()
   return groups.some((words) => words.every((w) => haystack.includes(w)))
@@ -32,7 +35,7 @@ export function matchesFilter (groups: ParsedFilter, text: string): boolean {
  * The text a filter is matched against: a string message as is, `''` for null/undefined, otherwise
  * its JSON, falling back to String() when JSON.stringify throws (BigInt, cycles) or yields nothing.
  */
-export function normalizeText (message: unknown): string {
+export function normalizeText(message: unknown): string {
   if (typeof message === 'string') return message
   if (message === null || message === undefined) return ''
   try {

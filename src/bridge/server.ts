@@ -18,7 +18,7 @@ import { sidechannelEvent, shouldDeliver } from './events.js'
 /** What the bridge serves besides its flag section (`--sc-bridge-*`): the plane it drives and the peer's view. */
 export interface BridgeComponents {
   sidechannel: SidechannelManager
-  identity: { publicKeyHex: string, address: string | null }
+  identity: { publicKeyHex: string; address: string | null }
   entryChannel: string
   info: () => Record<string, unknown>
   /** The TTY command runner; `cli` frames are refused unless this is set and cli is enabled. */
@@ -55,7 +55,7 @@ type Handler = (client: Client, frame: Frame) => Reply | Promise<Reply>
 /** A refused request: its `error` text is the reference's, `code` the machine code added to the frame. */
 class RequestError extends IntercomError {}
 
-function errorFrame (code: ErrorCode, error: string): Reply {
+function errorFrame(code: ErrorCode, error: string): Reply {
   return { type: 'error', error, code }
 }
 
@@ -79,7 +79,7 @@ export class ScBridge extends ReadyResource {
   private readonly filterChannels: Set<string> | null
   private readonly allowedOrigins: Set<string> | null
   private readonly tokenDigest: Uint8Array
-  private readonly failuresByAddress = new Map<string, { count: number, until: number }>()
+  private readonly failuresByAddress = new Map<string, { count: number; until: number }>()
   private readonly log: (line: string) => void
   private readonly echo: ((...args: unknown[]) => void) | null
   private readonly now: () => number
@@ -88,7 +88,7 @@ export class ScBridge extends ReadyResource {
   port = 0
   readonly stats = { connections: 0, rejected: 0, authFailures: 0, droppedEvents: 0, oversized: 0 }
 
-  constructor (components: BridgeComponents, options: ScBridgeSection) {
+  constructor(components: BridgeComponents, options: ScBridgeSection) {
     super()
     if (!options.token) throw new Error('SC-Bridge requires --sc-bridge-token (auth is mandatory).')
     this.components = components
@@ -118,7 +118,7 @@ export class ScBridge extends ReadyResource {
     }
   }
 
-  protected override async _open (): Promise<void> {
+  protected override async _open(): Promise<void> {
     const wss = new WebSocketServer({
       host: this.options.host,
       port: this.options.port,
@@ -126,7 +126,10 @@ export class ScBridge extends ReadyResource {
       // far larger ones are cut off by ws itself (close code 1009).
       maxPayload: this.options.maxFrameBytes * 2 + 1024,
       perMessageDeflate: false,
-      verifyClient: (info: { origin: string, req: IncomingMessage }, cb: (ok: boolean, code?: number, message?: string) => void) => {
+      verifyClient: (
+        info: { origin: string; req: IncomingMessage },
+        cb: (ok: boolean, code?: number, message?: string) => void
+      ) => {
         const address = info.req.socket.remoteAddress ?? 'unknown'
         if (info.origin && !this.originAllowed(info.origin)) {
           this.stats.rejected++
@@ -151,7 +154,7 @@ export class ScBridge extends ReadyResource {
     this.components.sidechannel.on('message', this.onMessageBound)
   }
 
-  protected override async _close (): Promise<void> {
+  protected override async _close(): Promise<void> {
     this.components.sidechannel.off('message', this.onMessageBound)
     for (const c of this.clients) {
       if (c.authTimer) clearTimeout(c.authTimer)
@@ -162,17 +165,17 @@ export class ScBridge extends ReadyResource {
     if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()))
   }
 
-  get url (): string {
+  get url(): string {
     return `ws://${this.options.host}:${this.port}`
   }
 
-  get clientCount (): number {
+  get clientCount(): number {
     return this.clients.size
   }
 
   // ---------------------------------------------------------------- connections
 
-  private onConnection (ws: WebSocket, req: IncomingMessage): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const client: Client = {
       ws,
       address: req.socket.remoteAddress ?? 'unknown',
@@ -198,7 +201,10 @@ export class ScBridge extends ReadyResource {
       this.clients.delete(client)
     }
     ws.on('close', forget)
-    ws.on('error', () => { forget(); ws.terminate() })
+    ws.on('error', () => {
+      forget()
+      ws.terminate()
+    })
     ws.on('message', (data, isBinary) => this.onFrame(client, data, isBinary))
     this.write(client, {
       type: 'hello',
@@ -210,11 +216,14 @@ export class ScBridge extends ReadyResource {
     })
   }
 
-  private onFrame (client: Client, data: RawData, _isBinary: boolean): void {
+  private onFrame(client: Client, data: RawData, _isBinary: boolean): void {
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : (data as ArrayBuffer).byteLength
     if (size > this.options.maxFrameBytes) {
       this.stats.oversized++
-      this.write(client, errorFrame('BRIDGE_FRAME_TOO_LARGE', `Frame too large (max ${this.options.maxFrameBytes} bytes).`))
+      this.write(
+        client,
+        errorFrame('BRIDGE_FRAME_TOO_LARGE', `Frame too large (max ${this.options.maxFrameBytes} bytes).`)
+      )
       client.ws.close(1009, 'frame too large')
       return
     }
@@ -235,8 +244,8 @@ export class ScBridge extends ReadyResource {
     })
   }
 
-  private async dispatch (client: Client, frame: Frame): Promise<void> {
-    const id = Number.isInteger(frame.id) ? frame.id as number : undefined
+  private async dispatch(client: Client, frame: Frame): Promise<void> {
+    const id = Number.isInteger(frame.id) ? (frame.id as number) : undefined
     const reply = (body: Reply) => this.write(client, id === undefined ? body : { id, ...body })
     const type = frame.type
     if (type === 'auth') {
@@ -262,41 +271,48 @@ export class ScBridge extends ReadyResource {
    * still closes at the auth timeout, a socket that floods attempts is closed (4003), and an address with
    * repeated failures is refused new connections for a while. Resolves null when the socket went away.
    */
-  private auth (client: Client, token: unknown): Promise<Reply | null> {
+  private auth(client: Client, token: unknown): Promise<Reply | null> {
     if (client.authPending >= MAX_PENDING_AUTH) {
       this.stats.authFailures++
       setImmediate(() => client.ws.close(4003, 'too many auth attempts'))
       return Promise.resolve(errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.'))
     }
     client.authPending++
-    const judged = client.authChain.then(async (): Promise<Reply | null> => {
-      // Already in: the token is still checked (a wrong one is answered as such, as the reference does) but
-      // the socket stays authenticated.
-      if (client.authed) return this.tokenMatches(token) ? { type: 'auth_ok' } : errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
-      const over = client.authFailures - this.maxAuthFailures
-      if (over >= 0) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over)))
-        if (client.ws.readyState !== client.ws.OPEN) return null
-      }
-      if (this.tokenMatches(token)) {
-        client.authed = true
-        if (client.authTimer) clearTimeout(client.authTimer)
-        client.authTimer = null
-        this.failuresByAddress.delete(client.address)
-        return { type: 'auth_ok' }
-      }
-      this.stats.authFailures++
-      client.authFailures++
-      this.noteFailure(client.address)
-      return errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
-    }).finally(() => { client.authPending-- })
+    const judged = client.authChain
+      .then(async (): Promise<Reply | null> => {
+        // Already in: the token is still checked (a wrong one is answered as such, as the reference does) but
+        // the socket stays authenticated.
+        if (client.authed)
+          return this.tokenMatches(token) ? { type: 'auth_ok' } : errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
+        const over = client.authFailures - this.maxAuthFailures
+        if (over >= 0) {
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(AUTH_RETRY_MAX_MS, AUTH_RETRY_BASE_MS * 2 ** over))
+          )
+          if (client.ws.readyState !== client.ws.OPEN) return null
+        }
+        if (this.tokenMatches(token)) {
+          client.authed = true
+          if (client.authTimer) clearTimeout(client.authTimer)
+          client.authTimer = null
+          this.failuresByAddress.delete(client.address)
+          return { type: 'auth_ok' }
+        }
+        this.stats.authFailures++
+        client.authFailures++
+        this.noteFailure(client.address)
+        return errorFrame('BRIDGE_UNAUTHORIZED', 'Unauthorized.')
+      })
+      .finally(() => {
+        client.authPending--
+      })
     client.authChain = judged.catch(() => {})
     return judged
   }
 
   // ---------------------------------------------------------------- handlers
 
-  private setFilter (client: Client, raw: unknown): Reply {
+  private setFilter(client: Client, raw: unknown): Reply {
     const text = raw === undefined || raw === null || raw === false ? '' : typeof raw === 'string' ? raw : String(raw)
     client.filterRaw = text
     client.filter = parseFilter(text)
@@ -304,8 +320,12 @@ export class ScBridge extends ReadyResource {
   }
 
   /** B21: replies keep the reference's shapes (`subscribed` for both), but the set is handled sanely. */
-  private subscribe (client: Client, frame: Frame, add: boolean): Reply {
-    const list = Array.isArray(frame.channels) ? frame.channels : frame.channel !== undefined && frame.channel !== null ? [frame.channel] : []
+  private subscribe(client: Client, frame: Frame, add: boolean): Reply {
+    const list = Array.isArray(frame.channels)
+      ? frame.channels
+      : frame.channel !== undefined && frame.channel !== null
+        ? [frame.channel]
+        : []
     const names = list.map((c: unknown) => String(c).trim()).filter((c: string) => c.length > 0)
     if (add) {
       client.subscriptions ??= new Set()
@@ -316,32 +336,33 @@ export class ScBridge extends ReadyResource {
     return { type: 'subscribed', channels: client.subscriptions ? [...client.subscriptions] : [] }
   }
 
-  private blobs (frame: Frame): { invite: Record<string, any> | null, welcome: Record<string, any> | null } {
+  private blobs(frame: Frame): { invite: Record<string, any> | null; welcome: Record<string, any> | null } {
     const invite = this.blob(frame.invite, 'Invalid invite (expected JSON or base64).')
     const welcome = this.blob(frame.welcome, 'Invalid welcome (expected JSON or base64).')
     return { invite, welcome }
   }
 
-  private blob (raw: unknown, error: string): Record<string, any> | null {
+  private blob(raw: unknown, error: string): Record<string, any> | null {
     if (raw === undefined || raw === null || raw === '') return null
     const value = parseBlobArg(raw, { mode: 'bridge' })
     if (!value) throw new RequestError('BRIDGE_BAD_REQUEST', error)
     return value as Record<string, any>
   }
 
-  private tokenMatches (token: unknown): boolean {
+  private tokenMatches(token: unknown): boolean {
     return typeof token === 'string' && constantTimeEqual(sha256(token), this.tokenDigest)
   }
 
   /** The frame's channel, trimmed; a finite number is taken as its decimal text (the reference stringifies). */
-  private channelOf (frame: Frame): string {
-    const raw = typeof frame.channel === 'number' && Number.isFinite(frame.channel) ? String(frame.channel) : frame.channel
+  private channelOf(frame: Frame): string {
+    const raw =
+      typeof frame.channel === 'number' && Number.isFinite(frame.channel) ? String(frame.channel) : frame.channel
     const channel = typeof raw === 'string' ? raw.trim() : ''
     if (!channel) throw new RequestError('BRIDGE_BAD_REQUEST', 'Missing channel.')
     return channel
   }
 
-  private send (frame: Frame): Reply {
+  private send(frame: Frame): Reply {
     const sc = this.components.sidechannel
     const channel = this.channelOf(frame)
     const { invite, welcome } = this.blobs(frame)
@@ -355,7 +376,7 @@ export class ScBridge extends ReadyResource {
     return { type: 'sent', channel }
   }
 
-  private async join (frame: Frame): Promise<Reply> {
+  private async join(frame: Frame): Promise<Reply> {
     const channel = this.channelOf(frame)
     const { invite, welcome } = this.blobs(frame)
     let ok: boolean
@@ -368,7 +389,7 @@ export class ScBridge extends ReadyResource {
     return { type: 'joined', channel }
   }
 
-  private async leave (client: Client, frame: Frame): Promise<Reply> {
+  private async leave(client: Client, frame: Frame): Promise<Reply> {
     const channel = this.channelOf(frame)
     let ok: boolean
     try {
@@ -381,21 +402,22 @@ export class ScBridge extends ReadyResource {
     return { type: 'left', channel, ok }
   }
 
-  private open (frame: Frame): Reply {
+  private open(frame: Frame): Reply {
     const channel = this.channelOf(frame)
     const via = typeof frame.via === 'string' && frame.via.trim() ? frame.via.trim() : null
     const { invite, welcome } = this.blobs(frame)
     const res = this.components.sidechannel.requestOpen(channel, via, invite, welcome)
-    if (!res.ok) throw new RequestError('BRIDGE_DENIED', 'Open request denied (invalid input or missing invite/welcome).')
+    if (!res.ok)
+      throw new RequestError('BRIDGE_DENIED', 'Open request denied (invalid input or missing invite/welcome).')
     return { type: 'open_requested', channel, via }
   }
 
-  private statsReply (): Reply {
+  private statsReply(): Reply {
     const sc = this.components.sidechannel
     return { type: 'stats', ...sc.stats(), sidechannelStarted: sc.started }
   }
 
-  private infoReply (): Reply {
+  private infoReply(): Reply {
     try {
       return { type: 'info', info: this.components.info() }
     } catch {
@@ -403,7 +425,7 @@ export class ScBridge extends ReadyResource {
     }
   }
 
-  private async cli (frame: Frame): Promise<Reply> {
+  private async cli(frame: Frame): Promise<Reply> {
     if (!this.options.cli || !this.runner) throw new RequestError('BRIDGE_CLI_DISABLED', 'CLI over WS is disabled.')
     const command = typeof frame.command === 'string' ? frame.command.trim() : ''
     if (!command) throw new RequestError('BRIDGE_BAD_REQUEST', 'Missing command.')
@@ -411,14 +433,29 @@ export class ScBridge extends ReadyResource {
     // As the reference's `cli`: every line printed while the command runs (the command's own, and what the peer
     // logs meanwhile, e.g. apply lines), each formatted as its console capture does; a failure is the reply's
     // `error`, not an output line. Captured per command through the runner: no global console patching.
-    const capture = (...args: unknown[]): void => { output.push(args.map(cliText).join(' ')) }
+    const capture = (...args: unknown[]): void => {
+      output.push(args.map(cliText).join(' '))
+    }
     const print = (...args: unknown[]): void => {
       capture(...args)
       this.echo?.(...args)
     }
     // Logged lines already reach the terminal through the peer's log; the command's own lines are echoed.
-    const outcome = await this.runner.run(command, print, { printFailures: false, captureLog: (line, args) => { if (args) capture(...args); else capture(line) } })
-    const reply: Reply = { type: 'cli_result', command, ok: outcome.ok, output, error: outcome.error, result: outcome.result }
+    const outcome = await this.runner.run(command, print, {
+      printFailures: false,
+      captureLog: (line, args) => {
+        if (args) capture(...args)
+        else capture(line)
+      }
+    })
+    const reply: Reply = {
+      type: 'cli_result',
+      command,
+      ok: outcome.ok,
+      output,
+      error: outcome.error,
+      result: outcome.result
+    }
     // A failed command's machine code rides along as an extra field (the reference's keys are unchanged).
     if (!outcome.ok && outcome.code !== null) reply.code = outcome.code
     return reply
@@ -426,7 +463,7 @@ export class ScBridge extends ReadyResource {
 
   // ---------------------------------------------------------------- events
 
-  private broadcastEvent (m: DeliveredMessage): void {
+  private broadcastEvent(m: DeliveredMessage): void {
     let event: Record<string, unknown> | null = null
     let text: string | null = null
     for (const c of this.clients) {
@@ -447,13 +484,16 @@ export class ScBridge extends ReadyResource {
 
   // ---------------------------------------------------------------- helpers
 
-  private write (client: Client, body: Reply): void {
+  private write(client: Client, body: Reply): void {
     if (client.ws.readyState !== client.ws.OPEN) return
     let text: string
     try {
       text = JSON.stringify(body)
     } catch {
-      text = JSON.stringify({ ...('id' in body ? { id: body.id } : {}), ...errorFrame('INTERNAL', 'Reply could not be serialized.') })
+      text = JSON.stringify({
+        ...('id' in body ? { id: body.id } : {}),
+        ...errorFrame('INTERNAL', 'Reply could not be serialized.')
+      })
     }
     this.corkUntilNextTick(client)
     client.ws.send(text)
@@ -464,7 +504,7 @@ export class ScBridge extends ReadyResource {
    * of the event loop coalesces a burst of events and replies into one write (measured: bridge
    * throughput 10.1k → 12.1k msg/s, receiving peer 76 → 67 µs per message).
    */
-  private corkUntilNextTick (client: Client): void {
+  private corkUntilNextTick(client: Client): void {
     if (client.corked) return
     const socket = (client.ws as any)._socket
     if (!socket || typeof socket.cork !== 'function') return
@@ -476,12 +516,12 @@ export class ScBridge extends ReadyResource {
     })
   }
 
-  private originAllowed (origin: string): boolean {
+  private originAllowed(origin: string): boolean {
     if (!this.allowedOrigins) return false
     return this.allowedOrigins.has('*') || this.allowedOrigins.has(origin)
   }
 
-  private noteFailure (address: string): void {
+  private noteFailure(address: string): void {
     const f = this.failuresByAddress.get(address) ?? { count: 0, until: 0 }
     f.count++
     if (f.count >= BACKOFF_AFTER) {
@@ -491,24 +531,24 @@ export class ScBridge extends ReadyResource {
     this.failuresByAddress.set(address, f)
   }
 
-  private backedOff (address: string): boolean {
+  private backedOff(address: string): boolean {
     const f = this.failuresByAddress.get(address)
     return f !== undefined && f.until > this.now()
   }
 
-  private debug (line: string): void {
+  private debug(line: string): void {
     if (this.options.debug) this.log(line)
   }
 }
 
 /** Echoes the type the client sent, bounded so hostile input cannot fill the reply. */
-function describeType (type: unknown): string {
+function describeType(type: unknown): string {
   const s = typeof type === 'string' ? type : String(type)
   return s.length > 64 ? s.slice(0, 64) + '…' : s
 }
 
 /** One console argument as the reference's `cli` capture writes it: strings as they are, the rest as JSON. */
-function cliText (v: unknown): string {
+function cliText(v: unknown): string {
   if (typeof v === 'string') return v
   try {
     // JSON.stringify(undefined) is undefined, which an array join turns into ''.
@@ -518,10 +558,9 @@ function cliText (v: unknown): string {
   }
 }
 
-function constantTimeEqual (a: Uint8Array, b: Uint8Array): boolean {
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
   let diff = 0
   for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
   return diff === 0
 }
-

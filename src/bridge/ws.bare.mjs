@@ -7,7 +7,7 @@ import { WebSocketServer as NodeWebSocketServer, WebSocket } from 'ws' with { im
 // into its receiver. Bare's streams have no numeric `length` there, so ws reads null and writes it
 // into the receiver, which throws and aborts the process on every client disconnect. Empty writes
 // carry no data, so the receiver simply ignores them.
-function ignoreEmptyWrites (ws) {
+function ignoreEmptyWrites(ws) {
   const receiver = ws && ws._receiver
   if (!receiver || typeof receiver.write !== 'function' || receiver.__intercomPatched) return
   const write = receiver.write
@@ -19,7 +19,7 @@ function ignoreEmptyWrites (ws) {
 }
 
 export class WebSocketServer extends NodeWebSocketServer {
-  constructor (options, callback) {
+  constructor(options, callback) {
     super(options, callback)
     this.prependListener('connection', (ws) => ignoreEmptyWrites(ws))
   }

@@ -11,7 +11,7 @@ const WHITESPACE = /\s/
  * next character literally. Quoted parts join adjacent text (`a"b c"` → `ab c`), `""` is an empty
  * word, an unterminated quote runs to the end of the line and a trailing backslash is kept.
  */
-export function tokenizeCommandLine (line: string): string[] {
+export function tokenizeCommandLine(line: string): string[] {
   const words: string[] = []
   let word = ''
   let inWord = false
@@ -51,14 +51,17 @@ export function tokenizeCommandLine (line: string): string[] {
 export type TtyArgs = Record<string, string | null>
 
 /** Command arguments: words after the command, read as `key value` pairs; a missing last value is null. */
-export function parseTtyArgs (line: string): TtyArgs {
+export function parseTtyArgs(line: string): TtyArgs {
   const words = tokenizeCommandLine(line).slice(1)
   const args: TtyArgs = {}
   for (let i = 0; i < words.length; i += 2) {
     const key = words[i]!.startsWith('--') ? words[i]!.slice(2) : words[i]!
     // defineProperty keeps a key named `__proto__` an ordinary entry.
     Object.defineProperty(args, key, {
-      value: i + 1 < words.length ? words[i + 1]! : null, writable: true, enumerable: true, configurable: true
+      value: i + 1 < words.length ? words[i + 1]! : null,
+      writable: true,
+      enumerable: true,
+      configurable: true
     })
   }
   return args
@@ -68,7 +71,7 @@ export function parseTtyArgs (line: string): TtyArgs {
  * The value of the first alias given with a non-empty value, as the reference's `a || b || c`
  * chains read them; null when none is.
  */
-export function pickArg (args: TtyArgs, ...aliases: string[]): string | null {
+export function pickArg(args: TtyArgs, ...aliases: string[]): string | null {
   for (const alias of aliases) {
     if (!Object.hasOwn(args, alias)) continue
     const value = args[alias]

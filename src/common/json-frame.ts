@@ -6,25 +6,29 @@ import c from 'compact-encoding'
 import b4a from 'b4a'
 
 export type InboundFrame =
-  | { kind: 'json', value: unknown, bytes: number }
-  | { kind: 'too-large', bytes: number }
-  | { kind: 'malformed', bytes: number, reason: string }
+  | { kind: 'json'; value: unknown; bytes: number }
+  | { kind: 'too-large'; bytes: number }
+  | { kind: 'malformed'; bytes: number; reason: string }
 
-interface State { start: number, end: number, buffer: Uint8Array }
+interface State {
+  start: number
+  end: number
+  buffer: Uint8Array
+}
 
 /** Outbound frames are pre-serialized UTF-8 JSON bytes, so a broadcast serializes once. */
-export function frameEncoding (maxInboundBytes: number) {
+export function frameEncoding(maxInboundBytes: number) {
   return {
-    preencode (state: State, m: Uint8Array) {
+    preencode(state: State, m: Uint8Array) {
       c.uint.preencode(state as any, m.byteLength)
       state.end += m.byteLength
     },
-    encode (state: State, m: Uint8Array) {
+    encode(state: State, m: Uint8Array) {
       c.uint.encode(state as any, m.byteLength)
       state.buffer.set(m, state.start)
       state.start += m.byteLength
     },
-    decode (state: State): InboundFrame {
+    decode(state: State): InboundFrame {
       const total = state.end - state.start
       let len: number
       try {
@@ -51,6 +55,6 @@ export function frameEncoding (maxInboundBytes: number) {
   }
 }
 
-export function serializePayload (payload: unknown): Uint8Array {
+export function serializePayload(payload: unknown): Uint8Array {
   return b4a.from(JSON.stringify(payload), 'utf8')
 }

@@ -13,7 +13,7 @@ export class LineSplitter {
   private readonly decoder = new TextDecoder()
 
   /** Feeds a chunk; returns the lines it completed. */
-  push (chunk: Uint8Array | string): string[] {
+  push(chunk: Uint8Array | string): string[] {
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
     if (this.lastWasCR && text.startsWith('\n')) text = text.slice(1)
     if (text.length > 0) this.lastWasCR = text.endsWith('\r')
@@ -23,7 +23,7 @@ export class LineSplitter {
   }
 
   /** The input ended: returns the last line if it had no line end. */
-  end (): string[] {
+  end(): string[] {
     const rest = this.partial + this.decoder.decode()
     this.partial = ''
     this.lastWasCR = false
@@ -33,9 +33,9 @@ export class LineSplitter {
 
 /** The stream surface the reader needs; Node's and Bare's stdin both have it. */
 export interface LineSource {
-  on (event: string, fn: (...args: any[]) => void): unknown
-  removeListener (event: string, fn: (...args: any[]) => void): unknown
-  pause? (): unknown
+  on(event: string, fn: (...args: any[]) => void): unknown
+  removeListener(event: string, fn: (...args: any[]) => void): unknown
+  pause?(): unknown
 }
 
 /**
@@ -47,7 +47,11 @@ export class LineReader {
   private readonly splitter = new LineSplitter()
   private closed = false
 
-  constructor (private readonly input: LineSource, private readonly online: (line: string) => void, private readonly onend: () => void = () => {}) {
+  constructor(
+    private readonly input: LineSource,
+    private readonly online: (line: string) => void,
+    private readonly onend: () => void = () => {}
+  ) {
     input.on('data', this.ondata)
     input.on('end', this.onfinish)
     input.on('error', this.onfinish)
@@ -68,7 +72,7 @@ export class LineReader {
     this.onend()
   }
 
-  close (): void {
+  close(): void {
     if (this.closed) return
     this.closed = true
     this.input.removeListener('data', this.ondata)

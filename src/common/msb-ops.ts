@@ -9,4 +9,4 @@ export const MSB_OP = {
   TRANSFER: 13
 } as const
 
-export type MsbOpType = typeof MSB_OP[keyof typeof MSB_OP]
+export type MsbOpType = (typeof MSB_OP)[keyof typeof MSB_OP]

@@ -10,9 +10,9 @@ export const TRANSFER_OPERATION_FIELDS = ['tx', 'txv', 'to', 'am', 'in', 'is', '
 export const TX_OPERATION_FIELDS = ['tx', 'txv', 'iw', 'ch', 'bs', 'mbs', 'in', 'is', 'va', 'vn', 'vs'] as const
 export const BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS = ['tx', 'txv', 'bs', 'ic', 'in', 'is', 'va', 'vn', 'vs'] as const
 
-type TxOperationField = typeof TX_OPERATION_FIELDS[number]
-export type TransferOperationField = typeof TRANSFER_OPERATION_FIELDS[number]
-export type BootstrapDeploymentOperationField = typeof BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS[number]
+type TxOperationField = (typeof TX_OPERATION_FIELDS)[number]
+export type TransferOperationField = (typeof TRANSFER_OPERATION_FIELDS)[number]
+export type BootstrapDeploymentOperationField = (typeof BOOTSTRAP_DEPLOYMENT_OPERATION_FIELDS)[number]
 
 /** Every payload member → its field names in field-number order (1, 2, …). */
 export const OPERATION_MEMBER_FIELDS = {
@@ -63,7 +63,7 @@ const MEMBER_TYPES: Record<OperationMember, string> = {
   txo: 'TxOperation'
 }
 
-function buildOperationType (): protobuf.Type {
+function buildOperationType(): protobuf.Type {
   const root = new protobuf.Root()
   const ns = root.define('apply.operations')
   const operation = new protobuf.Type('Operation')
@@ -71,7 +71,9 @@ function buildOperationType (): protobuf.Type {
     .add(new protobuf.Field('address', 2, 'bytes'))
   for (const member of Object.keys(OPERATION_MEMBERS) as OperationMember[]) {
     const payload = new protobuf.Type(MEMBER_TYPES[member])
-    MEMBER_FIELDS[member].forEach((name, i) => { payload.add(new protobuf.Field(name, i + 1, 'bytes')) })
+    MEMBER_FIELDS[member].forEach((name, i) => {
+      payload.add(new protobuf.Field(name, i + 1, 'bytes'))
+    })
     ns.add(payload)
     operation.add(new protobuf.Field(member, OPERATION_MEMBERS[member], MEMBER_TYPES[member]))
   }
@@ -81,17 +83,17 @@ function buildOperationType (): protobuf.Type {
 }
 
 let operationType: protobuf.Type | null = null
-function Operation (): protobuf.Type {
+function Operation(): protobuf.Type {
   operationType ??= buildOperationType()
   return operationType
 }
 
 const EMPTY = new Uint8Array(0)
 /** A decoded protobufjs bytes field: protobufjs leaves absent ones at a shared default (an empty array, not a Uint8Array). */
-export const bytesOf = (v: unknown): Uint8Array => v instanceof Uint8Array ? v : EMPTY
+export const bytesOf = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : EMPTY)
 const has = (o: object, k: string): boolean => Object.hasOwn(o, k)
 
-function decodeRaw (bytes: Uint8Array): Record<string, unknown> | null {
+function decodeRaw(bytes: Uint8Array): Record<string, unknown> | null {
   try {
     return Operation().decode(bytes) as unknown as Record<string, unknown>
   } catch {
@@ -100,7 +102,7 @@ function decodeRaw (bytes: Uint8Array): Record<string, unknown> | null {
 }
 
 /** Encodes an Operation; only the fields given (and not undefined) are written. */
-export function encodeOperation (message: MsbOperationMessage): Uint8Array {
+export function encodeOperation(message: MsbOperationMessage): Uint8Array {
   const type = Operation()
   const plain: Record<string, unknown> = { type: message.type }
   if (message.address !== undefined) plain.address = message.address
@@ -121,7 +123,7 @@ export function encodeOperation (message: MsbOperationMessage): Uint8Array {
  * Decodes an Operation, keeping presence: a payload map holds exactly the fields that were on the wire
  * (an empty `bytes` field on the wire is present with length 0). Null when the bytes are not a valid encoding.
  */
-export function decodeOperation (bytes: Uint8Array): MsbOperationMessage | null {
+export function decodeOperation(bytes: Uint8Array): MsbOperationMessage | null {
   const decoded = decodeRaw(bytes)
   if (decoded === null) return null
   const out: MsbOperationMessage = { type: typeof decoded.type === 'number' ? decoded.type : 0 }
@@ -137,7 +139,7 @@ export function decodeOperation (bytes: Uint8Array): MsbOperationMessage | null 
 }
 
 /** Decodes a stored Operation (TX view: absent fields read as empty); null when the bytes are not a valid encoding. */
-export function decodeMsbOperation (bytes: Uint8Array): MsbOperationRecord | null {
+export function decodeMsbOperation(bytes: Uint8Array): MsbOperationRecord | null {
   const decoded = decodeRaw(bytes)
   if (decoded === null) return null
   const rawTxo = decoded.txo as Record<string, unknown> | null | undefined
@@ -150,6 +152,10 @@ export function decodeMsbOperation (bytes: Uint8Array): MsbOperationRecord | nul
 }
 
 /** Encodes an Operation with a TxOperation (the MSB side's job; used here to build fixtures and stubs). */
-export function encodeMsbOperation (record: { type: number, address: Uint8Array, txo: Partial<MsbTxOperation> }): Uint8Array {
+export function encodeMsbOperation(record: {
+  type: number
+  address: Uint8Array
+  txo: Partial<MsbTxOperation>
+}): Uint8Array {
   return encodeOperation({ type: record.type, address: record.address, txo: record.txo })
 }

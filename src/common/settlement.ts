@@ -33,22 +33,22 @@ export interface PreparedTx {
  * and queues the tx for the observer that appends the subnet `tx` op once the MSB confirms it.
  */
 export interface TxSettlement {
-  prepare (dispatch: TxDispatch, surrogate: TxSurrogate | null): Promise<PreparedTx>
-  broadcast (prepared: PreparedTx, dispatch: TxDispatch): Promise<unknown>
+  prepare(dispatch: TxDispatch, surrogate: TxSurrogate | null): Promise<PreparedTx>
+  broadcast(prepared: PreparedTx, dispatch: TxDispatch): Promise<unknown>
 }
 
 /** Read access to the confirmed MSB view that `tx` ops are checked against (issue 5 provides it). */
 export interface MsbView {
   /** Current confirmed (indexer-signed) length of the MSB view. */
-  signedLength (): number
+  signedLength(): number
   /**
    * Resolves true once the confirmed length is at least `length`, or false when it gives up first (timeout or
    * the view closing). Apply passes `timeoutMs = Infinity` (see ops/tx.ts): that means no deadline at all, so do
    * not hand it to `setTimeout` (which treats it as 1 ms).
    */
-  waitForSignedLength (length: number, timeoutMs: number): Promise<boolean>
+  waitForSignedLength(length: number, timeoutMs: number): Promise<boolean>
   /** The raw protobuf `Operation` bytes stored under `key` in the confirmed view at `length`, or null. */
-  getAt (key: string, length: number): Promise<Uint8Array | null>
+  getAt(key: string, length: number): Promise<Uint8Array | null>
   bootstrapHex: string
   addressPrefix: string
 }

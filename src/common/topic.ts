@@ -12,7 +12,7 @@ const SUBNET_TOPIC_BYTES = 32
  * at 32 bytes (so a multi-byte character can be split). An empty name gives 32 zero bytes, as a
  * Buffer filled with an empty string does.
  */
-export function subnetTopic (subnetChannel: string): Uint8Array {
+export function subnetTopic(subnetChannel: string): Uint8Array {
   const topic = new Uint8Array(SUBNET_TOPIC_BYTES)
   const name = utf8(subnetChannel)
   if (name.byteLength === 0) return topic

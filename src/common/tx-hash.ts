@@ -10,14 +10,13 @@ import { blake3 } from '@noble/hashes/blake3.js'
 import { fromHex, isHex, toHex } from '../crypto/index.js'
 import { MSB_OP } from './msb-ops.js'
 
-
 /** Standard BLAKE3-256 of `bytes`, lowercase hex. */
-export function blake3Hex (bytes: Uint8Array): string {
+export function blake3Hex(bytes: Uint8Array): string {
   return toHex(blake3(bytes))
 }
 
 /** The bytes trac-peer's string-fed BLAKE3 actually hashes for `text` (one byte per UTF-16 code unit). */
-export function digitBytes (text: string): Uint8Array {
+export function digitBytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -27,12 +26,12 @@ export function digitBytes (text: string): Uint8Array {
 }
 
 /** `ch` of a JSON text exactly as trac-peer computes it (see the file comment). */
-export function commandHashOfJson (json: string): string {
+export function commandHashOfJson(json: string): string {
   return blake3Hex(digitBytes(json))
 }
 
 /** `ch` of a dispatch object `{ type, value }`: the digit-bytes BLAKE3 of `JSON.stringify(dispatch)`. */
-export function commandHash (dispatch: unknown): string {
+export function commandHash(dispatch: unknown): string {
   // JSON.stringify(undefined) is undefined; the reference never hashes that (the schema requires an object).
   return commandHashOfJson(JSON.stringify(dispatch) ?? '')
 }
@@ -50,7 +49,7 @@ export interface TxPreimageInput {
   type?: number
 }
 
-function u32be (n: number, what: string): Uint8Array {
+function u32be(n: number, what: string): Uint8Array {
   // trac-msb's createMessage writes integers in 1..2^32-1 as 4 bytes and silently drops anything else; a
   // dropped field would change the preimage layout, so we refuse such input instead.
   if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new RangeError(`${what} must be an integer in 1..2^32-1`)
@@ -59,13 +58,13 @@ function u32be (n: number, what: string): Uint8Array {
   return out
 }
 
-function bytes32 (hex: string, what: string): Uint8Array {
+function bytes32(hex: string, what: string): Uint8Array {
   if (!isHex(hex, 32)) throw new TypeError(`${what} must be 32 bytes of hex`)
   return fromHex(hex)
 }
 
 /** `u32be(networkId) ‖ txv ‖ iw ‖ ch ‖ bs ‖ mbs ‖ nonce ‖ u32be(type)`: 200 bytes. */
-export function txPreimage (input: TxPreimageInput): Uint8Array {
+export function txPreimage(input: TxPreimageInput): Uint8Array {
   const parts = [
     u32be(input.networkId, 'networkId'),
     bytes32(input.txv, 'txv'),
@@ -78,11 +77,14 @@ export function txPreimage (input: TxPreimageInput): Uint8Array {
   ]
   const out = new Uint8Array(200)
   let at = 0
-  for (const p of parts) { out.set(p, at); at += p.byteLength }
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
   return out
 }
 
 /** The MSB tx hash (hex): standard BLAKE3 of the 200-byte preimage. The invoker signs its 32 raw bytes. */
-export function txHash (input: TxPreimageInput): string {
+export function txHash(input: TxPreimageInput): string {
   return blake3Hex(txPreimage(input))
 }

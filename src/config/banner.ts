@@ -44,18 +44,18 @@ export interface RuntimeFacts {
 export const BANNER_TITLE = '====================INTERCOM ===================='
 export const BANNER_RULE = '='.repeat(64)
 
-function nodesOf (setting: DhtBootstrap, actual: string[] | undefined): string[] | null {
+function nodesOf(setting: DhtBootstrap, actual: string[] | undefined): string[] | null {
   if (actual !== undefined) return [...actual]
   return setting === 'local' ? null : [...setting]
 }
 
-export function bridgeUrl (config: Config): string | null {
+export function bridgeUrl(config: Config): string | null {
   if (!config.scBridge.enabled) return null
   const host = config.scBridge.host.includes(':') ? `[${config.scBridge.host}]` : config.scBridge.host
   return `ws://${host}:${config.scBridge.port}`
 }
 
-export function configSummary (config: Config, facts: RuntimeFacts): StartupInfo {
+export function configSummary(config: Config, facts: RuntimeFacts): StartupInfo {
   const { peerStore, msbStore } = storePaths(config)
   return {
     msbBootstrap: facts.msbBootstrap,
@@ -76,12 +76,12 @@ export function configSummary (config: Config, facts: RuntimeFacts): StartupInfo
 }
 
 // The reference prints each line with console.log(label, value), which renders null as "null".
-function show (value: string | null): string {
+function show(value: string | null): string {
   return value === null ? 'null' : value
 }
 
 /** The banner, one string per line, including the blank first and last lines. */
-export function bannerLines (info: BannerInfo): string[] {
+export function bannerLines(info: BannerInfo): string[] {
   const lines = [
     '',
     BANNER_TITLE,

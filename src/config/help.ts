@@ -16,49 +16,68 @@ export interface FlagRow {
   range: string | null
 }
 
-function typeLabel (flag: FlagSpec): string {
+function typeLabel(flag: FlagSpec): string {
   if (flag.valueLabel !== undefined) return flag.valueLabel
   switch (flag.kind) {
-    case 'bool': return '<bool>'
-    case 'int': return '<int>'
-    case 'text': case 'optionalText': return '<text>'
-    case 'storeName': return '<name>'
-    case 'dir': return '<dir>'
-    case 'csv': return '<a,b,...>'
-    case 'channelList': return '<chan,...>'
-    case 'keyList': return '<hex64,...>'
-    case 'chanMap': return flag.values === 'key' ? '<chan:hex64,...>' : '<chan:value,...>'
-    case 'hex32': return '<hex64>'
-    case 'hostPorts': return '<host:port,...|local>'
-    case 'choice': return `<${flag.choices.join('|')}>`
+    case 'bool':
+      return '<bool>'
+    case 'int':
+      return '<int>'
+    case 'text':
+    case 'optionalText':
+      return '<text>'
+    case 'storeName':
+      return '<name>'
+    case 'dir':
+      return '<dir>'
+    case 'csv':
+      return '<a,b,...>'
+    case 'channelList':
+      return '<chan,...>'
+    case 'keyList':
+      return '<hex64,...>'
+    case 'chanMap':
+      return flag.values === 'key' ? '<chan:hex64,...>' : '<chan:value,...>'
+    case 'hex32':
+      return '<hex64>'
+    case 'hostPorts':
+      return '<host:port,...|local>'
+    case 'choice':
+      return `<${flag.choices.join('|')}>`
   }
 }
 
-function defaultLabel (flag: FlagSpec): string {
+function defaultLabel(flag: FlagSpec): string {
   if (flag.defaultLabel !== undefined) return flag.defaultLabel
   switch (flag.kind) {
-    case 'bool': return flag.default ? 'on' : 'off'
-    case 'int': return flag.unit !== undefined ? `${flag.default} ${flag.unit}` : String(flag.default)
-    case 'text': case 'storeName': case 'dir': case 'choice': return flag.default === '' ? "''" : flag.default
-    case 'channelList': return flag.default.length === 0 ? 'none' : flag.default.join(',')
-    case 'hostPorts': return flag.default === 'local' ? 'local' : flag.default.join(',')
-    default: return 'none'
+    case 'bool':
+      return flag.default ? 'on' : 'off'
+    case 'int':
+      return flag.unit !== undefined ? `${flag.default} ${flag.unit}` : String(flag.default)
+    case 'text':
+    case 'storeName':
+    case 'dir':
+    case 'choice':
+      return flag.default === '' ? "''" : flag.default
+    case 'channelList':
+      return flag.default.length === 0 ? 'none' : flag.default.join(',')
+    case 'hostPorts':
+      return flag.default === 'local' ? 'local' : flag.default.join(',')
+    default:
+      return 'none'
   }
 }
 
-function rangeLabel (flag: FlagSpec): string | null {
+function rangeLabel(flag: FlagSpec): string | null {
   if (flag.kind !== 'int') return null
   return flag.max >= Number.MAX_SAFE_INTEGER ? `>= ${flag.min}` : `${flag.min}..${flag.max}`
 }
 
 /** One row per flag, in table order. */
-export function describeFlags (): FlagRow[] {
+export function describeFlags(): FlagRow[] {
   return FLAGS.map((flag) => ({
     name: `--${flag.name}`,
-    aliases: [
-      ...(flag.aliases ?? []).map((a) => `--${a}`),
-      ...(flag.short !== undefined ? [`-${flag.short}`] : [])
-    ],
+    aliases: [...(flag.aliases ?? []).map((a) => `--${a}`), ...(flag.short !== undefined ? [`-${flag.short}`] : [])],
     env: [...flag.env],
     type: typeLabel(flag),
     default: defaultLabel(flag),
@@ -68,7 +87,7 @@ export function describeFlags (): FlagRow[] {
   }))
 }
 
-function renderRow (row: FlagRow): string {
+function renderRow(row: FlagRow): string {
   const names = [row.name, ...row.aliases].join(', ')
   const head = row.type === '' ? names : `${names} ${row.type}`
   const notes: string[] = []
@@ -84,7 +103,7 @@ export interface HelpOptions {
   program?: string
 }
 
-export function renderHelp (options: HelpOptions = {}): string {
+export function renderHelp(options: HelpOptions = {}): string {
   const program = options.program ?? 'intercom'
   const rows = describeFlags()
   const lines: string[] = [

@@ -2,11 +2,11 @@
 import { describeFlags } from './help.js'
 import { FLAG_GROUPS } from './flags.js'
 
-function cell (s: string): string {
+function cell(s: string): string {
   return s.replace(/\|/g, '\\|')
 }
 
-export function flagsMarkdown (): string {
+export function flagsMarkdown(): string {
   const rows = describeFlags()
   const out: string[] = [
     '# Command-line flags',
@@ -24,7 +24,9 @@ export function flagsMarkdown (): string {
     for (const r of inGroup) {
       const names = [r.name, ...r.aliases].map((n) => `\`${n}\``).join(', ')
       const value = r.type === '' ? '' : `\`${cell(r.type)}\`${r.range ? ` (${r.range})` : ''}`
-      out.push(`| ${names} | ${value} | ${r.env.map((e) => `\`${e}\``).join(', ')} | ${cell(r.type === '' ? '' : r.default)} | ${cell(r.help)} |`)
+      out.push(
+        `| ${names} | ${value} | ${r.env.map((e) => `\`${e}\``).join(', ')} | ${cell(r.type === '' ? '' : r.default)} | ${cell(r.help)} |`
+      )
     }
     out.push('')
   }

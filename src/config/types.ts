@@ -105,10 +105,15 @@ type TopLevelField = 'help' | 'version' | 'timer'
 /** Dotted path of a field a flag can fill, e.g. `sidechannel.powDifficulty`. */
 export type ConfigPath = TopLevelField | { [S in ConfigSection]: `${S}.${keyof Config[S] & string}` }[ConfigSection]
 
-export type ConfigPathValue<P extends ConfigPath> =
-  P extends `${infer S}.${infer F}`
-    ? S extends ConfigSection ? F extends keyof Config[S] ? Config[S][F] : never : never
-    : P extends TopLevelField ? Config[P] : never
+export type ConfigPathValue<P extends ConfigPath> = P extends `${infer S}.${infer F}`
+  ? S extends ConfigSection
+    ? F extends keyof Config[S]
+      ? Config[S][F]
+      : never
+    : never
+  : P extends TopLevelField
+    ? Config[P]
+    : never
 
 /** Paths whose field type is exactly T (tuples stop the conditional from distributing over unions). */
 export type PathsOfType<T> = {

@@ -6,7 +6,7 @@
 import { IntercomError } from '../errors.js'
 
 export class ConfigError extends IntercomError {
-  constructor (message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super('CONFIG_INVALID', message, options)
     this.name = 'ConfigError'
   }
@@ -28,13 +28,13 @@ export interface ScannedArgv {
   strays: string[]
 }
 
-function isFlagToken (arg: string): boolean {
+function isFlagToken(arg: string): boolean {
   return arg.startsWith('--')
 }
 
 // Writing through defineProperty keeps a flag called `__proto__` an ordinary key instead of
 // re-parenting the object.
-export function setOwn<T> (obj: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
 }
 
@@ -44,7 +44,7 @@ export function setOwn<T> (obj: Record<string, T>, key: string, value: T): void 
  * store label when it does not start with `--`. `shortFlags` names single-dash flags (like `-h`)
  * that are taken as bare flags and never as values; the reference has none.
  */
-export function scanArgv (argv: readonly string[], shortFlags: ReadonlyMap<string, string> = new Map()): ScannedArgv {
+export function scanArgv(argv: readonly string[], shortFlags: ReadonlyMap<string, string> = new Map()): ScannedArgv {
   const entries: ArgvEntry[] = []
   const strays: string[] = []
   let storeLabel: string | null = null
@@ -79,29 +79,32 @@ export function scanArgv (argv: readonly string[], shortFlags: ReadonlyMap<strin
 }
 
 /** Flag map of the reference runner (later duplicates win); the store label is not included. */
-export function toArgMap (argv: readonly string[]): ArgMap {
+export function toArgMap(argv: readonly string[]): ArgMap {
   const map: ArgMap = {}
   for (const { name, value } of scanArgv(argv).entries) setOwn(map, name, value)
   return map
 }
 
 /** The store label: the first argument when it does not start with `--`. */
-export function storeLabelOf (argv: readonly string[]): string | null {
+export function storeLabelOf(argv: readonly string[]): string | null {
   return scanArgv(argv).storeLabel
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on'])
 
 /** Unset or empty → fallback; else true iff the trimmed, lowercased value is 1/true/yes/on. */
-export function parseBool (value: string | null | undefined, fallback: boolean): boolean {
+export function parseBool(value: string | null | undefined, fallback: boolean): boolean {
   if (value === undefined || value === null || value === '') return fallback
   return TRUE_WORDS.has(String(value).trim().toLowerCase())
 }
 
 /** Comma list, trimmed, empties dropped; an empty raw value means "no list" (null). */
-export function parseCsvList (value: string | null | undefined): string[] | null {
+export function parseCsvList(value: string | null | undefined): string[] | null {
   if (value === undefined || value === null || value === '') return null
-  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
 }
 
 export interface ChanMapEntry {
@@ -111,7 +114,7 @@ export interface ChanMapEntry {
 }
 
 /** Splits one `chan:value` entry at the first `:`, else the first `=`; null when malformed. */
-function splitChanEntry (entry: string): [string, string] | null {
+function splitChanEntry(entry: string): [string, string] | null {
   const colon = entry.indexOf(':')
   const at = colon !== -1 ? colon : entry.indexOf('=')
   if (at <= 0) return null
@@ -122,7 +125,7 @@ function splitChanEntry (entry: string): [string, string] | null {
 }
 
 /** Every non-blank entry of a `chan:value` list, with its parse (null when the reference drops it). */
-export function scanChanMap (value: string | null | undefined): ChanMapEntry[] {
+export function scanChanMap(value: string | null | undefined): ChanMapEntry[] {
   if (value === undefined || value === null || value === '') return []
   const out: ChanMapEntry[] = []
   for (const part of value.split(',')) {
@@ -134,7 +137,7 @@ export function scanChanMap (value: string | null | undefined): ChanMapEntry[] {
 }
 
 /** `chan:value` list as the reference reads it: malformed entries silently dropped. */
-export function parseChanMap (value: string | null | undefined): Array<[string, string]> {
+export function parseChanMap(value: string | null | undefined): Array<[string, string]> {
   const out: Array<[string, string]> = []
   for (const { pair } of scanChanMap(value)) if (pair !== null) out.push(pair)
   return out

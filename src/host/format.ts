@@ -8,6 +8,6 @@ import hostFormat from '#format'
  * `console.log(...args)` as a string (no trailing newline). `colors`: inspected values colored as a console
  * on a terminal colors them (numbers yellow, strings green, null bold); plain string arguments never are.
  */
-export function formatArgs (args: unknown[], opts: { colors?: boolean } = {}): string {
+export function formatArgs(args: unknown[], opts: { colors?: boolean } = {}): string {
   return hostFormat.formatWithOptions(opts.colors === true ? { colors: true } : {}, ...args)
 }

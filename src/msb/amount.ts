@@ -12,7 +12,7 @@ export const MAX_AMOUNT = (1n << 128n) - 1n
 const AMOUNT_RE = /^(\d+)(?:\.(\d+))?$/
 
 /** Throws a RangeError/TypeError unless `units` is a bigint in 0..2^128-1. */
-export function assertAmount (units: bigint): void {
+export function assertAmount(units: bigint): void {
   if (typeof units !== 'bigint') throw new TypeError('amount must be a bigint of base units')
   if (units < 0n) throw new RangeError('amount must not be negative')
   if (units > MAX_AMOUNT) throw new RangeError('amount exceeds the u128 maximum (2^128-1 base units)')
@@ -22,12 +22,15 @@ export function assertAmount (units: bigint): void {
  * Parses a decimal TNK amount ("1.5", "0.000000000000000001", "10") into base units. Surrounding whitespace is
  * ignored; signs, exponents, separators, a bare "." and more than 18 decimal places are rejected.
  */
-export function parseAmount (text: string): bigint {
+export function parseAmount(text: string): bigint {
   if (typeof text !== 'string') throw new TypeError('amount must be a string')
   const s = text.trim()
   if (s.startsWith('-')) throw new RangeError('amount must not be negative')
   const m = AMOUNT_RE.exec(s)
-  if (m === null) throw new TypeError(`invalid amount ${JSON.stringify(text)}: expected digits with an optional "." and up to ${TNK_DECIMALS} decimals`)
+  if (m === null)
+    throw new TypeError(
+      `invalid amount ${JSON.stringify(text)}: expected digits with an optional "." and up to ${TNK_DECIMALS} decimals`
+    )
   const fraction = m[2] ?? ''
   if (fraction.length > TNK_DECIMALS) throw new RangeError(`amount has more than ${TNK_DECIMALS} decimal places`)
   const units = BigInt(m[1]) * UNITS_PER_TNK + BigInt(fraction.padEnd(TNK_DECIMALS, '0') || '0')
@@ -36,7 +39,7 @@ export function parseAmount (text: string): bigint {
 }
 
 /** Formats base units as a decimal TNK string without trailing zeros ("1.5", "0", "2"). */
-export function formatAmount (units: bigint): string {
+export function formatAmount(units: bigint): string {
   assertAmount(units)
   const whole = units / UNITS_PER_TNK
   const fraction = (units % UNITS_PER_TNK).toString().padStart(TNK_DECIMALS, '0').replace(/0+$/, '')
@@ -44,7 +47,7 @@ export function formatAmount (units: bigint): string {
 }
 
 /** 16-byte big-endian encoding of an amount. */
-export function amountToBytes (units: bigint): Uint8Array {
+export function amountToBytes(units: bigint): Uint8Array {
   assertAmount(units)
   const out = new Uint8Array(AMOUNT_BYTES)
   let v = units
@@ -56,20 +59,21 @@ export function amountToBytes (units: bigint): Uint8Array {
 }
 
 /** Reads a 16-byte big-endian amount; throws on any other length. */
-export function amountFromBytes (bytes: Uint8Array): bigint {
-  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== AMOUNT_BYTES) throw new TypeError(`amount must be ${AMOUNT_BYTES} bytes`)
+export function amountFromBytes(bytes: Uint8Array): bigint {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== AMOUNT_BYTES)
+    throw new TypeError(`amount must be ${AMOUNT_BYTES} bytes`)
   let v = 0n
   for (const b of bytes) v = (v << 8n) | BigInt(b)
   return v
 }
 
 /** Lowercase hex (32 characters) of the 16-byte amount: the `am` field of the JSON form. */
-export function amountToHex (units: bigint): string {
+export function amountToHex(units: bigint): string {
   return toHex(amountToBytes(units))
 }
 
 /** Parses an `am` hex field (exactly 32 hex characters). */
-export function amountFromHex (hex: string): bigint {
+export function amountFromHex(hex: string): bigint {
   if (!isHex(hex, AMOUNT_BYTES)) throw new TypeError(`amount must be ${AMOUNT_BYTES} bytes of hex`)
   return amountFromBytes(fromHex(hex))
 }

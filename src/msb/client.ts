@@ -17,8 +17,13 @@ import type { MsbView } from '../common/index.js'
 import { MsbLightReader } from './light-reader.js'
 import { MsbTransport, MsbBroadcastError, type BroadcastAccepted, type MsbTransportOptions } from './transport.js'
 import {
-  buildBootstrapDeployment, buildTransfer, buildTxOperation, encodePartialOperation, validatePartialOperation,
-  type MsbSigner, type PartialOperation
+  buildBootstrapDeployment,
+  buildTransfer,
+  buildTxOperation,
+  encodePartialOperation,
+  validatePartialOperation,
+  type MsbSigner,
+  type PartialOperation
 } from './ops.js'
 import { MSB_FEE, precheckAgainstLedger, type LedgerReader } from './precheck.js'
 import { decodeMsbOperation } from '../common/index.js'
@@ -52,15 +57,23 @@ export class MsbOperationError extends IntercomError {
    * `reason` is the result-code name (`TRANSFER_SENDER_NOT_FOUND`, …), or `NOT_SYNCED` / `UNREACHABLE`;
    * `resultCode` the validator's numeric code when there is one. `code` is the machine code across planes.
    */
-  constructor (message: string, readonly reason: string, readonly resultCode: number | null, detail?: string) {
-    super(reason === 'NOT_SYNCED' ? 'MSB_NOT_SYNCED' : reason === 'UNREACHABLE' ? 'MSB_UNREACHABLE' : 'MSB_REFUSED', message)
+  constructor(
+    message: string,
+    readonly reason: string,
+    readonly resultCode: number | null,
+    detail?: string
+  ) {
+    super(
+      reason === 'NOT_SYNCED' ? 'MSB_NOT_SYNCED' : reason === 'UNREACHABLE' ? 'MSB_UNREACHABLE' : 'MSB_REFUSED',
+      message
+    )
     this.name = 'MsbOperationError'
     this.detail = detail ?? message
   }
 }
 
 export class MsbTimeoutError extends IntercomError {
-  constructor (message: string) {
+  constructor(message: string) {
     super('MSB_TIMEOUT', message)
     this.name = 'MsbTimeoutError'
   }
@@ -109,7 +122,7 @@ export const MAX_WRITERS_FOR_ADMIN_VALIDATION = 10
  * when it is a writer). So on a small network the admin is dialled and counted in `connectedValidators`,
  * as the reference client counts it; an admin node reports one fewer because it never connects to itself.
  */
-export function adminValidates (aliveNonAdminWriters: number): boolean {
+export function adminValidates(aliveNonAdminWriters: number): boolean {
   return aliveNonAdminWriters < MAX_WRITERS_FOR_ADMIN_VALIDATION
 }
 
@@ -127,18 +140,26 @@ export class MsbClient extends ReadyResource {
   private lastDiscoveryAt = 0
   private readonly joined = new Set<string>()
 
-  constructor (private readonly opts: MsbClientOptions) {
+  constructor(private readonly opts: MsbClientOptions) {
     super()
     this.network = opts.network
     this.log = opts.log ?? (() => {})
   }
 
-  get bootstrapHex (): string { return this.network.bootstrapHex }
-  get networkId (): number { return this.network.networkId }
-  get addressPrefix (): string { return this.network.addressPrefix }
-  get fee (): bigint { return MSB_FEE }
+  get bootstrapHex(): string {
+    return this.network.bootstrapHex
+  }
+  get networkId(): number {
+    return this.network.networkId
+  }
+  get addressPrefix(): string {
+    return this.network.addressPrefix
+  }
+  get fee(): bigint {
+    return MSB_FEE
+  }
 
-  protected override async _open (): Promise<void> {
+  protected override async _open(): Promise<void> {
     this.store = new Corestore(path.join(this.opts.storeDir, 'corestore'))
     await this.store.ready()
     this.transport = new MsbTransport({
@@ -151,14 +172,24 @@ export class MsbClient extends ReadyResource {
     this.swarm.on('connection', (conn: any) => {
       conn.on('error', () => {})
       this.transport.attach(conn)
-      try { this.store.replicate(conn) } catch {}
+      try {
+        this.store.replicate(conn)
+      } catch {}
     })
-    this.reader = new MsbLightReader({ store: this.store, bootstrap: fromHex(this.network.bootstrapHex), log: this.log })
+    this.reader = new MsbLightReader({
+      store: this.store,
+      bootstrap: fromHex(this.network.bootstrapHex),
+      log: this.log
+    })
     this.reader.on('indexers', (before: string[], after: string[]) => {
-      this.log(`[msb] indexer set changed: ${before.length} → ${after.length} (${after.map((k) => k.slice(0, 12)).join(', ')}); txv is now ${this.reader.txv() ?? 'unknown'}`)
+      this.log(
+        `[msb] indexer set changed: ${before.length} → ${after.length} (${after.map((k) => k.slice(0, 12)).join(', ')}); txv is now ${this.reader.txv() ?? 'unknown'}`
+      )
     })
     // Every confirmed block would rescan the writer index; a scan per second at most is plenty.
-    this.reader.on('append', () => { if (Date.now() - this.lastDiscoveryAt >= 1000) this.discover() })
+    this.reader.on('append', () => {
+      if (Date.now() - this.lastDiscoveryAt >= 1000) this.discover()
+    })
     await this.reader.ready()
     this.swarm.join(this.network.channel32, { client: true, server: false })
     this.discoveryTimer = setInterval(() => this.discover(), this.opts.discoveryIntervalMs ?? 5000)
@@ -168,11 +199,13 @@ export class MsbClient extends ReadyResource {
     this.discover()
   }
 
-  protected override async _close (): Promise<void> {
+  protected override async _close(): Promise<void> {
     if (this.discoveryTimer !== null) clearInterval(this.discoveryTimer)
     if (this.keeperTimer !== null) clearInterval(this.keeperTimer)
     this.transport?.close()
-    try { await this.discovering } catch {}
+    try {
+      await this.discovering
+    } catch {}
     if (this.reader) await this.reader.close()
     if (this.swarm) await this.swarm.destroy()
     if (this.store) await this.store.close()
@@ -181,11 +214,11 @@ export class MsbClient extends ReadyResource {
   // ------------------------------------------------------------------ state
 
   /** The confirmed value under `key`, or null (also null before the first sync). */
-  async get (key: string): Promise<Uint8Array | null> {
+  async get(key: string): Promise<Uint8Array | null> {
     return await this.reader.get(key)
   }
 
-  async account (address: string): Promise<MsbAccount | null> {
+  async account(address: string): Promise<MsbAccount | null> {
     const raw = await this.reader.get(address)
     if (raw === null) return null
     const entry = decodeNodeEntry(raw)
@@ -201,18 +234,18 @@ export class MsbClient extends ReadyResource {
     }
   }
 
-  ledger (): LedgerReader {
+  ledger(): LedgerReader {
     return {
       get: async (key) => await this.reader.get(key),
       balanceOf: async (address) => (await this.account(address))?.balance ?? null
     }
   }
 
-  addressOf (publicKey: Uint8Array): string {
+  addressOf(publicKey: Uint8Array): string {
     return encodeAddress(publicKey, this.network.addressPrefix)
   }
 
-  status (): MsbStatus {
+  status(): MsbStatus {
     const r = this.reader.status()
     const t = this.transport.stats()
     return {
@@ -234,7 +267,7 @@ export class MsbClient extends ReadyResource {
   }
 
   /** The subnet plane's read access to the confirmed MSB view (apply-time `tx` checks). */
-  msbView (): MsbView {
+  msbView(): MsbView {
     const reader = this.reader
     const network = this.network
     return {
@@ -253,15 +286,19 @@ export class MsbClient extends ReadyResource {
    * not an indexer, plus the admin while fewer than 10 of those are alive (`adminValidates`). Connected to by
    * public key.
    */
-  private discover (): void {
+  private discover(): void {
     if (this.discovering !== null || this.closing || !this.opened) return
     this.lastDiscoveryAt = Date.now()
-    this.discovering = this.discoverOnce().catch((err) => {
-      this.log(`[msb] validator discovery failed: ${String(err?.message ?? err)}`)
-    }).finally(() => { this.discovering = null })
+    this.discovering = this.discoverOnce()
+      .catch((err) => {
+        this.log(`[msb] validator discovery failed: ${String(err?.message ?? err)}`)
+      })
+      .finally(() => {
+        this.discovering = null
+      })
   }
 
-  private async discoverOnce (): Promise<void> {
+  private async discoverOnce(): Promise<void> {
     if (this.reader.signedLength() === 0) return
     const lengthRaw = await this.reader.get('wrl')
     const writers = lengthRaw === null ? 0 : (decodeU32BE(lengthRaw) ?? 0)
@@ -300,7 +337,8 @@ export class MsbClient extends ReadyResource {
       if (!this.joined.delete(key)) continue
       this.swarm.leavePeer(fromHex(key))
     }
-    if (added.length > 0 || removed.length > 0) this.log(`[msb] validators: ${keys.size} known (+${added.length} -${removed.length})`)
+    if (added.length > 0 || removed.length > 0)
+      this.log(`[msb] validators: ${keys.size} known (+${added.length} -${removed.length})`)
   }
 
   /**
@@ -308,7 +346,7 @@ export class MsbClient extends ReadyResource {
    * short-lived connections. A known validator that is not connected is dialled again (fresh peer state) at most
    * every 3 s, so refusals never cut this client off the network, and the reader keeps its replication peers.
    */
-  private reconnectValidators (): void {
+  private reconnectValidators(): void {
     if (this.closing || !this.opened) return
     const now = Date.now()
     for (const key of this.joined) {
@@ -322,7 +360,7 @@ export class MsbClient extends ReadyResource {
     }
   }
 
-  private publicKeyHexOf (address: string): string | null {
+  private publicKeyHexOf(address: string): string | null {
     try {
       return toHex(decodeAddress(address, this.network.addressPrefix))
     } catch {
@@ -333,7 +371,7 @@ export class MsbClient extends ReadyResource {
   // ------------------------------------------------------------------ operations
 
   /** Stateless and ledger pre-checks (§3); throws MsbOperationError with the validator's reason. */
-  async precheck (op: PartialOperation): Promise<void> {
+  async precheck(op: PartialOperation): Promise<void> {
     const txv = this.reader.txv()
     const stateless = validatePartialOperation(op, {
       networkId: this.network.networkId,
@@ -341,13 +379,20 @@ export class MsbClient extends ReadyResource {
       msbBootstrap: this.network.bootstrapHex,
       ...(txv !== null ? { txv } : {})
     })
-    if (!stateless.ok) throw new MsbOperationError(`${stateless.code}: ${stateless.error}`, stateless.code, stateless.status, stateless.error)
+    if (!stateless.ok)
+      throw new MsbOperationError(
+        `${stateless.code}: ${stateless.error}`,
+        stateless.code,
+        stateless.status,
+        stateless.error
+      )
     const ledger = await precheckAgainstLedger(op, this.ledger(), MSB_FEE)
-    if (!ledger.ok) throw new MsbOperationError(`${ledger.name}: ${ledger.error}`, ledger.name, ledger.code, ledger.error)
+    if (!ledger.ok)
+      throw new MsbOperationError(`${ledger.name}: ${ledger.error}`, ledger.name, ledger.code, ledger.error)
   }
 
   /** Sends a pre-checked op to a validator; resolves once one accepted it. */
-  async send (op: PartialOperation): Promise<BroadcastAccepted> {
+  async send(op: PartialOperation): Promise<BroadcastAccepted> {
     try {
       return await this.transport.broadcast(encodePartialOperation(op), {
         legacyJson: op,
@@ -362,20 +407,23 @@ export class MsbClient extends ReadyResource {
   }
 
   /** Resolves with the confirmed length once `txHex` is in the indexer-signed view. */
-  async waitForConfirmed (txHex: string, timeoutMs = this.opts.confirmTimeoutMs ?? 60_000): Promise<number> {
+  async waitForConfirmed(txHex: string, timeoutMs = this.opts.confirmTimeoutMs ?? 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (this.closing) throw new MsbTimeoutError('The MSB client closed before the confirmation.')
       const length = this.reader.signedLength()
       if (length > 0 && (await this.reader.get(txHex)) !== null) return length
       const left = deadline - Date.now()
-      if (left <= 0) throw new MsbTimeoutError(`Transaction ${txHex} was accepted but not confirmed within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}; it may still confirm (check /msb and /balance).`)
+      if (left <= 0)
+        throw new MsbTimeoutError(
+          `Transaction ${txHex} was accepted but not confirmed within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}; it may still confirm (check /msb and /balance).`
+        )
       await this.reader.waitForSignedLength(length + 1, Math.min(left, 1000))
     }
   }
 
   /** Pre-check, send, then wait for the confirmation. */
-  async submit (op: PartialOperation, opts: { confirmTimeoutMs?: number } = {}): Promise<SubmitResult> {
+  async submit(op: PartialOperation, opts: { confirmTimeoutMs?: number } = {}): Promise<SubmitResult> {
     await this.precheck(op)
     const accepted = await this.send(op)
     const tx = op.type === MSB_OP.TRANSFER ? op.tro.tx : op.type === MSB_OP.TX ? op.txo.tx : op.bdo.tx
@@ -383,21 +431,32 @@ export class MsbClient extends ReadyResource {
     return { tx, accepted, signedLength }
   }
 
-  private requireTxv (): string {
+  private requireTxv(): string {
     const txv = this.reader.txv()
-    if (txv === null) throw new MsbOperationError('The MSB state has not synced yet (no txv); try again once /msb shows a signed length.', 'NOT_SYNCED', null)
+    if (txv === null)
+      throw new MsbOperationError(
+        'The MSB state has not synced yet (no txv); try again once /msb shows a signed length.',
+        'NOT_SYNCED',
+        null
+      )
     return txv
   }
 
-  buildTransfer (signer: MsbSigner, to: string, amount: bigint): PartialOperation {
+  buildTransfer(signer: MsbSigner, to: string, amount: bigint): PartialOperation {
     return buildTransfer({ signer, networkId: this.network.networkId, txv: this.requireTxv(), to, amount })
   }
 
-  buildDeployment (signer: MsbSigner, subnetBootstrapHex: string, subnetChannel: string): PartialOperation {
-    return buildBootstrapDeployment({ signer, networkId: this.network.networkId, txv: this.requireTxv(), bs: subnetBootstrapHex, channel: subnetChannel })
+  buildDeployment(signer: MsbSigner, subnetBootstrapHex: string, subnetChannel: string): PartialOperation {
+    return buildBootstrapDeployment({
+      signer,
+      networkId: this.network.networkId,
+      txv: this.requireTxv(),
+      bs: subnetBootstrapHex,
+      channel: subnetChannel
+    })
   }
 
-  buildTx (signer: MsbSigner, input: { iw: string, ch: string, bs: string, nonce?: string }): PartialOperation {
+  buildTx(signer: MsbSigner, input: { iw: string; ch: string; bs: string; nonce?: string }): PartialOperation {
     return buildTxOperation({
       signer,
       networkId: this.network.networkId,
@@ -411,7 +470,7 @@ export class MsbClient extends ReadyResource {
   }
 
   /** The decoded confirmed TX record of a settled subnet tx: requester and validator public keys. */
-  async settledTx (txHex: string, length: number): Promise<{ ipk: string, wp: string } | null> {
+  async settledTx(txHex: string, length: number): Promise<{ ipk: string; wp: string } | null> {
     const bytes = await this.reader.getAt(txHex, length)
     if (bytes === null) return null
     const record = decodeMsbOperation(bytes)

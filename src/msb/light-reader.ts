@@ -48,14 +48,18 @@ const INFO_SCAN_LIMIT = 64
 // ---------------------------------------------------------------------------------------------------------
 // Typed views of the untyped Holepunch objects this file touches.
 
-export interface CoreManifestSigner { signature: string, namespace: Uint8Array, publicKey: Uint8Array }
+export interface CoreManifestSigner {
+  signature: string
+  namespace: Uint8Array
+  publicKey: Uint8Array
+}
 export interface CoreManifest {
   version: number
   hash: string
   allowPatch?: boolean
   quorum: number
   signers: CoreManifestSigner[]
-  prologue: { hash: Uint8Array, length: number } | null
+  prologue: { hash: Uint8Array; length: number } | null
   linked?: Uint8Array[] | null
 }
 
@@ -64,24 +68,29 @@ interface Core<T = Uint8Array> {
   readonly length: number
   readonly manifest: CoreManifest | null
   readonly closed: boolean
-  ready (): Promise<void>
-  close (): Promise<void>
-  update (opts?: { wait?: boolean }): Promise<boolean>
-  get (index: number, opts?: { wait?: boolean, timeout?: number }): Promise<T | null>
-  treeHash (length?: number): Promise<Uint8Array>
-  on (event: 'append', fn: () => void): unknown
-  off (event: 'append', fn: () => void): unknown
+  ready(): Promise<void>
+  close(): Promise<void>
+  update(opts?: { wait?: boolean }): Promise<boolean>
+  get(index: number, opts?: { wait?: boolean; timeout?: number }): Promise<T | null>
+  treeHash(length?: number): Promise<Uint8Array>
+  on(event: 'append', fn: () => void): unknown
+  off(event: 'append', fn: () => void): unknown
 }
 
-interface BeeNode { seq: number, key: unknown, value: unknown, type?: string }
+interface BeeNode {
+  seq: number
+  key: unknown
+  value: unknown
+  type?: string
+}
 interface Bee {
   readonly core: Core
-  ready (): Promise<void>
-  close (): Promise<void>
-  get (key: string, opts?: { timeout?: number }): Promise<BeeNode | null>
-  getBySeq (seq: number, opts?: { timeout?: number }): Promise<BeeNode | null>
-  checkout (version: number): Bee
-  createHistoryStream (opts: { gte?: number, lt?: number, timeout?: number }): AsyncIterable<BeeNode>
+  ready(): Promise<void>
+  close(): Promise<void>
+  get(key: string, opts?: { timeout?: number }): Promise<BeeNode | null>
+  getBySeq(seq: number, opts?: { timeout?: number }): Promise<BeeNode | null>
+  checkout(version: number): Bee
+  createHistoryStream(opts: { gte?: number; lt?: number; timeout?: number }): AsyncIterable<BeeNode>
 }
 
 type Oplog = messages.AutobaseOplogMessage
@@ -90,7 +99,7 @@ type Info = messages.AutobaseInfo
 // ---------------------------------------------------------------------------------------------------------
 // Pure helpers (exported for tests and for callers that verify pinned checkpoints).
 
-function hash32 (parts: Uint8Array[]): Uint8Array {
+function hash32(parts: Uint8Array[]): Uint8Array {
   const out = b4a.alloc(32)
   sodium.crypto_generichash(out, parts.length === 1 ? parts[0] : b4a.concat(parts))
   return out
@@ -105,13 +114,18 @@ const INDEX_VERSION_BYTES = c.encode(c.uint, 1)
  * The signer namespace Autobase gives a view core (autobase lib/store.js `_deriveNamespace`):
  * H(ns('autobase')[0], uint(1), bootstrap, H(encryptionKey || ''), entropy, name). MSB uses no encryption key.
  */
-export function deriveViewNamespace (bootstrap: Uint8Array, name: string, entropy: Uint8Array, encryptionKey: Uint8Array | null = null): Uint8Array {
+export function deriveViewNamespace(
+  bootstrap: Uint8Array,
+  name: string,
+  entropy: Uint8Array,
+  encryptionKey: Uint8Array | null = null
+): Uint8Array {
   const encryptionId = hash32([encryptionKey ?? b4a.alloc(0)])
   return hash32([NS_SIGNER_NAMESPACE, INDEX_VERSION_BYTES, bootstrap, encryptionId, entropy, b4a.from(name)])
 }
 
 /** The majority quorum Autobase sets on signed cores: min(n, floor(n/2) + 1). */
-export function majorityQuorum (n: number): number {
+export function majorityQuorum(n: number): number {
   return Math.min(n, (n >> 1) + 1)
 }
 
@@ -126,7 +140,10 @@ export interface ManifestExpectation {
 }
 
 /** Null when `manifest` is a signed core of exactly these indexers, else the reason it is not. */
-export function checkSignedManifest (manifest: CoreManifest | null | undefined, expect: ManifestExpectation): string | null {
+export function checkSignedManifest(
+  manifest: CoreManifest | null | undefined,
+  expect: ManifestExpectation
+): string | null {
   if (manifest === null || manifest === undefined) return 'no manifest'
   const signers = Array.isArray(manifest.signers) ? manifest.signers : []
   if (signers.length === 0) return `unsigned core (quorum ${String(manifest.quorum)}, no signers)`
@@ -142,7 +159,8 @@ export function checkSignedManifest (manifest: CoreManifest | null | undefined, 
   const ns = deriveViewNamespace(expect.bootstrap, expect.name, expect.entropy)
   for (const s of signers) {
     if (s.signature !== 'ed25519') return `unexpected signature scheme ${String(s.signature)}`
-    if (!b4a.equals(s.namespace, ns)) return `signer namespace ${toHex(s.namespace)} is not the one derived for '${expect.name}' (${toHex(ns)})`
+    if (!b4a.equals(s.namespace, ns))
+      return `signer namespace ${toHex(s.namespace)} is not the one derived for '${expect.name}' (${toHex(ns)})`
   }
   return null
 }
@@ -185,7 +203,11 @@ export interface MsbLightReaderStatus {
 }
 
 /** One confirmed put of the view. It is visible at confirmed length `seq + 1` and later. */
-export interface MsbHistoryEntry { seq: number, key: string, value: Uint8Array }
+export interface MsbHistoryEntry {
+  seq: number
+  key: string
+  value: Uint8Array
+}
 
 interface SystemState {
   key: Uint8Array
@@ -203,9 +225,16 @@ interface ViewState {
   onappend: () => void
 }
 
-interface Waiter { length: number, resolve: (ok: boolean) => void, timer: ReturnType<typeof setTimeout> | null }
+interface Waiter {
+  length: number
+  resolve: (ok: boolean) => void
+  timer: ReturnType<typeof setTimeout> | null
+}
 
-interface Candidate { key: Uint8Array, core: Core }
+interface Candidate {
+  key: Uint8Array
+  core: Core
+}
 
 export class MsbLightReader extends EventEmitter {
   readonly bootstrap: Uint8Array
@@ -228,7 +257,7 @@ export class MsbLightReader extends EventEmitter {
 
   /** The indexer writer keys trusted right now: [bootstrap] until the first Info is read, then Info.indexers. */
   #trusted: Uint8Array[]
-  #writers = new Map<string, { core: Core<Oplog>, onappend: () => void }>()
+  #writers = new Map<string, { core: Core<Oplog>; onappend: () => void }>()
   #system: SystemState | null = null
   #view: ViewState | null = null
   #error: string | null = null
@@ -236,16 +265,16 @@ export class MsbLightReader extends EventEmitter {
   #roundError: string | null = null
   #rejectedViewHex: string | null = null
   #rejectedReason: string | null = null
-  #pendingView: { key: Uint8Array, core: Core } | null = null
+  #pendingView: { key: Uint8Array; core: Core } | null = null
   /** Sessions of superseded systems and views, closed with the reader (readers may still be iterating them). */
-  #retired: Array<{ close (): Promise<void> }> = []
+  #retired: Array<{ close(): Promise<void> }> = []
   /** Candidate system sessions being examined by a refresh (closed at once if the reader closes meanwhile). */
   #inflight = new Set<Core>()
   #waiters = new Set<Waiter>()
   #lastLength = 0
   #lastGrowthAt: number | null = null
 
-  constructor (opts: MsbLightReaderOptions) {
+  constructor(opts: MsbLightReaderOptions) {
     super()
     if (opts === null || typeof opts !== 'object' || opts.store === null || typeof opts.store !== 'object') {
       throw new TypeError('MsbLightReader needs a Corestore')
@@ -254,9 +283,11 @@ export class MsbLightReader extends EventEmitter {
       throw new TypeError('MSB bootstrap must be 32 bytes')
     }
     const interval = opts.refreshIntervalMs ?? DEFAULT_REFRESH_MS
-    if (!(typeof interval === 'number' && interval > 0 && Number.isFinite(interval))) throw new RangeError('refreshIntervalMs must be a positive number')
+    if (!(typeof interval === 'number' && interval > 0 && Number.isFinite(interval)))
+      throw new RangeError('refreshIntervalMs must be a positive number')
     const timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) throw new RangeError('requestTimeoutMs must be a positive number')
+    if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)))
+      throw new RangeError('requestTimeoutMs must be a positive number')
     this.#store = opts.store
     this.bootstrap = b4a.from(opts.bootstrap)
     this.bootstrapHex = toHex(this.bootstrap)
@@ -271,12 +302,12 @@ export class MsbLightReader extends EventEmitter {
   // ------------------------------------------------------------------------------------------------ lifecycle
 
   /** Opens the reader and runs the first refresh. Resolves even when no peer has answered yet. */
-  ready (): Promise<void> {
+  ready(): Promise<void> {
     if (this.#opening === null) this.#opening = this.#open()
     return this.#opening
   }
 
-  async #open (): Promise<void> {
+  async #open(): Promise<void> {
     if (this.#closing !== null) throw new Error('MsbLightReader is closed')
     this.#timer = setInterval(() => this.refresh(), this.refreshIntervalMs)
     const t = this.#timer as unknown as { unref?: () => void }
@@ -285,12 +316,12 @@ export class MsbLightReader extends EventEmitter {
     await this.refresh()
   }
 
-  close (): Promise<void> {
+  close(): Promise<void> {
     if (this.#closing === null) this.#closing = this.#close()
     return this.#closing
   }
 
-  async #close (): Promise<void> {
+  async #close(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
     if (this.#kickTimer !== null) clearTimeout(this.#kickTimer)
@@ -301,7 +332,7 @@ export class MsbLightReader extends EventEmitter {
     }
     this.#waiters.clear()
     // Closing the sessions makes any refresh stuck on the network fail fast; then wait for it to unwind.
-    const sessions: Array<{ close (): Promise<void> }> = []
+    const sessions: Array<{ close(): Promise<void> }> = []
     for (const w of this.#writers.values()) {
       w.core.off('append', w.onappend)
       sessions.push(w.core)
@@ -321,14 +352,14 @@ export class MsbLightReader extends EventEmitter {
     this.closed = true
   }
 
-  get #stopped (): boolean {
+  get #stopped(): boolean {
     return this.#closing !== null
   }
 
   // ------------------------------------------------------------------------------------------------ reading
 
   /** The confirmed length of the MSB view (0 before the first verified view). */
-  signedLength (): number {
+  signedLength(): number {
     return this.#view === null ? 0 : this.#view.core.length
   }
 
@@ -336,7 +367,7 @@ export class MsbLightReader extends EventEmitter {
    * Resolves true once the confirmed length is at least `length`; false on timeout or when the reader closes.
    * `timeoutMs` may be Infinity (no deadline).
    */
-  waitForSignedLength (length: number, timeoutMs: number): Promise<boolean> {
+  waitForSignedLength(length: number, timeoutMs: number): Promise<boolean> {
     if (this.#stopped) return Promise.resolve(false)
     if (this.signedLength() >= length) return Promise.resolve(true)
     if (!(timeoutMs > 0)) return Promise.resolve(false)
@@ -353,7 +384,7 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** The confirmed value under `key` at the current confirmed length, or null. */
-  async get (key: string): Promise<Uint8Array | null> {
+  async get(key: string): Promise<Uint8Array | null> {
     const view = this.#view
     if (view === null) return null
     return await this.#readAt(view, key, view.core.length)
@@ -363,8 +394,9 @@ export class MsbLightReader extends EventEmitter {
    * The confirmed value under `key` as of confirmed length `length` (MSB `view.checkout(length).get(key)`).
    * Lengths continue across view key switches. Throws a RangeError for a length not confirmed yet.
    */
-  async getAt (key: string, length: number): Promise<Uint8Array | null> {
-    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new RangeError('length must be a non-negative integer')
+  async getAt(key: string, length: number): Promise<Uint8Array | null> {
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+      throw new RangeError('length must be a non-negative integer')
     const view = this.#view
     const current = view === null ? 0 : view.core.length
     if (length > current) throw new RangeError(`length ${length} is not confirmed yet (confirmed length ${current})`)
@@ -372,7 +404,7 @@ export class MsbLightReader extends EventEmitter {
     return await this.#readAt(view, key, length)
   }
 
-  async #readAt (view: ViewState, key: string, length: number): Promise<Uint8Array | null> {
+  async #readAt(view: ViewState, key: string, length: number): Promise<Uint8Array | null> {
     if (length <= 1) return null
     const snap = view.bee.checkout(length)
     try {
@@ -387,7 +419,7 @@ export class MsbLightReader extends EventEmitter {
    * The confirmed puts with `seq >= fromSeq`, in order, up to the confirmed length at the time of the call.
    * Deletions are skipped. Pass the last seen `seq + 1` to continue.
    */
-  async * historySince (fromSeq: number): AsyncGenerator<MsbHistoryEntry> {
+  async *historySince(fromSeq: number): AsyncGenerator<MsbHistoryEntry> {
     const view = this.#view
     if (view === null) return
     const length = view.core.length
@@ -407,25 +439,25 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** Hex BLAKE3 of the current indexers' keys concatenated in Info order (MSB's `txv`); null before the first Info. */
-  txv (): string | null {
+  txv(): string | null {
     if (this.#system === null) return null
     return blake3Hex(b4a.concat(this.#system.info.indexers.map((i) => i.key)))
   }
 
   /** The current indexer writer keys (hex, Info order); empty before the first Info. */
-  indexers (): string[] {
+  indexers(): string[] {
     return this.#system === null ? [] : this.#system.info.indexers.map((i) => toHex(i.key))
   }
 
-  get viewKeyHex (): string | null {
+  get viewKeyHex(): string | null {
     return this.#view === null ? null : toHex(this.#view.key)
   }
 
-  get systemKeyHex (): string | null {
+  get systemKeyHex(): string | null {
     return this.#system === null ? null : toHex(this.#system.key)
   }
 
-  status (): MsbLightReaderStatus {
+  status(): MsbLightReaderStatus {
     return {
       bootstrapHex: this.bootstrapHex,
       systemKeyHex: this.systemKeyHex,
@@ -446,7 +478,7 @@ export class MsbLightReader extends EventEmitter {
    * Re-resolves the key chain (also runs on a timer and when an indexer's oplog grows). Passes never overlap:
    * a call during a pass queues one more pass (calls coalesce) and resolves when that pass ends. Never throws.
    */
-  refresh (): Promise<void> {
+  refresh(): Promise<void> {
     if (this.#stopped) return Promise.resolve()
     if (this.#refreshing === null) return this.#startPass()
     if (this.#queued === null) {
@@ -459,18 +491,20 @@ export class MsbLightReader extends EventEmitter {
     return this.#queued
   }
 
-  #startPass (): Promise<void> {
-    const pass: Promise<void> = this.#refreshOnce().catch((err) => {
-      if (!this.#stopped) this.#setError(`refresh failed: ${(err as Error)?.message ?? String(err)}`)
-    }).finally(() => {
-      if (this.#refreshing === pass) this.#refreshing = null
-    })
+  #startPass(): Promise<void> {
+    const pass: Promise<void> = this.#refreshOnce()
+      .catch((err) => {
+        if (!this.#stopped) this.#setError(`refresh failed: ${(err as Error)?.message ?? String(err)}`)
+      })
+      .finally(() => {
+        if (this.#refreshing === pass) this.#refreshing = null
+      })
     this.#refreshing = pass
     return pass
   }
 
   /** Indexer appends come in bursts (acks); coalesce them into one refresh shortly after. */
-  #kickSoon (): void {
+  #kickSoon(): void {
     if (this.#kickTimer !== null || this.#stopped) return
     this.#kickTimer = setTimeout(() => {
       this.#kickTimer = null
@@ -478,7 +512,7 @@ export class MsbLightReader extends EventEmitter {
     }, APPEND_COALESCE_MS)
   }
 
-  async #refreshOnce (): Promise<void> {
+  async #refreshOnce(): Promise<void> {
     this.#roundError = null
     try {
       await this.#refreshSteps()
@@ -487,13 +521,14 @@ export class MsbLightReader extends EventEmitter {
     }
   }
 
-  async #refreshSteps (): Promise<void> {
+  async #refreshSteps(): Promise<void> {
     for (let hop = 0; hop < MAX_HOPS_PER_REFRESH && !this.#stopped; hop++) {
       if (!(await this.#followSystem())) break
     }
     if (this.#stopped) return
     if (this.#system === null) {
-      if (this.#roundError === null) this.#setError('no system key yet: the indexers\' oplogs have not replicated (no MSB peer?)')
+      if (this.#roundError === null)
+        this.#setError("no system key yet: the indexers' oplogs have not replicated (no MSB peer?)")
       return
     }
     await this.#rereadInfo()
@@ -505,7 +540,7 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** One hop: adopts a newer system key by rule A or rule B. True when the system changed. */
-  async #followSystem (): Promise<boolean> {
+  async #followSystem(): Promise<boolean> {
     const votes = await this.#collectVotes()
     if (this.#stopped) return false
     const current = this.#system
@@ -530,29 +565,34 @@ export class MsbLightReader extends EventEmitter {
       }
       if (current !== null) {
         const cand = await this.#checkRuleB(current, key, votes)
-        if (cand !== null && await this.#adoptSystem(key, 'B', cand)) return true
+        if (cand !== null && (await this.#adoptSystem(key, 'B', cand))) return true
       }
     }
     return false
   }
 
   /** For each trusted indexer: the system key its latest oplog digest points at (null when unknown). */
-  async #collectVotes (): Promise<Map<string, Uint8Array | null>> {
+  async #collectVotes(): Promise<Map<string, Uint8Array | null>> {
     const out = new Map<string, Uint8Array | null>()
-    await Promise.all(this.#trusted.map(async (key) => {
-      const hex = toHex(key)
-      let vote: Uint8Array | null = null
-      try {
-        vote = await this.#digestOf(this.#writer(key))
-      } catch (err) {
-        if (!this.#stopped) this.#log(`msb light reader: reading indexer ${hex.slice(0, 16)}… failed: ${(err as Error)?.message ?? String(err)}`)
-      }
-      out.set(hex, vote)
-    }))
+    await Promise.all(
+      this.#trusted.map(async (key) => {
+        const hex = toHex(key)
+        let vote: Uint8Array | null = null
+        try {
+          vote = await this.#digestOf(this.#writer(key))
+        } catch (err) {
+          if (!this.#stopped)
+            this.#log(
+              `msb light reader: reading indexer ${hex.slice(0, 16)}… failed: ${(err as Error)?.message ?? String(err)}`
+            )
+        }
+        out.set(hex, vote)
+      })
+    )
     return out
   }
 
-  #writer (key: Uint8Array): Core<Oplog> {
+  #writer(key: Uint8Array): Core<Oplog> {
     const hex = toHex(key)
     const known = this.#writers.get(hex)
     if (known !== undefined) return known.core
@@ -564,7 +604,7 @@ export class MsbLightReader extends EventEmitter {
     return core
   }
 
-  async #digestOf (core: Core<Oplog>): Promise<Uint8Array | null> {
+  async #digestOf(core: Core<Oplog>): Promise<Uint8Array | null> {
     await core.ready()
     await this.#bounded(core.update({ wait: true }))
     const length = core.length
@@ -580,19 +620,20 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** Writer-core manifest signer key of an indexer (null until its manifest has replicated). */
-  async #signerKeyOf (key: Uint8Array): Promise<{ publicKey: Uint8Array, namespace: Uint8Array } | null> {
+  async #signerKeyOf(key: Uint8Array): Promise<{ publicKey: Uint8Array; namespace: Uint8Array } | null> {
     const core = this.#writer(key)
     await core.ready()
     if (core.manifest === null && !this.#stopped) {
       await this.#bounded(core.update({ wait: true }))
-      if (core.manifest === null && core.length > 0) await core.get(core.length - 1, { timeout: this.requestTimeoutMs }).catch(() => null)
+      if (core.manifest === null && core.length > 0)
+        await core.get(core.length - 1, { timeout: this.requestTimeoutMs }).catch(() => null)
     }
     const s = core.manifest?.signers?.[0]
     return s === undefined ? null : { publicKey: s.publicKey, namespace: s.namespace }
   }
 
   /** A session on system core `key`, updated; tracked in #inflight until adopted or released. */
-  async #openSystemCore (key: Uint8Array): Promise<Core> {
+  async #openSystemCore(key: Uint8Array): Promise<Core> {
     if (this.#stopped) throw new Error('MsbLightReader is closed')
     const core = this.#store.get({ key }) as Core
     this.#inflight.add(core)
@@ -601,13 +642,17 @@ export class MsbLightReader extends EventEmitter {
     return core
   }
 
-  async #releaseSystemCore (core: Core, closer: { close (): Promise<void> } = core): Promise<void> {
+  async #releaseSystemCore(core: Core, closer: { close(): Promise<void> } = core): Promise<void> {
     this.#inflight.delete(core)
     await closer.close().catch(() => {})
   }
 
   /** Rule B (spec §4): an indexer-set shrink attested by the surviving indexers. Returns the opened core or null. */
-  async #checkRuleB (current: SystemState, key: Uint8Array, votes: Map<string, Uint8Array | null>): Promise<Candidate | null> {
+  async #checkRuleB(
+    current: SystemState,
+    key: Uint8Array,
+    votes: Map<string, Uint8Array | null>
+  ): Promise<Candidate | null> {
     const core = await this.#openSystemCore(key)
     let keep = false
     try {
@@ -643,9 +688,13 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** Opens system `key`, reads its last Info and checks its manifest; on success makes it current. */
-  async #adoptSystem (key: Uint8Array, rule: 'A' | 'B', opened?: Candidate): Promise<boolean> {
-    const core = opened?.core ?? await this.#openSystemCore(key)
-    const bee = new Hyperbee(core, { extension: false, keyEncoding: 'binary', valueEncoding: 'binary' }) as unknown as Bee
+  async #adoptSystem(key: Uint8Array, rule: 'A' | 'B', opened?: Candidate): Promise<boolean> {
+    const core = opened?.core ?? (await this.#openSystemCore(key))
+    const bee = new Hyperbee(core, {
+      extension: false,
+      keyEncoding: 'binary',
+      valueEncoding: 'binary'
+    }) as unknown as Bee
     let adopted = false
     try {
       if (this.#stopped || core.length === 0) return false
@@ -666,7 +715,9 @@ export class MsbLightReader extends EventEmitter {
       this.#inflight.delete(core)
       adopted = true
       if (previous !== null) this.#retired.push(previous.bee)
-      this.#log(`msb light reader: system ${toHex(key).slice(0, 16)}… (rule ${rule}, length ${core.length}, ${info.indexers.length} indexer${info.indexers.length === 1 ? '' : 's'})`)
+      this.#log(
+        `msb light reader: system ${toHex(key).slice(0, 16)}… (rule ${rule}, length ${core.length}, ${info.indexers.length} indexer${info.indexers.length === 1 ? '' : 's'})`
+      )
       this.#setIndexers(previous === null ? null : previous.info, info)
       return true
     } finally {
@@ -675,7 +726,7 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** Re-reads Info when the current system core has grown (same key). */
-  async #rereadInfo (): Promise<void> {
+  async #rereadInfo(): Promise<void> {
     const sys = this.#system
     if (sys === null || sys.core.length <= sys.infoLength) return
     const length = sys.core.length
@@ -687,7 +738,7 @@ export class MsbLightReader extends EventEmitter {
     this.#setIndexers(previous, info)
   }
 
-  async #readInfo (bee: Bee, length: number): Promise<Info | null> {
+  async #readInfo(bee: Bee, length: number): Promise<Info | null> {
     for (let seq = length - 1; seq >= 1 && seq >= length - INFO_SCAN_LIMIT; seq--) {
       const node = await bee.getBySeq(seq, { timeout: this.requestTimeoutMs })
       if (node === null) return null
@@ -706,7 +757,7 @@ export class MsbLightReader extends EventEmitter {
   }
 
   /** Checks a signed core's manifest against the indexers of `info` (signers, quorum, namespace). */
-  async #checkManifestAgainst (manifest: CoreManifest | null, name: string, info: Info): Promise<string | null> {
+  async #checkManifestAgainst(manifest: CoreManifest | null, name: string, info: Info): Promise<string | null> {
     const signerKeys: Uint8Array[] = []
     let firstNamespace: Uint8Array | null = null
     for (const ix of info.indexers) {
@@ -720,7 +771,7 @@ export class MsbLightReader extends EventEmitter {
     return checkSignedManifest(manifest, { bootstrap: this.bootstrap, name, signerKeys, entropy })
   }
 
-  #setIndexers (previous: Info | null, next: Info): void {
+  #setIndexers(previous: Info | null, next: Info): void {
     const oldKeys = previous === null ? null : previous.indexers.map((i) => toHex(i.key))
     const newKeys = next.indexers.map((i) => toHex(i.key))
     const oldTrusted = this.#trusted.map((k) => toHex(k))
@@ -739,12 +790,14 @@ export class MsbLightReader extends EventEmitter {
       return
     }
     if (oldKeys.length === newKeys.length && oldKeys.every((k, i) => k === newKeys[i])) return
-    this.#log(`msb light reader: indexer set changed [${oldKeys.map(short).join(', ')}] -> [${newKeys.map(short).join(', ')}]`)
+    this.#log(
+      `msb light reader: indexer set changed [${oldKeys.map(short).join(', ')}] -> [${newKeys.map(short).join(', ')}]`
+    )
     this.emit('indexers', oldKeys, newKeys)
   }
 
   /** Opens, verifies and switches to `Info.views[0]` when it differs from the view in use. */
-  async #syncView (): Promise<void> {
+  async #syncView(): Promise<void> {
     const sys = this.#system
     if (sys === null) return
     const entry = sys.info.views[0]
@@ -792,7 +845,11 @@ export class MsbLightReader extends EventEmitter {
     if (core.length < this.signedLength()) return
 
     this.#pendingView = null
-    const bee = new Hyperbee(core, { extension: false, keyEncoding: 'ascii', valueEncoding: 'binary' }) as unknown as Bee
+    const bee = new Hyperbee(core, {
+      extension: false,
+      keyEncoding: 'ascii',
+      valueEncoding: 'binary'
+    }) as unknown as Bee
     const onappend = (): void => this.#onViewGrowth()
     const previous = this.#view
     if (previous !== null) {
@@ -802,13 +859,15 @@ export class MsbLightReader extends EventEmitter {
     this.#view = { key, core, bee, onappend }
     core.on('append', onappend)
     const oldHex = previous === null ? null : toHex(previous.key)
-    this.#log(`msb light reader: view ${short(keyHex)} verified (${sys.info.indexers.length} signer${sys.info.indexers.length === 1 ? '' : 's'}, length ${core.length})${oldHex === null ? '' : `, replacing ${short(oldHex)}`}`)
+    this.#log(
+      `msb light reader: view ${short(keyHex)} verified (${sys.info.indexers.length} signer${sys.info.indexers.length === 1 ? '' : 's'}, length ${core.length})${oldHex === null ? '' : `, replacing ${short(oldHex)}`}`
+    )
     if (this.#lastGrowthAt === null) this.#lastGrowthAt = Date.now()
     this.emit('view', keyHex, oldHex)
     this.#onViewGrowth()
   }
 
-  #onViewGrowth (): void {
+  #onViewGrowth(): void {
     const length = this.signedLength()
     if (length <= this.#lastLength) return
     this.#lastLength = length
@@ -822,20 +881,20 @@ export class MsbLightReader extends EventEmitter {
     this.emit('append', length)
   }
 
-  #setError (message: string): void {
+  #setError(message: string): void {
     if (this.#error !== message && this.#roundError !== message) this.#log(`msb light reader: ${message}`)
     this.#roundError = message
     this.#error = message
   }
 
-  #isVerified (): boolean {
+  #isVerified(): boolean {
     const view = this.#view
     const current = this.#system?.info.views[0]
     return view !== null && current !== undefined && b4a.equals(view.key, current.key)
   }
 
   /** Waits for `p` at most `requestTimeoutMs`; a late rejection is swallowed. */
-  async #bounded<T> (p: Promise<T>): Promise<T | undefined> {
+  async #bounded<T>(p: Promise<T>): Promise<T | undefined> {
     let timer: ReturnType<typeof setTimeout> | null = null
     const guarded = p.catch((err) => {
       if (this.#stopped) return undefined
@@ -844,7 +903,9 @@ export class MsbLightReader extends EventEmitter {
     try {
       return await Promise.race([
         guarded,
-        new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), this.requestTimeoutMs) })
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), this.requestTimeoutMs)
+        })
       ])
     } finally {
       if (timer !== null) clearTimeout(timer)
@@ -853,15 +914,15 @@ export class MsbLightReader extends EventEmitter {
   }
 }
 
-function short (hex: string): string {
+function short(hex: string): string {
   return hex.slice(0, 16) + '…'
 }
 
-function asBytes (v: unknown): Uint8Array | null {
+function asBytes(v: unknown): Uint8Array | null {
   return v instanceof Uint8Array ? v : null
 }
 
-function asKey (k: unknown): string {
+function asKey(k: unknown): string {
   if (typeof k === 'string') return k
   if (k instanceof Uint8Array) return b4a.toString(k, 'latin1')
   return String(k)

@@ -43,22 +43,30 @@ export interface MsbNetwork extends MsbNetworkPreset {
 }
 
 export class MsbNetworkError extends IntercomError {
-  constructor (message: string) {
+  constructor(message: string) {
     super('MSB_NETWORK', message)
     this.name = 'MsbNetworkError'
   }
 }
 
 /** Pads a 1..32-byte channel name to 32 bytes by repeating it (`b4a.alloc(32).fill(channel)`). */
-export function channelTo32 (channel: string): Uint8Array {
+export function channelTo32(channel: string): Uint8Array {
   const bytes = b4a.from(channel, 'utf8')
-  if (bytes.byteLength < 1 || bytes.byteLength > 32) throw new MsbNetworkError(`Invalid --msb-channel: ${JSON.stringify(channel)} (expected 1-32 bytes).`)
+  if (bytes.byteLength < 1 || bytes.byteLength > 32)
+    throw new MsbNetworkError(`Invalid --msb-channel: ${JSON.stringify(channel)} (expected 1-32 bytes).`)
   return subnetTopic(channel)
 }
 
-export function resolveMsbNetwork (opts: { network: string, bootstrap: string | null, channel: string | null }): MsbNetwork {
+export function resolveMsbNetwork(opts: {
+  network: string
+  bootstrap: string | null
+  channel: string | null
+}): MsbNetwork {
   const preset = MSB_PRESETS[opts.network]
-  if (preset === undefined) throw new MsbNetworkError(`Invalid --msb-network: ${JSON.stringify(opts.network)} (expected one of ${Object.keys(MSB_PRESETS).join(', ')}).`)
+  if (preset === undefined)
+    throw new MsbNetworkError(
+      `Invalid --msb-network: ${JSON.stringify(opts.network)} (expected one of ${Object.keys(MSB_PRESETS).join(', ')}).`
+    )
   const channel = opts.channel ?? preset.channel
   return {
     ...preset,

@@ -44,7 +44,12 @@ export const ROLE_WHITELISTED = 0x1
 export const ROLE_WRITER = 0x3
 /** An Autobase indexer: a writer that also signs the view. */
 export const ROLE_INDEXER = 0x7
-export const NODE_ROLES = { READER: ROLE_READER, WHITELISTED: ROLE_WHITELISTED, WRITER: ROLE_WRITER, INDEXER: ROLE_INDEXER } as const
+export const NODE_ROLES = {
+  READER: ROLE_READER,
+  WHITELISTED: ROLE_WHITELISTED,
+  WRITER: ROLE_WRITER,
+  INDEXER: ROLE_INDEXER
+} as const
 
 // State keys (MSB EntryType).
 export const ADMIN_KEY = 'admin'
@@ -81,40 +86,40 @@ export interface AdminEntry {
   writingKey: Uint8Array
 }
 
-function isBytes (x: unknown): x is Uint8Array {
+function isBytes(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array
 }
 
-function isU32 (n: unknown): n is number {
+function isU32(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_U32
 }
 
 /** True for the four role values MSB writes (0, 1, 3, 7). */
-export function isValidRole (role: unknown): role is number {
+export function isValidRole(role: unknown): role is number {
   return role === ROLE_READER || role === ROLE_WHITELISTED || role === ROLE_WRITER || role === ROLE_INDEXER
 }
 
-function roleOf (x: number | NodeEntry): number {
+function roleOf(x: number | NodeEntry): number {
   return typeof x === 'number' ? x : x.role
 }
 
 /** Bit 0 of the role (the `isWhitelisted` flag of MSB's decoded node entry). */
-export function isWhitelisted (x: number | NodeEntry): boolean {
+export function isWhitelisted(x: number | NodeEntry): boolean {
   return (roleOf(x) & WHITELISTED_MASK) !== 0
 }
 
 /** Bit 1 of the role (the `isWriter` flag of MSB's decoded node entry: a validator or an indexer). */
-export function isWriter (x: number | NodeEntry): boolean {
+export function isWriter(x: number | NodeEntry): boolean {
   return (roleOf(x) & WRITER_MASK) !== 0
 }
 
 /** Bit 2 of the role (the `isIndexer` flag of MSB's decoded node entry). */
-export function isIndexer (x: number | NodeEntry): boolean {
+export function isIndexer(x: number | NodeEntry): boolean {
   return (roleOf(x) & INDEXER_MASK) !== 0
 }
 
 /** 4 bytes big-endian (`wrl`, `lc`, `init`, and the license field of a node entry). */
-export function encodeU32BE (n: number): Uint8Array {
+export function encodeU32BE(n: number): Uint8Array {
   if (!isU32(n)) throw new RangeError('u32 value must be an integer in 0..2^32-1')
   const out = b4a.alloc(4)
   out[0] = (n >>> 24) & 0xff
@@ -125,13 +130,13 @@ export function encodeU32BE (n: number): Uint8Array {
 }
 
 /** Reads exactly 4 bytes big-endian; null for anything else. */
-export function decodeU32BE (bytes: unknown): number | null {
+export function decodeU32BE(bytes: unknown): number | null {
   if (!isBytes(bytes) || bytes.byteLength !== 4) return null
   return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3]
 }
 
 /** The 69-byte node entry. Throws on an invalid role, key size, amount or license. */
-export function encodeNodeEntry (entry: NodeEntry): Uint8Array {
+export function encodeNodeEntry(entry: NodeEntry): Uint8Array {
   if (entry === null || typeof entry !== 'object') throw new TypeError('node entry must be an object')
   if (!isValidRole(entry.role)) throw new RangeError(`invalid node role ${String(entry.role)}: expected 0, 1, 3 or 7`)
   if (!isBytes(entry.writingKey) || entry.writingKey.byteLength !== WRITING_KEY_BYTES) {
@@ -151,7 +156,7 @@ export function encodeNodeEntry (entry: NodeEntry): Uint8Array {
  * Decodes a node entry; null unless it is exactly 69 bytes. Like MSB's decoder it accepts any role byte (use
  * `isValidRole` to check). The returned writing key is a copy.
  */
-export function decodeNodeEntry (bytes: unknown): NodeEntry | null {
+export function decodeNodeEntry(bytes: unknown): NodeEntry | null {
   if (!isBytes(bytes) || bytes.byteLength !== NODE_ENTRY_BYTES) return null
   const o = NODE_ENTRY_OFFSETS
   return {
@@ -163,40 +168,41 @@ export function decodeNodeEntry (bytes: unknown): NodeEntry | null {
   }
 }
 
-function assertAddress (address: unknown, hrp: string | undefined): asserts address is string {
+function assertAddress(address: unknown, hrp: string | undefined): asserts address is string {
   if (!isAddress(address, hrp)) {
     throw new TypeError(`invalid address ${JSON.stringify(address)}${hrp === undefined ? '' : ` for prefix "${hrp}"`}`)
   }
 }
 
 /** ascii bytes of an address; null unless they form a valid bech32m address (with prefix `hrp` if given). */
-function addressFromBytes (bytes: Uint8Array, hrp: string | undefined): string | null {
+function addressFromBytes(bytes: Uint8Array, hrp: string | undefined): string | null {
   for (const b of bytes) if (b < 0x21 || b > 0x7e) return null
   const s = b4a.toString(bytes, 'latin1')
   return isAddress(s, hrp) ? s : null
 }
 
 /** An address as stored under `wka/…`, `wri/<n>` and `li/<n>`: its ascii bytes. */
-export function encodeAddressValue (address: string, hrp?: string): Uint8Array {
+export function encodeAddressValue(address: string, hrp?: string): Uint8Array {
   assertAddress(address, hrp)
   return b4a.from(address, 'latin1')
 }
 
 /** The address stored under `wka/…`, `wri/<n>` or `li/<n>`; null unless it is a valid address. */
-export function decodeAddressValue (bytes: unknown, hrp?: string): string | null {
+export function decodeAddressValue(bytes: unknown, hrp?: string): string | null {
   if (!isBytes(bytes) || bytes.byteLength === 0) return null
   return addressFromBytes(bytes, hrp)
 }
 
 /** `deployment/<bs>` value: [txHash 32][deployer address ascii]. */
-export function encodeDeploymentEntry (entry: DeploymentEntry, hrp?: string): Uint8Array {
+export function encodeDeploymentEntry(entry: DeploymentEntry, hrp?: string): Uint8Array {
   if (entry === null || typeof entry !== 'object') throw new TypeError('deployment entry must be an object')
-  if (!isBytes(entry.txHash) || entry.txHash.byteLength !== HASH_BYTES) throw new TypeError(`txHash must be ${HASH_BYTES} bytes`)
+  if (!isBytes(entry.txHash) || entry.txHash.byteLength !== HASH_BYTES)
+    throw new TypeError(`txHash must be ${HASH_BYTES} bytes`)
   assertAddress(entry.address, hrp)
   return b4a.concat([entry.txHash, b4a.from(entry.address, 'latin1')])
 }
 
-export function decodeDeploymentEntry (bytes: unknown, hrp?: string): DeploymentEntry | null {
+export function decodeDeploymentEntry(bytes: unknown, hrp?: string): DeploymentEntry | null {
   if (!isBytes(bytes) || bytes.byteLength <= HASH_BYTES) return null
   const address = addressFromBytes(bytes.subarray(HASH_BYTES), hrp)
   if (address === null) return null
@@ -204,7 +210,7 @@ export function decodeDeploymentEntry (bytes: unknown, hrp?: string): Deployment
 }
 
 /** `admin` value: [address ascii][writingKey 32]. */
-export function encodeAdminEntry (entry: AdminEntry, hrp?: string): Uint8Array {
+export function encodeAdminEntry(entry: AdminEntry, hrp?: string): Uint8Array {
   if (entry === null || typeof entry !== 'object') throw new TypeError('admin entry must be an object')
   assertAddress(entry.address, hrp)
   if (!isBytes(entry.writingKey) || entry.writingKey.byteLength !== WRITING_KEY_BYTES) {
@@ -213,7 +219,7 @@ export function encodeAdminEntry (entry: AdminEntry, hrp?: string): Uint8Array {
   return b4a.concat([b4a.from(entry.address, 'latin1'), entry.writingKey])
 }
 
-export function decodeAdminEntry (bytes: unknown, hrp?: string): AdminEntry | null {
+export function decodeAdminEntry(bytes: unknown, hrp?: string): AdminEntry | null {
   if (!isBytes(bytes) || bytes.byteLength <= WRITING_KEY_BYTES) return null
   const split = bytes.byteLength - WRITING_KEY_BYTES
   const address = addressFromBytes(bytes.subarray(0, split), hrp)
@@ -221,60 +227,62 @@ export function decodeAdminEntry (bytes: unknown, hrp?: string): AdminEntry | nu
   return { address, writingKey: b4a.from(bytes.subarray(split)) }
 }
 
-function hexKeyPart (hex: string, bytes: number, what: string): string {
+function hexKeyPart(hex: string, bytes: number, what: string): string {
   if (!isHex(hex, bytes)) throw new TypeError(`${what} must be ${bytes} bytes of hex`)
   return hex.toLowerCase()
 }
 
-function indexPart (n: number, what: string): string {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative safe integer`)
+function indexPart(n: number, what: string): string {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`${what} must be a non-negative safe integer`)
   return String(n)
 }
 
 /** `deployment/<subnet bootstrap hex, lowercase>`. */
-export function deploymentKey (bootstrapHex: string): string {
+export function deploymentKey(bootstrapHex: string): string {
   return DEPLOYMENT_PREFIX + hexKeyPart(bootstrapHex, 32, 'subnet bootstrap')
 }
 
 /** `wri/<n>` with n in decimal. */
-export function writerIndexKey (n: number): string {
+export function writerIndexKey(n: number): string {
   return WRITER_INDEX_PREFIX + indexPart(n, 'writer index')
 }
 
 /** `wka/<writer key hex, lowercase>`. */
-export function writerAddressKey (writingKeyHex: string): string {
+export function writerAddressKey(writingKeyHex: string): string {
   return WRITER_ADDRESS_PREFIX + hexKeyPart(writingKeyHex, WRITING_KEY_BYTES, 'writing key')
 }
 
 /** `li/<n>` with n in decimal. */
-export function licenseIndexKey (n: number): string {
+export function licenseIndexKey(n: number): string {
   return LICENSE_INDEX_PREFIX + indexPart(n, 'license id')
 }
 
 /** The key of an applied operation: its tx hash, lowercase hex. */
-export function txKey (txHash: string | Uint8Array): string {
+export function txKey(txHash: string | Uint8Array): string {
   if (typeof txHash === 'string') return hexKeyPart(txHash, HASH_BYTES, 'tx hash')
   if (!isBytes(txHash) || txHash.byteLength !== HASH_BYTES) throw new TypeError(`tx hash must be ${HASH_BYTES} bytes`)
   return toHex(txHash)
 }
 
 /** `init` value for "initialization allowed" (1) or "disabled" (0). */
-export function encodeInitialization (allowed: boolean): Uint8Array {
+export function encodeInitialization(allowed: boolean): Uint8Array {
   return encodeU32BE(allowed ? 1 : 0)
 }
 
 /** MSB's rule: initialization is disabled only when `init` is exactly u32 BE 0; absent or anything else is not disabled. */
-export function isInitializationDisabled (bytes: unknown): boolean {
+export function isInitializationDisabled(bytes: unknown): boolean {
   return decodeU32BE(bytes) === 0
 }
 
 /** Hex helper for callers holding a writing key as bytes. */
-export function writerAddressKeyOf (writingKey: Uint8Array): string {
-  if (!isBytes(writingKey) || writingKey.byteLength !== WRITING_KEY_BYTES) throw new TypeError(`writing key must be ${WRITING_KEY_BYTES} bytes`)
+export function writerAddressKeyOf(writingKey: Uint8Array): string {
+  if (!isBytes(writingKey) || writingKey.byteLength !== WRITING_KEY_BYTES)
+    throw new TypeError(`writing key must be ${WRITING_KEY_BYTES} bytes`)
   return writerAddressKey(toHex(writingKey))
 }
 
 /** The reverse of `deploymentKey` etc.: the part after a known prefix, or null. */
-export function keySuffix (key: string, prefix: string): string | null {
+export function keySuffix(key: string, prefix: string): string | null {
   return typeof key === 'string' && key.startsWith(prefix) ? key.slice(prefix.length) : null
 }

@@ -16,8 +16,17 @@ import b4a from 'b4a'
 import { EventEmitter } from 'events'
 import { toHex } from '../crypto/index.js'
 import {
-  V1MessageType, V1ResultCode, buildBroadcastRequest, buildLivenessRequest, buildLivenessResponse, buildBroadcastResponse,
-  resultName, v1ShapeError, verifyV1Signature, type V1KeyPair, type V1Message
+  V1MessageType,
+  V1ResultCode,
+  buildBroadcastRequest,
+  buildLivenessRequest,
+  buildLivenessResponse,
+  buildBroadcastResponse,
+  resultName,
+  v1ShapeError,
+  verifyV1Signature,
+  type V1KeyPair,
+  type V1Message
 } from './v1/envelope.js'
 import { openV1Channel, type V1Channel } from './v1/channel.js'
 import { IntercomError } from '../errors.js'
@@ -45,7 +54,7 @@ export interface MsbTransportOptions {
 export type SessionMode = 'probing' | 'v1' | 'legacy' | 'down'
 
 interface Pending {
-  resolve (msg: V1Message | null): void
+  resolve(msg: V1Message | null): void
   timer: ReturnType<typeof setTimeout>
 }
 
@@ -54,7 +63,7 @@ interface Session {
   remotePublicKey: Uint8Array
   conn: any
   v1: V1Channel | null
-  legacy: { send (value: unknown): void, opened: boolean } | null
+  legacy: { send(value: unknown): void; opened: boolean } | null
   mode: SessionMode
   pending: Map<string, Pending>
   served: number
@@ -78,7 +87,12 @@ export interface BroadcastAccepted {
  */
 export class MsbBroadcastError extends IntercomError {
   readonly reason: string
-  constructor (message: string, readonly resultCode: number | null, readonly attempts: number, readonly validator: string | null = null) {
+  constructor(
+    message: string,
+    readonly resultCode: number | null,
+    readonly attempts: number,
+    readonly validator: string | null = null
+  ) {
     super(resultCode === null ? 'MSB_UNREACHABLE' : 'MSB_REFUSED', message)
     this.name = 'MsbBroadcastError'
     this.reason = resultCode === null ? 'UNREACHABLE' : resultName(resultCode)
@@ -86,11 +100,15 @@ export class MsbBroadcastError extends IntercomError {
 }
 
 /** Codes that any validator would answer the same way for the same payload: not worth another validator. */
-export function isDeterministicRejection (code: number): boolean {
+export function isDeterministicRejection(code: number): boolean {
   return (code >= 12 && code <= 22) || (code >= 34 && code <= 44) || code === 61
 }
 
-const ACCEPTED = new Set<number>([V1ResultCode.OK, V1ResultCode.TX_ACCEPTED_PROOF_UNAVAILABLE, V1ResultCode.TX_ALREADY_PENDING])
+const ACCEPTED = new Set<number>([
+  V1ResultCode.OK,
+  V1ResultCode.TX_ACCEPTED_PROOF_UNAVAILABLE,
+  V1ResultCode.TX_ALREADY_PENDING
+])
 
 export interface TransportStats {
   connections: number
@@ -116,7 +134,7 @@ export class MsbTransport extends EventEmitter {
   private readonly legacyProtocol: string
   private closed = false
 
-  constructor (private readonly opts: MsbTransportOptions) {
+  constructor(private readonly opts: MsbTransportOptions) {
     super()
     this.log = opts.log ?? (() => {})
     this.pendingTimeoutMs = opts.pendingTimeoutMs ?? 3000
@@ -129,7 +147,7 @@ export class MsbTransport extends EventEmitter {
   }
 
   /** The validator keys (hex) discovered from the confirmed state; only these receive broadcasts. */
-  setValidators (keys: Iterable<string>): { added: string[], removed: string[] } {
+  setValidators(keys: Iterable<string>): { added: string[]; removed: string[] } {
     const next = new Set([...keys].map((k) => k.toLowerCase()))
     const added = [...next].filter((k) => !this.validators.has(k))
     const removed = [...this.validators].filter((k) => !next.has(k))
@@ -142,71 +160,100 @@ export class MsbTransport extends EventEmitter {
     return { added, removed }
   }
 
-  isValidator (keyHex: string): boolean {
+  isValidator(keyHex: string): boolean {
     return this.validators.has(keyHex)
   }
 
   /** True when a session with `keyHex` is up (probed, v1 or legacy). */
-  isConnected (keyHex: string): boolean {
+  isConnected(keyHex: string): boolean {
     const mode = this.byKey.get(keyHex.toLowerCase())?.mode
     return mode === 'v1' || mode === 'legacy'
   }
 
   /** Validators with a session up: what the reference reports as `connectedValidators`. */
-  connectedValidatorCount (): number {
+  connectedValidatorCount(): number {
     let n = 0
     for (const s of this.byKey.values()) if (this.validators.has(s.key) && this.isConnected(s.key)) n++
     return n
   }
 
-  stats (): TransportStats {
+  stats(): TransportStats {
     let v1 = 0
     let legacy = 0
     for (const s of this.byKey.values()) {
       if (s.mode === 'v1') v1++
       if (s.mode === 'legacy') legacy++
     }
-    return { connections: this.sessions.size, v1, legacy, validators: this.validators.size, connectedValidators: this.connectedValidatorCount(), drops: { ...this.drops } }
+    return {
+      connections: this.sessions.size,
+      v1,
+      legacy,
+      validators: this.validators.size,
+      connectedValidators: this.connectedValidatorCount(),
+      drops: { ...this.drops }
+    }
   }
 
-  sessionMode (keyHex: string): SessionMode | null {
+  sessionMode(keyHex: string): SessionMode | null {
     return this.byKey.get(keyHex.toLowerCase())?.mode ?? null
   }
 
-  private drop (reason: string, from: string): void {
+  private drop(reason: string, from: string): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1
     this.log(`[msb] dropped v1 frame from ${from.slice(0, 16)}: ${reason}`)
   }
 
   /** Attaches the v1 and legacy channels to a new MSB connection (call before replicating on it). */
-  attach (conn: any): void {
+  attach(conn: any): void {
     if (this.closed || this.sessions.has(conn)) return
     const remotePublicKey: Uint8Array | undefined = conn.remotePublicKey
     if (!(remotePublicKey instanceof Uint8Array)) return
     const key = toHex(remotePublicKey)
     const session: Session = {
-      key, remotePublicKey, conn, v1: null, legacy: null, mode: 'probing', pending: new Map(), served: 0, lastUsed: 0, restUntil: 0, closed: false
+      key,
+      remotePublicKey,
+      conn,
+      v1: null,
+      legacy: null,
+      mode: 'probing',
+      pending: new Map(),
+      served: 0,
+      lastUsed: 0,
+      restUntil: 0,
+      closed: false
     }
     this.sessions.set(conn, session)
     this.byKey.set(key, session)
     const mux = Protomux.from(conn)
     session.v1 = openV1Channel(mux, {
       onmessage: (msg, raw) => this.onV1(session, msg, raw),
-      onclose: () => { if (session.mode === 'v1') this.setMode(session, session.legacy?.opened === true ? 'legacy' : 'down') }
+      onclose: () => {
+        if (session.mode === 'v1') this.setMode(session, session.legacy?.opened === true ? 'legacy' : 'down')
+      }
     })
     const legacyChannel = mux.createChannel({ protocol: this.legacyProtocol })
     if (legacyChannel !== null) {
       const message = legacyChannel.addMessage({ encoding: c.json as any, onmessage: () => {} })
-      const legacy = { opened: false, send: (value: unknown) => { message.send(value) } }
+      const legacy = {
+        opened: false,
+        send: (value: unknown) => {
+          message.send(value)
+        }
+      }
       session.legacy = legacy
       legacyChannel.open()
-      legacyChannel.fullyOpened().then((ok) => { legacy.opened = ok }, () => {})
+      legacyChannel.fullyOpened().then(
+        (ok) => {
+          legacy.opened = ok
+        },
+        () => {}
+      )
     }
     conn.once('close', () => this.onClose(session))
     this.probe(session).catch(() => {})
   }
 
-  private onClose (session: Session): void {
+  private onClose(session: Session): void {
     session.closed = true
     this.sessions.delete(session.conn)
     if (this.byKey.get(session.key) === session) this.byKey.delete(session.key)
@@ -218,13 +265,13 @@ export class MsbTransport extends EventEmitter {
     this.setMode(session, 'down')
   }
 
-  private setMode (session: Session, mode: SessionMode): void {
+  private setMode(session: Session, mode: SessionMode): void {
     if (session.mode === mode) return
     session.mode = mode
     this.emit('session', session.key, mode)
   }
 
-  private async probe (session: Session): Promise<void> {
+  private async probe(session: Session): Promise<void> {
     const v1 = session.v1
     const opened = v1 === null ? false : await Promise.race([v1.opened, sleep(this.probeTimeoutMs).then(() => false)])
     if (session.closed || this.closed) return
@@ -232,7 +279,11 @@ export class MsbTransport extends EventEmitter {
       const req = buildLivenessRequest(this.opts.keyPair)
       const res = await this.request(session, req)
       if (session.closed || this.closed) return
-      if (res !== null && res.type === V1MessageType.LIVENESS_RESPONSE && res.livenessResponse?.result === V1ResultCode.OK) {
+      if (
+        res !== null &&
+        res.type === V1MessageType.LIVENESS_RESPONSE &&
+        res.livenessResponse?.result === V1ResultCode.OK
+      ) {
         this.setMode(session, 'v1')
         return
       }
@@ -241,14 +292,17 @@ export class MsbTransport extends EventEmitter {
   }
 
   /** Sends `msg` and resolves with the verified answer carrying its id, or null on timeout or close. */
-  private async request (session: Session, msg: V1Message): Promise<V1Message | null> {
+  private async request(session: Session, msg: V1Message): Promise<V1Message | null> {
     const v1 = session.v1
     if (v1 === null || session.closed) return null
     return await new Promise<V1Message | null>((resolve) => {
-      const timer = setTimeout(() => {
-        session.pending.delete(msg.id)
-        resolve(null)
-      }, msg.type === V1MessageType.LIVENESS_REQUEST ? this.probeTimeoutMs : this.pendingTimeoutMs)
+      const timer = setTimeout(
+        () => {
+          session.pending.delete(msg.id)
+          resolve(null)
+        },
+        msg.type === V1MessageType.LIVENESS_REQUEST ? this.probeTimeoutMs : this.pendingTimeoutMs
+      )
       session.pending.set(msg.id, { resolve, timer })
       if (!v1.send(msg)) {
         clearTimeout(timer)
@@ -258,7 +312,7 @@ export class MsbTransport extends EventEmitter {
     })
   }
 
-  private onV1 (session: Session, msg: V1Message | null, raw: Uint8Array): void {
+  private onV1(session: Session, msg: V1Message | null, raw: Uint8Array): void {
     if (msg === null) return this.drop(raw.byteLength > 4096 ? 'oversized' : 'undecodable', session.key)
     const shape = v1ShapeError(msg)
     if (shape !== null) return this.drop(`shape: ${shape}`, session.key)
@@ -275,7 +329,13 @@ export class MsbTransport extends EventEmitter {
     if (msg.type === V1MessageType.LIVENESS_REQUEST) {
       session.v1?.send(buildLivenessResponse(this.opts.keyPair, msg.id, V1ResultCode.OK))
     } else if (msg.type === V1MessageType.BROADCAST_TRANSACTION_REQUEST) {
-      session.v1?.send(buildBroadcastResponse(this.opts.keyPair, msg.id, { proof: new Uint8Array(0), ledgerTimestamp: 0, result: V1ResultCode.NODE_HAS_NO_WRITE_ACCESS }))
+      session.v1?.send(
+        buildBroadcastResponse(this.opts.keyPair, msg.id, {
+          proof: new Uint8Array(0),
+          ledgerTimestamp: 0,
+          result: V1ResultCode.NODE_HAS_NO_WRITE_ACCESS
+        })
+      )
     }
   }
 
@@ -283,21 +343,28 @@ export class MsbTransport extends EventEmitter {
    * The next validator to try: usable and not excluded; v1 before legacy, least recently used first. Resting
    * validators come last, the one whose rest ends first, so a send is never refused while one is connected.
    */
-  private pick (exclude: Set<string>): Session | null {
+  private pick(exclude: Set<string>): Session | null {
     const now = Date.now()
     let best: Session | null = null
-    const rank = (s: Session): [number, number, number] => [s.restUntil > now ? 1 : 0, s.mode === 'v1' ? 0 : 1, s.restUntil > now ? s.restUntil : s.lastUsed]
+    const rank = (s: Session): [number, number, number] => [
+      s.restUntil > now ? 1 : 0,
+      s.mode === 'v1' ? 0 : 1,
+      s.restUntil > now ? s.restUntil : s.lastUsed
+    ]
     for (const s of this.byKey.values()) {
       if (!this.validators.has(s.key) || exclude.has(s.key)) continue
       if (s.mode !== 'v1' && s.mode !== 'legacy') continue
-      if (best === null) { best = s; continue }
+      if (best === null) {
+        best = s
+        continue
+      }
       const [a, b] = [rank(s), rank(best)]
       if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = s
     }
     return best
   }
 
-  private async waitForCandidate (exclude: Set<string>, deadline: number): Promise<Session | null> {
+  private async waitForCandidate(exclude: Set<string>, deadline: number): Promise<Session | null> {
     for (;;) {
       const s = this.pick(exclude)
       if (s !== null || this.closed) return s
@@ -322,7 +389,10 @@ export class MsbTransport extends EventEmitter {
    * `legacyJson` is the JSON form, sent to validators that only speak the legacy protocol (no answer comes back:
    * the caller confirms through state). `requesterKeyHex` keeps the requester's own validator out (§2.5).
    */
-  async broadcast (data: Uint8Array, opts: { legacyJson?: unknown, requesterKeyHex?: string } = {}): Promise<BroadcastAccepted> {
+  async broadcast(
+    data: Uint8Array,
+    opts: { legacyJson?: unknown; requesterKeyHex?: string } = {}
+  ): Promise<BroadcastAccepted> {
     const exclude = new Set<string>()
     if (opts.requesterKeyHex !== undefined) exclude.add(opts.requesterKeyHex.toLowerCase())
     let last: MsbBroadcastError | null = null
@@ -330,12 +400,19 @@ export class MsbTransport extends EventEmitter {
     for (let attempt = 1; attempt <= budget; attempt++) {
       if (this.closed) throw new MsbBroadcastError('The MSB client is closing.', null, attempt - 1)
       // Validators close the connection after most refusals; later attempts give the reconnection some time.
-      const session = await this.waitForCandidate(exclude, Date.now() + (attempt === 1 ? this.connectWaitMs : Math.min(this.connectWaitMs, 5000)))
+      const session = await this.waitForCandidate(
+        exclude,
+        Date.now() + (attempt === 1 ? this.connectWaitMs : Math.min(this.connectWaitMs, 5000))
+      )
       if (session === null) {
         if (last !== null) throw last
-        throw new MsbBroadcastError(this.validators.size === 0
-          ? 'No MSB validator is known yet (the MSB state has not synced, or lists none).'
-          : 'No MSB validator is reachable right now.', null, attempt - 1)
+        throw new MsbBroadcastError(
+          this.validators.size === 0
+            ? 'No MSB validator is known yet (the MSB state has not synced, or lists none).'
+            : 'No MSB validator is reachable right now.',
+          null,
+          attempt - 1
+        )
       }
       session.lastUsed = Date.now()
       if (session.mode === 'legacy') {
@@ -350,7 +427,12 @@ export class MsbTransport extends EventEmitter {
       const res = await this.request(session, req)
       const result = res?.broadcastTransactionResponse?.result
       if (res === null || result === undefined) {
-        last = new MsbBroadcastError(`Validator ${session.key.slice(0, 16)}… did not answer within ${this.pendingTimeoutMs} ms.`, null, attempt, session.key)
+        last = new MsbBroadcastError(
+          `Validator ${session.key.slice(0, 16)}… did not answer within ${this.pendingTimeoutMs} ms.`,
+          null,
+          attempt,
+          session.key
+        )
         this.rest(session)
         exclude.add(session.key)
         continue
@@ -376,12 +458,12 @@ export class MsbTransport extends EventEmitter {
     throw last ?? new MsbBroadcastError('Broadcast failed.', null, this.maxRetries + 1)
   }
 
-  private rest (session: Session, ms = this.restMs): void {
+  private rest(session: Session, ms = this.restMs): void {
     session.restUntil = Date.now() + ms
     this.log(`[msb] validator ${session.key.slice(0, 16)}… rotated out for ${Math.round(ms / 1000)} s`)
   }
 
-  close (): void {
+  close(): void {
     this.closed = true
     for (const s of this.sessions.values()) this.onClose(s)
     this.sessions.clear()
@@ -390,6 +472,6 @@ export class MsbTransport extends EventEmitter {
   }
 }
 
-async function sleep (ms: number): Promise<void> {
+async function sleep(ms: number): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, ms))
 }

@@ -13,7 +13,7 @@ export interface PeerSwarmOptions {
   maxPeers?: number
 }
 
-export function createPeerSwarm (opts: PeerSwarmOptions): Hyperswarm {
+export function createPeerSwarm(opts: PeerSwarmOptions): Hyperswarm {
   if (!Array.isArray(opts.bootstrap) || opts.bootstrap.length === 0) {
     // An empty list would make HyperDHT fall back to the public bootstrap nodes.
     throw new BootstrapError('createPeerSwarm needs an explicit DHT bootstrap list')
@@ -33,7 +33,10 @@ export function createPeerSwarm (opts: PeerSwarmOptions): Hyperswarm {
  * Waits for the DHT to bootstrap, reporting progress, and gives up waiting after `timeoutMs`
  * (the swarm keeps bootstrapping in the background): a peer never hangs at start-up (B17).
  */
-export async function waitForDht (dht: HyperDHT, opts: { timeoutMs?: number, progressMs?: number, onProgress?: (elapsedMs: number) => void } = {}): Promise<boolean> {
+export async function waitForDht(
+  dht: HyperDHT,
+  opts: { timeoutMs?: number; progressMs?: number; onProgress?: (elapsedMs: number) => void } = {}
+): Promise<boolean> {
   const timeoutMs = opts.timeoutMs ?? 30000
   const progressMs = opts.progressMs ?? 5000
   const start = Date.now()
@@ -41,7 +44,10 @@ export async function waitForDht (dht: HyperDHT, opts: { timeoutMs?: number, pro
   let ticker: ReturnType<typeof setInterval> | null = null
   try {
     return await new Promise<boolean>((resolve) => {
-      dht.fullyBootstrapped().then(() => resolve(true), () => resolve(false))
+      dht.fullyBootstrapped().then(
+        () => resolve(true),
+        () => resolve(false)
+      )
       timer = setTimeout(() => resolve(false), timeoutMs)
       if (opts.onProgress) ticker = setInterval(() => opts.onProgress!(Date.now() - start), progressMs)
     })
@@ -52,11 +58,13 @@ export async function waitForDht (dht: HyperDHT, opts: { timeoutMs?: number, pro
 }
 
 /** Like `p`, but resolves after `ms` at the latest; rejections are swallowed. */
-export async function bounded (p: Promise<unknown>, ms: number): Promise<void> {
+export async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | null = null
   await Promise.race([
     p.catch(() => {}),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    })
   ])
   if (timer) clearTimeout(timer)
 }

@@ -5,18 +5,25 @@
 // peer runs; the caller can await `settled(tx)` for the outcome.
 import { fromHex, toHex } from '../crypto/index.js'
 import { encodeAddress } from '../wallet/index.js'
-import { MSB_OP, commandHash, type PreparedTx, type TxDispatch, type TxSettlement, type TxSurrogate } from '../common/index.js'
+import {
+  MSB_OP,
+  commandHash,
+  type PreparedTx,
+  type TxDispatch,
+  type TxSettlement,
+  type TxSurrogate
+} from '../common/index.js'
 import { MsbOperationError, type MsbClient, type PartialOperation, type TxPartial } from '../msb/index.js'
 
 export interface SettlementHost {
   /** Peer wallet: the default invoker and fee payer. */
-  wallet: { publicKey: Uint8Array, secretKey: Uint8Array }
+  wallet: { publicKey: Uint8Array; secretKey: Uint8Array }
   /** This peer's subnet writer key (`iw`, the relay). */
-  writerKeyHex (): string
-  subnetBootstrapHex (): string
-  writable (): boolean
-  append (op: Record<string, unknown>): Promise<void>
-  log (line: string): void
+  writerKeyHex(): string
+  subnetBootstrapHex(): string
+  writable(): boolean
+  append(op: Record<string, unknown>): Promise<void>
+  log(line: string): void
 }
 
 interface PoolEntry {
@@ -49,9 +56,15 @@ export class MsbSettlement implements TxSettlement {
   private closed = false
   private readonly maxTxDelayMs: number
   private readonly maxPool: number
-  private readonly onAppend = (): void => { this.scan() }
+  private readonly onAppend = (): void => {
+    this.scan()
+  }
 
-  constructor (private readonly client: MsbClient, private readonly host: SettlementHost, opts: SettlementOptions = {}) {
+  constructor(
+    private readonly client: MsbClient,
+    private readonly host: SettlementHost,
+    opts: SettlementOptions = {}
+  ) {
     this.maxTxDelayMs = opts.maxTxDelayMs ?? 60_000
     this.maxPool = opts.maxPool ?? 1000
     client.reader.on('append', this.onAppend)
@@ -59,9 +72,11 @@ export class MsbSettlement implements TxSettlement {
     this.timer.unref?.()
   }
 
-  get pending (): number { return this.pool.size }
+  get pending(): number {
+    return this.pool.size
+  }
 
-  async prepare (dispatch: TxDispatch, surrogate: TxSurrogate | null): Promise<PreparedTx> {
+  async prepare(dispatch: TxDispatch, surrogate: TxSurrogate | null): Promise<PreparedTx> {
     const ch = commandHash(dispatch)
     const iw = this.host.writerKeyHex()
     const bs = this.host.subnetBootstrapHex()
@@ -73,39 +88,59 @@ export class MsbSettlement implements TxSettlement {
       try {
         op = this.client.buildTx({ address, secretKey }, { iw, ch, bs }) as TxPartial
       } catch (err) {
-        if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
+        if (err instanceof MsbOperationError)
+          throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
         throw err
       }
       ipk = toHex(publicKey)
     } else {
       // The external wallet signed `tx` itself (RPC flow, §8.3); the op carries its signature.
       const txv = this.client.reader.txv()
-      if (txv === null) throw new MsbOperationError('Invalid MSB tx: The MSB state has not synced yet (no txv); try again once /msb shows a signed length.', 'NOT_SYNCED', null)
+      if (txv === null)
+        throw new MsbOperationError(
+          'Invalid MSB tx: The MSB state has not synced yet (no txv); try again once /msb shows a signed length.',
+          'NOT_SYNCED',
+          null
+        )
       ipk = surrogate.address.toLowerCase()
       op = {
         type: MSB_OP.TX,
         address: encodeAddress(fromHex(ipk), this.client.addressPrefix),
-        txo: { tx: surrogate.tx, txv, iw, ch, bs, mbs: this.client.bootstrapHex, in: surrogate.nonce, is: surrogate.signature }
+        txo: {
+          tx: surrogate.tx,
+          txv,
+          iw,
+          ch,
+          bs,
+          mbs: this.client.bootstrapHex,
+          in: surrogate.nonce,
+          is: surrogate.signature
+        }
       }
     }
     try {
       await this.client.precheck(op)
     } catch (err) {
       // The reference's words: "Invalid MSB tx: <the validator's text>", without our reason name.
-      if (err instanceof MsbOperationError) throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
+      if (err instanceof MsbOperationError)
+        throw new MsbOperationError(`Invalid MSB tx: ${err.detail}`, err.reason, err.resultCode)
       throw err
     }
     return { tx: op.txo.tx, ipk, payload: op }
   }
 
-  async broadcast (prepared: PreparedTx, dispatch: TxDispatch): Promise<unknown> {
+  async broadcast(prepared: PreparedTx, dispatch: TxDispatch): Promise<unknown> {
     if (this.closed) throw new Error('The MSB client is closing.')
-    if (!this.pool.has(prepared.tx) && this.pool.size >= this.maxPool) throw new Error('Too many transactions are waiting for MSB confirmation; try again shortly.')
+    if (!this.pool.has(prepared.tx) && this.pool.size >= this.maxPool)
+      throw new Error('Too many transactions are waiting for MSB confirmation; try again shortly.')
     const accepted = await this.client.send(prepared.payload as PartialOperation)
     if (!this.pool.has(prepared.tx)) {
       let resolve!: (r: SettledTx) => void
       let reject!: (err: Error) => void
-      const promise = new Promise<SettledTx>((res, rej) => { resolve = res; reject = rej })
+      const promise = new Promise<SettledTx>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
       promise.catch(() => {})
       this.pool.set(prepared.tx, { dispatch, ipk: prepared.ipk, addedAt: Date.now(), resolve, reject, promise })
     }
@@ -114,27 +149,32 @@ export class MsbSettlement implements TxSettlement {
   }
 
   /** Resolves when the subnet `tx` op of `tx` has been appended; rejects when it was dropped. */
-  async settled (tx: string): Promise<SettledTx> {
+  async settled(tx: string): Promise<SettledTx> {
     const entry = this.pool.get(tx)
     if (entry === undefined) throw new Error(`Transaction ${tx} is not waiting for settlement.`)
     return await entry.promise
   }
 
-  private scan (): void {
+  private scan(): void {
     if (this.scanning || this.closed || this.pool.size === 0) return
     this.scanning = true
-    this.scanOnce().catch((err) => this.host.log(`[msb] settlement observer: ${String(err?.message ?? err)}`))
-      .finally(() => { this.scanning = false })
+    this.scanOnce()
+      .catch((err) => this.host.log(`[msb] settlement observer: ${String(err?.message ?? err)}`))
+      .finally(() => {
+        this.scanning = false
+      })
   }
 
-  private async scanOnce (): Promise<void> {
+  private async scanOnce(): Promise<void> {
     const msbsl = this.client.reader.signedLength()
     for (const [tx, entry] of [...this.pool]) {
       if (this.closed) return
       if (Date.now() - entry.addedAt > this.maxTxDelayMs) {
         this.pool.delete(tx)
         this.host.log(`Dropping TX ${tx}: not confirmed by the MSB within ${Math.round(this.maxTxDelayMs / 1000)} s.`)
-        entry.reject(new Error(`Transaction ${tx} was not confirmed by the MSB within ${Math.round(this.maxTxDelayMs / 1000)} s.`))
+        entry.reject(
+          new Error(`Transaction ${tx} was not confirmed by the MSB within ${Math.round(this.maxTxDelayMs / 1000)} s.`)
+        )
         continue
       }
       if (msbsl === 0) continue
@@ -153,12 +193,14 @@ export class MsbSettlement implements TxSettlement {
         entry.resolve({ tx, ...value })
       } catch (err) {
         entry.reject(err as Error)
-        this.host.log(`TX ${tx} confirmed by the MSB but the subnet append failed: ${String((err as Error)?.message ?? err)}`)
+        this.host.log(
+          `TX ${tx} confirmed by the MSB but the subnet append failed: ${String((err as Error)?.message ?? err)}`
+        )
       }
     }
   }
 
-  close (): void {
+  close(): void {
     this.closed = true
     if (this.timer !== null) clearInterval(this.timer)
     this.client.reader.off('append', this.onAppend)

@@ -5,7 +5,12 @@
 import type { KeyPair } from '../crypto/index.js'
 import { isRecord } from '../common/index.js'
 import {
-  normalizeChannelName, verifyWelcome, verifyInvite, newChannelKey, encodeChannelKey, decodeChannelKey
+  normalizeChannelName,
+  verifyWelcome,
+  verifyInvite,
+  newChannelKey,
+  encodeChannelKey,
+  decodeChannelKey
 } from './codec/index.js'
 import { type ChannelPolicyConfig, ownerKeyFor, effectiveInviterKeys, selfIsOwner } from './policy.js'
 import { checkRegistration, isAuthorized, shouldSendAuth } from './gates.js'
@@ -14,7 +19,7 @@ import { emptyState, type PersistedSidechannelState, type SidechannelStateStore 
 export interface ChannelAccessOptions {
   policy: ChannelPolicyConfig
   /** This peer's key: invites must be addressed to it. */
-  identity: { publicKeyHex: string, keyPair: KeyPair }
+  identity: { publicKeyHex: string; keyPair: KeyPair }
   store: SidechannelStateStore
   now: () => number
   log: (line: string) => void
@@ -28,11 +33,11 @@ export class ChannelAccess {
   private readonly opts: ChannelAccessOptions
   private readonly welcomes = new Map<string, unknown>()
   private readonly welcomed = new Set<string>()
-  private readonly localInvites = new Map<string, { invite: Invite, expiresAt: number }>()
+  private readonly localInvites = new Map<string, { invite: Invite; expiresAt: number }>()
   private readonly remoteInvites = new Map<string, Map<string, number>>()
   private readonly channelKeys = new Map<string, Uint8Array>()
 
-  constructor (opts: ChannelAccessOptions) {
+  constructor(opts: ChannelAccessOptions) {
     this.opts = opts
     this.policy = opts.policy
   }
@@ -40,16 +45,16 @@ export class ChannelAccess {
   // ---------------------------------------------------------------- persistence
 
   /** Restores the saved state (re-verifying it against today's policy), then the configured welcomes. */
-  async load (configWelcomes: Map<string, unknown>): Promise<void> {
+  async load(configWelcomes: Map<string, unknown>): Promise<void> {
     this.restore(await this.opts.store.load())
     for (const [ch, w] of configWelcomes) this.storeConfigWelcome(ch, w)
   }
 
-  async flush (): Promise<void> {
+  async flush(): Promise<void> {
     await this.opts.store.flush()
   }
 
-  private restore (state: PersistedSidechannelState): void {
+  private restore(state: PersistedSidechannelState): void {
     const now = this.opts.now()
     for (const [ch, w] of Object.entries(state.welcomes)) {
       // Owner configuration may have changed since: re-verify instead of trusting the file.
@@ -59,7 +64,10 @@ export class ChannelAccess {
       }
     }
     for (const [ch, inv] of Object.entries(state.localInvites)) {
-      const res = verifyInvite(inv, ch, this.opts.identity.publicKeyHex, { inviterKeys: effectiveInviterKeys(this.policy), now })
+      const res = verifyInvite(inv, ch, this.opts.identity.publicKeyHex, {
+        inviterKeys: effectiveInviterKeys(this.policy),
+        now
+      })
       if (res.ok && isRecord(inv)) this.localInvites.set(ch, { invite: inv, expiresAt: res.expiresAt })
     }
     for (const [ch, k] of Object.entries(state.channelKeys)) {
@@ -73,7 +81,7 @@ export class ChannelAccess {
     }
   }
 
-  private snapshot (): PersistedSidechannelState {
+  private snapshot(): PersistedSidechannelState {
     const s = emptyState()
     for (const ch of this.welcomed) {
       const w = this.welcomes.get(ch)
@@ -85,19 +93,19 @@ export class ChannelAccess {
     return s
   }
 
-  private persist (): void {
+  private persist(): void {
     this.opts.store.schedule(() => this.snapshot())
   }
 
   // ---------------------------------------------------------------- registration
 
   /** Spec §1.6: may this peer register `ch` (invite-only channels need an inviter or a held invite)? */
-  mayRegister (ch: string): boolean {
+  mayRegister(ch: string): boolean {
     return checkRegistration(this.policy, ch, this.holdsInvite(ch)).ok
   }
 
   /** Forgets everything about a channel this peer left. */
-  forget (ch: string): void {
+  forget(ch: string): void {
     this.welcomes.delete(ch)
     this.welcomed.delete(ch)
     this.localInvites.delete(ch)
@@ -108,11 +116,14 @@ export class ChannelAccess {
   // ---------------------------------------------------------------- invites
 
   /** Verifies an invite addressed to this peer and keeps it for `channel` (default: the channel it names). */
-  acceptInvite (invite: unknown, channel?: string): boolean {
+  acceptInvite(invite: unknown, channel?: string): boolean {
     if (!isRecord(invite)) return false
     const payload = isRecord(invite.payload) ? invite.payload : invite
     const ch = channel ?? (typeof payload.channel === 'string' ? payload.channel : '')
-    const res = verifyInvite(invite, ch, this.opts.identity.publicKeyHex, { inviterKeys: effectiveInviterKeys(this.policy), now: this.opts.now() })
+    const res = verifyInvite(invite, ch, this.opts.identity.publicKeyHex, {
+      inviterKeys: effectiveInviterKeys(this.policy),
+      now: this.opts.now()
+    })
     if (!res.ok) {
       this.opts.debug(`[sidechannel:${ch}] local invite rejected (${res.reason})`)
       return false
@@ -126,19 +137,19 @@ export class ChannelAccess {
   }
 
   /** This peer holds an unexpired invite for `ch`. */
-  holdsInvite (ch: string): boolean {
+  holdsInvite(ch: string): boolean {
     const inv = this.localInvites.get(ch)
     return inv !== undefined && inv.expiresAt > this.opts.now()
   }
 
   /** Expiry of the invite `remoteKey` showed for `ch`, when still valid. */
-  remoteInviteExpiry (ch: string, remoteKey: string): number | null {
+  remoteInviteExpiry(ch: string, remoteKey: string): number | null {
     const exp = this.remoteInvites.get(ch)?.get(remoteKey)
     return exp !== undefined && exp > this.opts.now() ? exp : null
   }
 
   /** Verifies an invite a remote carried for (`ch`, its key); remembers it when valid. */
-  verifyCarriedInvite (carried: unknown, ch: string, remoteKey: string): boolean {
+  verifyCarriedInvite(carried: unknown, ch: string, remoteKey: string): boolean {
     const res = this.verifyRemoteInvite(carried, ch, remoteKey)
     if (res !== null) {
       let m = this.remoteInvites.get(ch)
@@ -150,18 +161,21 @@ export class ChannelAccess {
   }
 
   /** Verifies an invite for (`ch`, `remoteKey`) without remembering it; its expiry, or null. */
-  verifyRemoteInvite (invite: unknown, ch: string, remoteKey: string): number | null {
-    const res = verifyInvite(invite, ch, remoteKey, { inviterKeys: effectiveInviterKeys(this.policy), now: this.opts.now() })
+  verifyRemoteInvite(invite: unknown, ch: string, remoteKey: string): number | null {
+    const res = verifyInvite(invite, ch, remoteKey, {
+      inviterKeys: effectiveInviterKeys(this.policy),
+      now: this.opts.now()
+    })
     return res.ok ? res.expiresAt : null
   }
 
   /** Spec §4.2: may payloads for `ch` be sent or relayed to `remoteKey`? */
-  isAuthorized (ch: string, remoteKey: string): boolean {
+  isAuthorized(ch: string, remoteKey: string): boolean {
     return isAuthorized(this.policy, ch, remoteKey, this.remoteInviteExpiry(ch, remoteKey), this.opts.now())
   }
 
   /** The invite to show `remoteKey` in an `auth` control on `ch`, when `shouldSendAuth` says so; else null. */
-  authFor (ch: string, remoteKey: string): Invite | null {
+  authFor(ch: string, remoteKey: string): Invite | null {
     const local = this.localInvites.get(ch)
     const send = shouldSendAuth({
       policy: this.policy,
@@ -177,7 +191,7 @@ export class ChannelAccess {
   // ---------------------------------------------------------------- welcomes
 
   /** Verifies a welcome against the configured owner and stores it; marks the channel welcomed. */
-  acceptWelcome (welcome: unknown, channel: string): boolean {
+  acceptWelcome(welcome: unknown, channel: string): boolean {
     const ch = normalizeChannelName(channel)
     if (ch === null) return false
     if (!verifyWelcome(welcome, ch, ownerKeyFor(this.policy, ch))) return false
@@ -188,36 +202,38 @@ export class ChannelAccess {
     return true
   }
 
-  storedWelcome (channel: string): unknown {
+  storedWelcome(channel: string): unknown {
     const ch = normalizeChannelName(channel)
     return ch === null ? undefined : this.welcomes.get(ch)
   }
 
-  isWelcomed (channel: string): boolean {
+  isWelcomed(channel: string): boolean {
     const ch = normalizeChannelName(channel)
     return ch !== null && (this.welcomed.has(ch) || selfIsOwner(this.policy, ch))
   }
 
-  welcomedChannels (): string[] {
+  welcomedChannels(): string[] {
     return [...this.welcomed]
   }
 
   /** §5.6 plus B11: the welcome the owner hands an authorized peer on `ch`, or null. */
-  welcomeFor (ch: string, remoteKey: string): unknown {
+  welcomeFor(ch: string, remoteKey: string): unknown {
     if (!selfIsOwner(this.policy, ch)) return null
     const welcome = this.welcomes.get(ch)
     if (welcome === undefined || !this.isAuthorized(ch, remoteKey)) return null
     return welcome
   }
 
-  private storeConfigWelcome (ch: string, w: unknown): void {
+  private storeConfigWelcome(ch: string, w: unknown): void {
     const n = normalizeChannelName(ch)
     if (n === null || w === undefined || w === null) return
     if (!this.acceptWelcome(w, n)) {
       // Reference rule: a configured welcome is kept (and embedded by /sc_open, /sc_invite) even
       // when it does not verify; it just does not mark the channel welcomed.
       this.welcomes.set(n, w)
-      this.opts.log(`[sidechannel:${n}] configured welcome does not verify against the channel owner; kept but not trusted.`)
+      this.opts.log(
+        `[sidechannel:${n}] configured welcome does not verify against the channel owner; kept but not trusted.`
+      )
     }
   }
 
@@ -227,7 +243,7 @@ export class ChannelAccess {
    * The key of a sealed channel: learned from an invite, or (`create`) made here by the inviter or
    * owner that hands out the invites. Persisted with the other channel state.
    */
-  channelKey (channel: string, create = false): Uint8Array | null {
+  channelKey(channel: string, create = false): Uint8Array | null {
     const existing = this.channelKeys.get(channel)
     if (existing || !create) return existing ?? null
     const key = newChannelKey()
@@ -239,17 +255,21 @@ export class ChannelAccess {
   // ---------------------------------------------------------------- housekeeping
 
   /** Drops expired remote invites. */
-  sweep (now: number): void {
+  sweep(now: number): void {
     let changed = false
     for (const [ch, m] of this.remoteInvites) {
-      for (const [k, exp] of m) if (exp <= now) { m.delete(k); changed = true }
+      for (const [k, exp] of m)
+        if (exp <= now) {
+          m.delete(k)
+          changed = true
+        }
       if (m.size === 0) this.remoteInvites.delete(ch)
     }
     if (changed) this.persist()
   }
 }
 
-function sameJson (a: unknown, b: unknown): boolean {
+function sameJson(a: unknown, b: unknown): boolean {
   try {
     return JSON.stringify(a) === JSON.stringify(b)
   } catch {

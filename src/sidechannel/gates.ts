@@ -53,17 +53,27 @@ export type DropReason =
 /** Every reason the receive and send pipelines count a drop under (`--sidechannel-debug 1` logs each). */
 export type PipelineDropReason =
   | DropReason
-  | 'rate-limit' | 'blocked'
-  | 'bad-length' | 'truncated' | 'invalid-json'
-  | 'duplicate' | 'invalid-pow' | 'bad-signature'
-  | 'open-welcome' | 'open-missing-welcome' | 'open-invite'
-  | 'undecryptable' | 'queue-full' | 'unsent-channel-closed' | 'internal-error'
+  | 'rate-limit'
+  | 'blocked'
+  | 'bad-length'
+  | 'truncated'
+  | 'invalid-json'
+  | 'duplicate'
+  | 'invalid-pow'
+  | 'bad-signature'
+  | 'open-welcome'
+  | 'open-missing-welcome'
+  | 'open-invite'
+  | 'undecryptable'
+  | 'queue-full'
+  | 'unsent-channel-closed'
+  | 'internal-error'
 
-export type GateResult = { ok: true } | { ok: false, reason: DropReason, detail?: string }
+export type GateResult = { ok: true } | { ok: false; reason: DropReason; detail?: string }
 
 const OK: GateResult = Object.freeze({ ok: true })
 
-function drop (reason: DropReason, detail?: string): GateResult {
+function drop(reason: DropReason, detail?: string): GateResult {
   return detail === undefined ? { ok: false, reason } : { ok: false, reason, detail }
 }
 
@@ -98,24 +108,24 @@ export type ControlKind = 'open_channel' | 'auth' | 'welcome'
 
 const KEY_HEX_RE = /^[0-9a-fA-F]{64}$/
 
-function isPlainObject (v: unknown): v is Record<string, unknown> {
+function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (!isRecord(v)) return false
   const proto: unknown = Object.getPrototypeOf(v)
   return proto === Object.prototype || proto === null
 }
 
 /** `obj[key]` when `obj` is an object, else undefined: the reference's property chains on remote data. */
-function field (obj: unknown, key: string): unknown {
+function field(obj: unknown, key: string): unknown {
   return isRecord(obj) ? obj[key] : undefined
 }
 
 // `null` is accepted wherever a field may be absent: it carries nothing, and rejecting it would only risk
 // dropping traffic from a sender that spells "absent" that way.
-function absent (v: unknown): v is null | undefined {
+function absent(v: unknown): v is null | undefined {
   return v === undefined || v === null
 }
 
-export function checkFrameSize (frameBytes: number, maxBytes: number): GateResult {
+export function checkFrameSize(frameBytes: number, maxBytes: number): GateResult {
   return Number.isFinite(frameBytes) && frameBytes >= 0 && frameBytes <= maxBytes ? OK : drop('too-large')
 }
 
@@ -123,11 +133,11 @@ export function checkFrameSize (frameBytes: number, maxBytes: number): GateResul
  * Structural validation of a decoded payload. `frameBytes` may be omitted when the decoder already
  * enforced `maxBytes` on the raw frame (re-serializing here would only repeat that work).
  */
-export function checkShape (
+export function checkShape(
   p: unknown,
   maxBytes: number,
   frameBytes?: number
-): { ok: true, payload: InboundPayload } | { ok: false, reason: DropReason, detail?: string } {
+): { ok: true; payload: InboundPayload } | { ok: false; reason: DropReason; detail?: string } {
   if (frameBytes !== undefined) {
     const size = checkFrameSize(frameBytes, maxBytes)
     if (!size.ok) return size
@@ -137,7 +147,8 @@ export function checkShape (
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return { ok: false, reason: 'bad-id' }
   if (typeof channel !== 'string') return { ok: false, reason: 'bad-channel' }
   if (!absent(from) && !(typeof from === 'string' && KEY_HEX_RE.test(from))) return { ok: false, reason: 'bad-from' }
-  if (!absent(origin) && !(typeof origin === 'string' && KEY_HEX_RE.test(origin))) return { ok: false, reason: 'bad-origin' }
+  if (!absent(origin) && !(typeof origin === 'string' && KEY_HEX_RE.test(origin)))
+    return { ok: false, reason: 'bad-origin' }
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return { ok: false, reason: 'bad-ts' }
   if (!absent(ttl) && !(typeof ttl === 'number' && Number.isFinite(ttl))) return { ok: false, reason: 'bad-ttl' }
   if (!absent(sig) && typeof sig !== 'string') return { ok: false, reason: 'bad-sig' }
@@ -148,12 +159,12 @@ export function checkShape (
 }
 
 /** Bug B3: the signed `channel` must name the channel the frame arrived on, or it is a cross-channel replay. */
-export function checkChannelBinding (p: Pick<InboundPayload, 'channel'>, ctx: InboundContext): GateResult {
+export function checkChannelBinding(p: Pick<InboundPayload, 'channel'>, ctx: InboundContext): GateResult {
   return p.channel.trim() === ctx.channel ? OK : drop('channel-mismatch')
 }
 
 /** Bug B4: reject timestamps outside ±maxAgeMs of local time; maxAgeMs ≤ 0 disables the check. */
-export function checkFreshness (p: Pick<InboundPayload, 'ts'>, now: number, maxAgeMs: number): GateResult {
+export function checkFreshness(p: Pick<InboundPayload, 'ts'>, now: number, maxAgeMs: number): GateResult {
   if (!(maxAgeMs > 0)) return OK
   return Math.abs(now - p.ts) > maxAgeMs ? drop('stale') : OK
 }
@@ -175,7 +186,7 @@ export interface InviteGateInput {
 }
 
 /** Spec §3 step 3: on invite-only channels both ends must be inviters or invited. */
-export function checkInviteGate (input: InviteGateInput): GateResult {
+export function checkInviteGate(input: InviteGateInput): GateResult {
   const { policy, channel } = input
   if (!inviteRequired(policy, channel)) return OK
   if (!selfIsInviter(policy) && !input.selfHoldsValidLocalInvite) return drop('invite', 'self-not-invited')
@@ -183,7 +194,7 @@ export function checkInviteGate (input: InviteGateInput): GateResult {
   return input.verifyCarriedInvite() ? OK : drop('invite', 'remote-not-invited')
 }
 
-function remoteIsTrusted (
+function remoteIsTrusted(
   cfg: ChannelPolicyConfig,
   remoteKey: string,
   rememberedExpiry: number | null,
@@ -194,7 +205,7 @@ function remoteIsTrusted (
 }
 
 /** Spec §4.2: may payloads for `ch` be sent or relayed to this remote? */
-export function isAuthorized (
+export function isAuthorized(
   cfg: ChannelPolicyConfig,
   ch: string,
   remoteKey: string,
@@ -225,7 +236,7 @@ export interface AuthSendInput {
   now: number
 }
 
-export function shouldSendAuth (input: AuthSendInput): boolean {
+export function shouldSendAuth(input: AuthSendInput): boolean {
   const { policy, channel } = input
   if (!inviteRequired(policy, channel) || selfIsInviter(policy) || !input.selfHoldsValidLocalInvite) return false
   const remote = input.remoteKey.toLowerCase()
@@ -238,7 +249,7 @@ export function shouldSendAuth (input: AuthSendInput): boolean {
  * the owner's messages pass. Auth and welcome controls are exempt: invitees and the owner's welcome must reach
  * owner-only channels.
  */
-export function checkOwnerOnly (
+export function checkOwnerOnly(
   cfg: ChannelPolicyConfig,
   ch: string,
   p: Pick<InboundPayload, 'from'>,
@@ -253,45 +264,60 @@ export function checkOwnerOnly (
 }
 
 /** §3 step 5: on a channel that needs `bits` of hashcash, the payload's PoW must meet it. */
-export function checkPowGate (p: InboundPayload, bits: number): { ok: true } | { ok: false, reason: 'invalid-pow' } {
+export function checkPowGate(p: InboundPayload, bits: number): { ok: true } | { ok: false; reason: 'invalid-pow' } {
   return bits <= 0 || checkPow(p, bits) ? { ok: true } : { ok: false, reason: 'invalid-pow' }
 }
 
 /** What an ed25519 check of a payload needs: the signature, the signed bytes and the claimed signer. */
-export interface SignatureJob { sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array }
+export interface SignatureJob {
+  sig: Uint8Array
+  msg: Uint8Array
+  publicKey: Uint8Array
+}
 
 /**
  * §3 step 6 with B2 fixed: every message must be signed by its `from` key. Returns the check to run (inline or
  * on a worker); a payload without a well-formed key and signature is dropped here.
  */
-export function checkSignature (p: InboundPayload): { ok: true, job: SignatureJob } | { ok: false, reason: 'bad-signature' } {
+export function checkSignature(
+  p: InboundPayload
+): { ok: true; job: SignatureJob } | { ok: false; reason: 'bad-signature' } {
   const from = normHex(p.from)
   const sig = p.sig || p.signature
   if (from === null || !isHex(from, 32) || !isHex(sig, 64)) return { ok: false, reason: 'bad-signature' }
-  return { ok: true, job: { sig: fromHex(sig), msg: utf8(signatureBaseString(p as any, { decoded: true })), publicKey: fromHex(from) } }
+  return {
+    ok: true,
+    job: { sig: fromHex(sig), msg: utf8(signatureBaseString(p as any, { decoded: true })), publicKey: fromHex(from) }
+  }
 }
 
 /** Spec §3 step 9: the welcome candidate a payload carries, in the reference's lookup order. */
-export function extractWelcome (p: InboundPayload): unknown {
-  return field(p.message, 'welcome') ||
+export function extractWelcome(p: InboundPayload): unknown {
+  return (
+    field(p.message, 'welcome') ||
     p.welcome ||
     field(p.invite, 'welcome') ||
     field(field(p.message, 'invite'), 'welcome') ||
     undefined
+  )
 }
 
 /**
  * Spec §3 step 9: a welcome control must carry a welcome that verifies. Other messages pass whatever
  * their welcome's fate (`welcomeOk` then only feeds `checkWelcomeGate`).
  */
-export function checkWelcomeControl (control: ControlKind | null, welcomePresent: boolean, welcomeOk: boolean): GateResult {
+export function checkWelcomeControl(
+  control: ControlKind | null,
+  welcomePresent: boolean,
+  welcomeOk: boolean
+): GateResult {
   if (control !== 'welcome') return OK
   if (!welcomePresent) return drop('missing-welcome')
   return welcomeOk ? OK : drop('invalid-welcome')
 }
 
 /** Spec §3 step 10: nothing is delivered on a welcome-gated channel before some welcome for it verified. */
-export function checkWelcomeGate (
+export function checkWelcomeGate(
   cfg: ChannelPolicyConfig,
   ch: string,
   channelWelcomed: boolean,
@@ -327,12 +353,12 @@ export interface OpenRequestInput {
 export type OpenDecision =
   | { action: 'deliver' }
   | { action: 'ignore' }
-  | { action: 'deny', reason: 'open-welcome' | 'open-missing-welcome' | 'open-invite' }
-  | { action: 'join', target: string }
-  | { action: 'notify', target: string, reason?: 'auto-join-limit' }
+  | { action: 'deny'; reason: 'open-welcome' | 'open-missing-welcome' | 'open-invite' }
+  | { action: 'join'; target: string }
+  | { action: 'notify'; target: string; reason?: 'auto-join-limit' }
 
 /** Spec §3 step 11. */
-export function decideOpenRequest (input: OpenRequestInput): OpenDecision {
+export function decideOpenRequest(input: OpenRequestInput): OpenDecision {
   if (input.control !== 'open_channel' || !input.allowRemoteOpen) return { action: 'deliver' }
   const requested = field(input.message, 'channel')
   if (typeof requested !== 'string') return { action: 'deliver' }
@@ -360,7 +386,11 @@ export function decideOpenRequest (input: OpenRequestInput): OpenDecision {
  * Spec §1.6: may this peer register `ch`? Invite-only channels need self to be an inviter or to hold
  * a valid local invite.
  */
-export function checkRegistration (cfg: ChannelPolicyConfig, ch: string, selfHoldsValidLocalInvite: boolean): GateResult {
+export function checkRegistration(
+  cfg: ChannelPolicyConfig,
+  ch: string,
+  selfHoldsValidLocalInvite: boolean
+): GateResult {
   const name = ch.trim()
   if (name.length === 0) return drop('empty-channel')
   if (inviteRequired(cfg, name) && !selfIsInviter(cfg) && !selfHoldsValidLocalInvite) return drop('invite-required')
@@ -368,7 +398,7 @@ export function checkRegistration (cfg: ChannelPolicyConfig, ch: string, selfHol
 }
 
 /** Spec §4 steps 1–2: only the owner writes to an owner-only channel, except for auth controls. */
-export function sendDecision (cfg: ChannelPolicyConfig, ch: string, isAuthControl: boolean): GateResult {
+export function sendDecision(cfg: ChannelPolicyConfig, ch: string, isAuthControl: boolean): GateResult {
   const name = ch.trim()
   if (name.length === 0) return drop('empty-channel')
   if (ownerWriteOnly(cfg, name) && !isAuthControl && !selfIsOwner(cfg, name)) return drop('owner-only')
@@ -379,7 +409,7 @@ export function sendDecision (cfg: ChannelPolicyConfig, ch: string, isAuthContro
  * Spec §3 step 13 with bug B6 fixed: the ttl a relayed copy carries, or 0 for "do not relay". The
  * unsigned ttl is capped at the local relay ttl so a relay cannot buy a message unlimited hops.
  */
-export function nextRelayTtl (p: Pick<InboundPayload, 'ttl'>, control: ControlKind | null, maxRelayTtl: number): number {
+export function nextRelayTtl(p: Pick<InboundPayload, 'ttl'>, control: ControlKind | null, maxRelayTtl: number): number {
   if (control === 'auth' || control === 'welcome') return 0
   const ttl = typeof p.ttl === 'number' && Number.isFinite(p.ttl) ? Math.min(p.ttl, maxRelayTtl) : 0
   return ttl > 0 ? ttl - 1 : 0
@@ -399,17 +429,17 @@ export class AutoJoinLimiter {
   private readonly joined = new Set<string>()
   private recent: number[] = []
 
-  constructor ({ maxChannels = 32, perMinute = 10 }: AutoJoinLimiterOptions = {}) {
+  constructor({ maxChannels = 32, perMinute = 10 }: AutoJoinLimiterOptions = {}) {
     this.maxChannels = maxChannels
     this.perMinute = perMinute
   }
 
-  get size (): number {
+  get size(): number {
     return this.joined.size
   }
 
   /** True when `channel` may be auto-joined now; records the join. Re-requests for a joined channel are free. */
-  allow (channel: string, now: number): boolean {
+  allow(channel: string, now: number): boolean {
     if (this.joined.has(channel)) return true
     if (this.joined.size >= this.maxChannels) return false
     this.recent = this.recent.filter((at) => now - at < 60_000)
@@ -420,7 +450,7 @@ export class AutoJoinLimiter {
   }
 
   /** Frees the channel's slot, e.g. after leaving it. */
-  forget (channel: string): void {
+  forget(channel: string): void {
     this.joined.delete(channel)
   }
 }

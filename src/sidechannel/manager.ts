@@ -7,18 +7,44 @@ import type Hyperswarm from 'hyperswarm'
 import type { SwarmConnection } from 'hyperswarm'
 import type { KeyPair } from '../crypto/index.js'
 import {
-  ENTRY_CHANNEL, normalizeChannelName, channelTopic, buildPayload,
-  createWelcome, createInvite, authControl, welcomeControl, openChannelControl, readControl,
-  isSealed, sealMessage, openSealed, encodeChannelKey, withoutChannelKey
+  ENTRY_CHANNEL,
+  normalizeChannelName,
+  channelTopic,
+  buildPayload,
+  createWelcome,
+  createInvite,
+  authControl,
+  welcomeControl,
+  openChannelControl,
+  readControl,
+  isSealed,
+  sealMessage,
+  openSealed,
+  encodeChannelKey,
+  withoutChannelKey
 } from './codec/index.js'
 import { type ChannelPolicyConfig, requiredPowBits, policyFromSection } from './policy.js'
 import type { SidechannelSection } from '../config/index.js'
 import { RateLimiter } from './rate-limiter.js'
 import { SeenCache } from './seen-cache.js'
 import {
-  checkShape, checkChannelBinding, checkFreshness, checkInviteGate, checkPowGate, checkSignature, checkOwnerOnly,
-  checkWelcomeControl, checkWelcomeGate, sendDecision, decideOpenRequest, extractWelcome, nextRelayTtl,
-  AutoJoinLimiter, type ControlKind, type InboundPayload, type PipelineDropReason
+  checkShape,
+  checkChannelBinding,
+  checkFreshness,
+  checkInviteGate,
+  checkPowGate,
+  checkSignature,
+  checkOwnerOnly,
+  checkWelcomeControl,
+  checkWelcomeGate,
+  sendDecision,
+  decideOpenRequest,
+  extractWelcome,
+  nextRelayTtl,
+  AutoJoinLimiter,
+  type ControlKind,
+  type InboundPayload,
+  type PipelineDropReason
 } from './gates.js'
 import { serializePayload, isRecord as isJsonObject, type InboundFrame } from '../common/index.js'
 import { SidechannelStateStore } from './state-store.js'
@@ -129,7 +155,7 @@ export class SidechannelManager extends ReadyResource {
   readonly drops = new Map<PipelineDropReason, number>()
   readonly counters = { received: 0, delivered: 0, relayed: 0, sent: 0 }
 
-  constructor (components: SidechannelComponents, options: SidechannelSection) {
+  constructor(components: SidechannelComponents, options: SidechannelSection) {
     super()
     this.swarm = components.swarm
     this.identity = components.identity
@@ -141,9 +167,15 @@ export class SidechannelManager extends ReadyResource {
     this.log = components.log ?? ((line) => console.log(line))
     this.now = components.now ?? Date.now
     this.random = components.random ?? Math.random
-    this.limiter = options.rateBytes > 0
-      ? new RateLimiter({ rateBytesPerSecond: options.rateBytes, burstBytes: options.rateBurst, maxStrikes: options.maxStrikes, blockMs: options.rateBlockSec * 1000 })
-      : null
+    this.limiter =
+      options.rateBytes > 0
+        ? new RateLimiter({
+            rateBytesPerSecond: options.rateBytes,
+            burstBytes: options.rateBurst,
+            maxStrikes: options.maxStrikes,
+            blockMs: options.rateBlockSec * 1000
+          })
+        : null
     // Seen entries outlive the freshness window, so a replay is either stale or still remembered.
     const seenTtl = Math.max(120_000, options.maxAgeSec * 1000 + 60_000)
     this.seen = new SeenCache({ ttlMs: seenTtl, maxEntries: 50_000 })
@@ -168,14 +200,16 @@ export class SidechannelManager extends ReadyResource {
       drop: (reason, channel, remoteKey, count) => this.drop(reason, channel, remoteKey, count)
     })
     this.extraChannels = options.channels.filter((c) => c !== this.entryChannel)
-    this.encryptChannels = new Set((options.encryptChannels ?? []).map((c) => c.trim()).filter((c) => c && c !== this.entryChannel))
+    this.encryptChannels = new Set(
+      (options.encryptChannels ?? []).map((c) => c.trim()).filter((c) => c && c !== this.entryChannel)
+    )
     this.configWelcomes = components.configWelcomes ?? new Map()
     this.onConnectionBound = (conn) => this.attachConnection(conn)
   }
 
   // ---------------------------------------------------------------- lifecycle
 
-  protected override async _open (): Promise<void> {
+  protected override async _open(): Promise<void> {
     const workers = this.options.verifyWorkers < 0 ? await defaultVerifyWorkers() : this.options.verifyWorkers
     const pool = await WorkerPoolVerifier.create(workers)
     if (pool) this.verifier = pool
@@ -195,7 +229,7 @@ export class SidechannelManager extends ReadyResource {
     ;(this.sweepTimer as any).unref?.()
   }
 
-  protected override async _close (): Promise<void> {
+  protected override async _close(): Promise<void> {
     this.started = false
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     this.swarm.off('connection', this.onConnectionBound)
@@ -207,30 +241,30 @@ export class SidechannelManager extends ReadyResource {
   // ---------------------------------------------------------------- public API
 
   /** Registered channel names, entry first. */
-  channelNames (): string[] {
+  channelNames(): string[] {
     return [...this.channels.keys()]
   }
 
-  hasChannel (name: string): boolean {
+  hasChannel(name: string): boolean {
     const n = normalizeChannelName(name)
     return n !== null && this.channels.has(n)
   }
 
   /** Remote keys with which `channel` is open right now. */
-  openPeers (channel: string): string[] {
+  openPeers(channel: string): string[] {
     const n = normalizeChannelName(channel)
     return n === null ? [] : this.sessions.openPeers(n)
   }
 
-  connectionCount (): number {
+  connectionCount(): number {
     return this.swarm.connections.size
   }
 
-  stats () {
+  stats() {
     return { channels: this.channelNames(), connectionCount: this.connectionCount() }
   }
 
-  detailedStats () {
+  detailedStats() {
     return {
       ...this.stats(),
       sessions: this.sessions.sessionCount(),
@@ -242,7 +276,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** Joins a channel's topic and opens it on every connection (TTY /sc_join, bridge `join`). */
-  async join (name: string, opts: { invite?: unknown, welcome?: unknown } = {}): Promise<boolean> {
+  async join(name: string, opts: { invite?: unknown; welcome?: unknown } = {}): Promise<boolean> {
     const n = normalizeChannelName(name)
     if (n === null) return false
     if (opts.invite !== undefined && opts.invite !== null) this.access.acceptInvite(opts.invite, n)
@@ -257,7 +291,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** Leaves a channel: closes its sessions, stops accepting re-opens (B13), forgets its state. */
-  async leave (name: string): Promise<boolean> {
+  async leave(name: string): Promise<boolean> {
     const n = normalizeChannelName(name)
     if (n === null || n === this.entryChannel) return false
     const entry = this.channels.get(n)
@@ -276,7 +310,7 @@ export class SidechannelManager extends ReadyResource {
    * Sends `message` on a channel (reference `broadcast`): registers the channel and opens it on every
    * connection, but does not join its topic. Returns how many connections it went to.
    */
-  send (name: string, message: unknown, opts: { invite?: unknown } = {}): SendResult {
+  send(name: string, message: unknown, opts: { invite?: unknown } = {}): SendResult {
     const n = normalizeChannelName(name)
     if (n === null) return { ok: false, recipients: 0, reason: 'invalid channel' }
     const control = readControl(message)
@@ -323,7 +357,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** Asks peers on `via` (default: entry) to open `target` (reference `requestOpen`). */
-  requestOpen (target: string, via?: string | null, invite?: unknown, welcome?: unknown): SendResult {
+  requestOpen(target: string, via?: string | null, invite?: unknown, welcome?: unknown): SendResult {
     const t = normalizeChannelName(target)
     const v = normalizeChannelName(via || this.entryChannel)
     if (t === null || v === null) return { ok: false, recipients: 0, reason: 'invalid channel' }
@@ -334,33 +368,40 @@ export class SidechannelManager extends ReadyResource {
     }
     const w = isRecord(welcome) ? welcome : isRecord(inv?.welcome) ? inv!.welcome : undefined
     if (w) this.access.acceptWelcome(w, t)
-    return this.send(v, openChannelControl({ channel: t, ...(inv ? { invite: withoutChannelKey(inv) } : {}), ...(w ? { welcome: w } : {}) }))
+    return this.send(
+      v,
+      openChannelControl({
+        channel: t,
+        ...(inv ? { invite: withoutChannelKey(inv) } : {}),
+        ...(w ? { welcome: w } : {})
+      })
+    )
   }
 
   /** Verifies an invite addressed to this peer and remembers it for `channel` (defaults to its own). */
-  acceptInvite (invite: unknown, channel?: string): boolean {
+  acceptInvite(invite: unknown, channel?: string): boolean {
     return this.access.acceptInvite(invite, channel)
   }
 
   /** Verifies a welcome against the configured owner and stores it; marks the channel welcomed. */
-  acceptWelcome (welcome: unknown, channel: string): boolean {
+  acceptWelcome(welcome: unknown, channel: string): boolean {
     return this.access.acceptWelcome(welcome, channel)
   }
 
-  storedWelcome (channel: string): unknown {
+  storedWelcome(channel: string): unknown {
     return this.access.storedWelcome(channel)
   }
 
-  isWelcomed (channel: string): boolean {
+  isWelcomed(channel: string): boolean {
     return this.access.isWelcomed(channel)
   }
 
-  channelKey (channel: string, create = false): Uint8Array | null {
+  channelKey(channel: string, create = false): Uint8Array | null {
     return this.access.channelKey(channel, create)
   }
 
   /** Signs a welcome for a channel this peer owns. */
-  signWelcome (channel: string, text: string) {
+  signWelcome(channel: string, text: string) {
     const ch = normalizeChannelName(channel) ?? ''
     const welcome = createWelcome({ channel: ch, text, keyPair: this.identity.keyPair, issuedAt: this.now() })
     // Kept (so /sc_open and /sc_invite embed it by default, and it is auto-sent) only when this peer is
@@ -370,7 +411,7 @@ export class SidechannelManager extends ReadyResource {
     return welcome
   }
 
-  signInvite (channel: string, inviteeKeyHex: string, ttlMs: number, welcome?: unknown) {
+  signInvite(channel: string, inviteeKeyHex: string, ttlMs: number, welcome?: unknown) {
     return createInvite({
       channel,
       inviteePubKey: inviteeKeyHex,
@@ -380,13 +421,15 @@ export class SidechannelManager extends ReadyResource {
       ttlMs,
       nonce: this.random().toString(36).slice(2, 10),
       ...(welcome !== undefined && welcome !== null ? { welcome } : {}),
-      ...(this.encryptChannels.has(channel.trim()) ? { channelKey: encodeChannelKey(this.access.channelKey(channel.trim(), true)!) } : {})
+      ...(this.encryptChannels.has(channel.trim())
+        ? { channelKey: encodeChannelKey(this.access.channelKey(channel.trim(), true)!) }
+        : {})
     })
   }
 
   // ---------------------------------------------------------------- registry
 
-  private register (name: string): ChannelEntry | null {
+  private register(name: string): ChannelEntry | null {
     const existing = this.channels.get(name)
     if (existing) return existing
     if (!this.access.mayRegister(name)) {
@@ -398,7 +441,7 @@ export class SidechannelManager extends ReadyResource {
     return entry
   }
 
-  private async joinTopic (entry: ChannelEntry): Promise<void> {
+  private async joinTopic(entry: ChannelEntry): Promise<void> {
     if (entry.joined) return
     const discovery = this.swarm.join(entry.topic, { server: true, client: true })
     entry.joined = true
@@ -410,17 +453,17 @@ export class SidechannelManager extends ReadyResource {
 
   // ---------------------------------------------------------------- sessions
 
-  private attachConnection (conn: SwarmConnection): void {
+  private attachConnection(conn: SwarmConnection): void {
     if (this.closing) return
     const c = this.sessions.attach(conn)
     if (c !== null && this.started) this.openAllOn(c)
   }
 
-  private openAllOn (c: Connection): void {
+  private openAllOn(c: Connection): void {
     for (const name of this.channels.keys()) this.sessions.open(c, name)
   }
 
-  private buildPayload (channel: string, message: unknown, invite?: Record<string, any>): Record<string, any> {
+  private buildPayload(channel: string, message: unknown, invite?: Record<string, any>): Record<string, any> {
     return buildPayload({
       channel,
       message,
@@ -433,7 +476,7 @@ export class SidechannelManager extends ReadyResource {
     }) as Record<string, any>
   }
 
-  private sendDirect (s: ChannelSession, message: unknown): void {
+  private sendDirect(s: ChannelSession, message: unknown): void {
     try {
       const payload = this.buildPayload(s.name, message)
       this.seen.add(s.name, payload.id, this.now())
@@ -444,7 +487,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** §5.6 plus B11: the owner sends its welcome to every authorized peer that opens the channel. */
-  private maybeSendWelcome (c: Connection, s: ChannelSession): void {
+  private maybeSendWelcome(c: Connection, s: ChannelSession): void {
     if (s.welcomeSent) return
     const welcome = this.access.welcomeFor(s.name, c.remoteKey)
     if (welcome === null) return
@@ -453,7 +496,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** §5.5 auth handshake with B15 fixed: our invite goes only to peers entitled to see it (`shouldSendAuth`). */
-  private maybeSendAuth (c: Connection, s: ChannelSession): void {
+  private maybeSendAuth(c: Connection, s: ChannelSession): void {
     if (s.authSent) return
     const invite = this.access.authFor(s.name, c.remoteKey)
     if (invite === null) return
@@ -463,7 +506,7 @@ export class SidechannelManager extends ReadyResource {
 
   // ---------------------------------------------------------------- receive pipeline
 
-  private onFrame (c: Connection, s: ChannelSession, frame: InboundFrame): void {
+  private onFrame(c: Connection, s: ChannelSession, frame: InboundFrame): void {
     try {
       this.receive(c, s, frame)
     } catch (err: any) {
@@ -473,7 +516,7 @@ export class SidechannelManager extends ReadyResource {
     }
   }
 
-  private receive (c: Connection, s: ChannelSession, frame: InboundFrame): void {
+  private receive(c: Connection, s: ChannelSession, frame: InboundFrame): void {
     const C = s.name
     const rk = c.remoteKey
     const now = this.now()
@@ -541,17 +584,20 @@ export class SidechannelManager extends ReadyResource {
     if (!q) this.verifyQueues.set(c, (q = { slots: [], head: 0 }))
     const slot: VerifySlot = { s, p, control, done: false, ok: false }
     q.slots.push(slot)
-    verdict.then((ok) => {
-      slot.ok = ok
-      slot.done = true
-      this.drainVerified(c, q)
-    }, () => {
-      slot.done = true
-      this.drainVerified(c, q)
-    })
+    verdict.then(
+      (ok) => {
+        slot.ok = ok
+        slot.done = true
+        this.drainVerified(c, q)
+      },
+      () => {
+        slot.done = true
+        this.drainVerified(c, q)
+      }
+    )
   }
 
-  private drainVerified (c: Connection, q: VerifyQueue): void {
+  private drainVerified(c: Connection, q: VerifyQueue): void {
     while (q.head < q.slots.length && q.slots[q.head]!.done) {
       const slot = q.slots[q.head]!
       q.slots[q.head++] = undefined as any
@@ -571,7 +617,7 @@ export class SidechannelManager extends ReadyResource {
   }
 
   /** The part of the receive pipeline after a valid signature: §3 steps 7–13. */
-  private accept (c: Connection, s: ChannelSession, p: InboundPayload, control: ControlKind | null): void {
+  private accept(c: Connection, s: ChannelSession, p: InboundPayload, control: ControlKind | null): void {
     const C = s.name
     const rk = c.remoteKey
     const now = this.now()
@@ -607,7 +653,12 @@ export class SidechannelManager extends ReadyResource {
         return this.drop(decision.reason, C, rk)
       case 'join':
         if (!this.channels.has(decision.target)) {
-          this.join(decision.target).then((ok) => { if (ok) this.log(`[sidechannel] auto-joined channel: ${decision.target}`) }, () => {})
+          this.join(decision.target).then(
+            (ok) => {
+              if (ok) this.log(`[sidechannel] auto-joined channel: ${decision.target}`)
+            },
+            () => {}
+          )
         }
         this.emit('open-request', { channel: decision.target, remoteKey: rk })
         break
@@ -641,19 +692,19 @@ export class SidechannelManager extends ReadyResource {
 
   // ---------------------------------------------------------------- housekeeping
 
-  private sweep (): void {
+  private sweep(): void {
     const now = this.now()
     this.seen.purge(now)
     this.limiter?.sweep(now)
     this.access.sweep(now)
   }
 
-  private drop (reason: PipelineDropReason, channel: string, remoteKey: string, count = 1): void {
+  private drop(reason: PipelineDropReason, channel: string, remoteKey: string, count = 1): void {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + count)
     this.debug(`[sidechannel:${channel}] drop (${reason}) from ${remoteKey}`)
   }
 
-  private debug (line: string): void {
+  private debug(line: string): void {
     if (this.options.debug) this.log(line)
   }
 }

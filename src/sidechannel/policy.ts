@@ -26,22 +26,26 @@ export interface ChannelPolicyConfig {
   selfKey: string
 }
 
-function channelName (ch: string): string {
+function channelName(ch: string): string {
   return ch.trim()
 }
 
-function normKey (key: string): string {
+function normKey(key: string): string {
   return key.trim().toLowerCase()
 }
 
 // An empty list carries no names, so it is treated like an absent one; config parsing normally
 // yields null for an empty flag anyway, and this keeps `[]` from silently disabling a gate.
-function nonEmpty (list: string[] | null): string[] | null {
+function nonEmpty(list: string[] | null): string[] | null {
   return list !== null && list.length > 0 ? list : null
 }
 
 /** The policy a peer runs: its sidechannel flag section, seen from this peer's key. */
-export function policyFromSection (section: SidechannelSection, selfKey: string, entryChannel = ENTRY_CHANNEL): ChannelPolicyConfig {
+export function policyFromSection(
+  section: SidechannelSection,
+  selfKey: string,
+  entryChannel = ENTRY_CHANNEL
+): ChannelPolicyConfig {
   return {
     entryChannel,
     powEnabled: section.pow,
@@ -60,7 +64,7 @@ export function policyFromSection (section: SidechannelSection, selfKey: string,
   }
 }
 
-export function powRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
+export function powRequired(cfg: ChannelPolicyConfig, ch: string): boolean {
   if (!cfg.powEnabled || !(cfg.powDifficulty > 0)) return false
   const name = channelName(ch)
   const list = nonEmpty(cfg.powChannels)
@@ -70,11 +74,11 @@ export function powRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
 }
 
 /** Bits an inbound message on `ch` must carry; 0 when PoW is not required there. */
-export function requiredPowBits (cfg: ChannelPolicyConfig, ch: string): number {
+export function requiredPowBits(cfg: ChannelPolicyConfig, ch: string): number {
   return powRequired(cfg, ch) ? cfg.powDifficulty : 0
 }
 
-export function inviteRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
+export function inviteRequired(cfg: ChannelPolicyConfig, ch: string): boolean {
   const name = channelName(ch)
   if (name === cfg.entryChannel || !cfg.inviteRequired) return false
   const channels = nonEmpty(cfg.inviteChannels)
@@ -86,19 +90,19 @@ export function inviteRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
   return channels === null && prefixes.length === 0
 }
 
-export function ownerWriteOnly (cfg: ChannelPolicyConfig, ch: string): boolean {
+export function ownerWriteOnly(cfg: ChannelPolicyConfig, ch: string): boolean {
   const name = channelName(ch)
   if (name === cfg.entryChannel) return false
   if (cfg.ownerWriteOnly) return true
   return cfg.ownerWriteChannels !== null && cfg.ownerWriteChannels.includes(name)
 }
 
-export function welcomeRequired (cfg: ChannelPolicyConfig, ch: string): boolean {
+export function welcomeRequired(cfg: ChannelPolicyConfig, ch: string): boolean {
   if (channelName(ch) === cfg.entryChannel) return false
   return cfg.welcomeRequired
 }
 
-export function ownerKeyFor (cfg: ChannelPolicyConfig, ch: string): string | null {
+export function ownerKeyFor(cfg: ChannelPolicyConfig, ch: string): string | null {
   const key = cfg.owners.get(channelName(ch))
   if (key === undefined) return null
   const norm = normKey(key)
@@ -110,7 +114,7 @@ export function ownerKeyFor (cfg: ChannelPolicyConfig, ch: string): string | nul
  * itself (so it can run a private channel alone); with invites off and no keys the set is absent, which
  * makes invite verification accept any inviter.
  */
-export function effectiveInviterKeys (cfg: ChannelPolicyConfig): Set<string> | null {
+export function effectiveInviterKeys(cfg: ChannelPolicyConfig): Set<string> | null {
   const configured = (cfg.inviterKeys ?? []).map(normKey).filter((k) => k.length > 0)
   if (configured.length > 0) return new Set(configured)
   if (cfg.inviteRequired) {
@@ -120,13 +124,13 @@ export function effectiveInviterKeys (cfg: ChannelPolicyConfig): Set<string> | n
   return null
 }
 
-export function selfIsInviter (cfg: ChannelPolicyConfig): boolean {
+export function selfIsInviter(cfg: ChannelPolicyConfig): boolean {
   const self = normKey(cfg.selfKey)
   if (self.length === 0) return false
   return effectiveInviterKeys(cfg)?.has(self) ?? false
 }
 
-export function selfIsOwner (cfg: ChannelPolicyConfig, ch: string): boolean {
+export function selfIsOwner(cfg: ChannelPolicyConfig, ch: string): boolean {
   const owner = ownerKeyFor(cfg, ch)
   return owner !== null && owner === normKey(cfg.selfKey)
 }

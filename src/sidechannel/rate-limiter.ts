@@ -15,9 +15,7 @@ export interface RateLimiterOptions {
   idleExpiryMs?: number
 }
 
-export type RateCheck =
-  | { ok: true }
-  | { ok: false, reason: 'blocked' | 'over-budget', blockedNow?: boolean }
+export type RateCheck = { ok: true } | { ok: false; reason: 'blocked' | 'over-budget'; blockedNow?: boolean }
 
 export interface RateState {
   tokens: number
@@ -37,7 +35,7 @@ export class RateLimiter {
   readonly idleExpiryMs: number
   private readonly states = new Map<string, RateState>()
 
-  constructor ({
+  constructor({
     rateBytesPerSecond,
     burstBytes,
     maxStrikes,
@@ -53,16 +51,16 @@ export class RateLimiter {
     this.idleExpiryMs = idleExpiryMs
   }
 
-  get enabled (): boolean {
+  get enabled(): boolean {
     return this.rateBytesPerSecond > 0
   }
 
-  get size (): number {
+  get size(): number {
     return this.states.size
   }
 
   /** Charges `bytes` to `key` if the bucket holds them; an over-budget message takes nothing but earns a strike. */
-  check (key: string, bytes: number, now: number): RateCheck {
+  check(key: string, bytes: number, now: number): RateCheck {
     if (!this.enabled) return { ok: true }
     let state = this.states.get(key)
     if (state === undefined) {
@@ -101,13 +99,13 @@ export class RateLimiter {
     return { ok: true }
   }
 
-  isBlocked (key: string, now: number): boolean {
+  isBlocked(key: string, now: number): boolean {
     const state = this.states.get(key)
     return state !== undefined && now < state.blockedUntil
   }
 
   /** A copy of the state for `key`, or null when none is kept. */
-  peek (key: string): RateState | null {
+  peek(key: string): RateState | null {
     const state = this.states.get(key)
     return state === undefined ? null : { ...state }
   }
@@ -116,7 +114,7 @@ export class RateLimiter {
    * Drops `key` unconditionally, including an active block. Not meant for connection close: forgetting a
    * peer there would hand it a full bucket on reconnect; `sweep` reclaims memory safely instead.
    */
-  forget (key: string): void {
+  forget(key: string): void {
     this.states.delete(key)
   }
 
@@ -124,7 +122,7 @@ export class RateLimiter {
    * Drops peers idle for at least `idleExpiryMs` whose state is indistinguishable from a fresh one (not
    * blocked, strike window over, bucket refilled), so forgetting them never changes a later decision.
    */
-  sweep (now: number): number {
+  sweep(now: number): number {
     let dropped = 0
     for (const [key, state] of this.states) {
       if (now - state.lastSeenAt < this.idleExpiryMs) continue
@@ -137,7 +135,7 @@ export class RateLimiter {
     return dropped
   }
 
-  private refilled (state: RateState, now: number): number {
+  private refilled(state: RateState, now: number): number {
     const elapsedMs = Math.max(0, now - state.lastRefillAt)
     return Math.min(this.burstBytes, state.tokens + (elapsedMs / 1000) * this.rateBytesPerSecond)
   }

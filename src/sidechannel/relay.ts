@@ -12,12 +12,18 @@ export interface RelayContext {
 }
 
 /** The copy a relay forwards. */
-export function relayCopy (p: Record<string, unknown>, ttl: number, relayedBy: string): Record<string, unknown> {
+export function relayCopy(p: Record<string, unknown>, ttl: number, relayedBy: string): Record<string, unknown> {
   return { ...p, ttl, relayedBy }
 }
 
 /** Forwards `p` on `channel` to everyone but `from`; returns how many connections it went to. */
-export function relay (from: Connection, channel: string, p: Record<string, unknown>, ttl: number, ctx: RelayContext): number {
+export function relay(
+  from: Connection,
+  channel: string,
+  p: Record<string, unknown>,
+  ttl: number,
+  ctx: RelayContext
+): number {
   if (ttl <= 0) return 0
   let bytes: Uint8Array | null = null
   let n = 0

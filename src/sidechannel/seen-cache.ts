@@ -18,21 +18,21 @@ export class SeenCache {
   private order: string[] = []
   private head = 0
 
-  constructor ({ ttlMs, maxEntries }: SeenCacheOptions) {
+  constructor({ ttlMs, maxEntries }: SeenCacheOptions) {
     this.ttlMs = ttlMs
     this.maxEntries = maxEntries
   }
 
-  get size (): number {
+  get size(): number {
     return this.entries.size
   }
 
   /** Collision-free composite key: the length prefix tells where the channel ends. */
-  key (channel: string, id: string): string {
+  key(channel: string, id: string): string {
     return `${channel.length}:${channel}${id}`
   }
 
-  has (channel: string, id: string, now: number): boolean {
+  has(channel: string, id: string, now: number): boolean {
     const expiresAt = this.entries.get(this.key(channel, id))
     return expiresAt !== undefined && now <= expiresAt
   }
@@ -42,7 +42,7 @@ export class SeenCache {
    * (at most one more ttl): a future-dated message stays fresh until ts + window, so it must stay
    * remembered that long too. Re-adding a known id refreshes its expiry but not its eviction order.
    */
-  add (channel: string, id: string, now: number, ts?: number): void {
+  add(channel: string, id: string, now: number, ts?: number): void {
     const lead = ts !== undefined && Number.isFinite(ts) ? Math.min(Math.max(ts - now, 0), this.ttlMs) : 0
     const k = this.key(channel, id)
     const known = this.entries.has(k)
@@ -55,7 +55,7 @@ export class SeenCache {
    * True when the message must be dropped: already seen, or not identifiable at all (a non-string or
    * empty id, which the reference would never deduplicate). Otherwise records it and returns false.
    */
-  checkAndAdd (channel: unknown, id: unknown, now: number, ts?: number): boolean {
+  checkAndAdd(channel: unknown, id: unknown, now: number, ts?: number): boolean {
     if (typeof channel !== 'string' || typeof id !== 'string' || id.length === 0) return true
     if (this.has(channel, id, now)) return true
     this.add(channel, id, now, ts)
@@ -63,7 +63,7 @@ export class SeenCache {
   }
 
   /** Removes expired entries; returns how many. Meant for a periodic timer in the owner of the cache. */
-  purge (now: number): number {
+  purge(now: number): number {
     let removed = 0
     const keep: string[] = []
     for (let i = this.head; i < this.order.length; i++) {
@@ -82,13 +82,13 @@ export class SeenCache {
     return removed
   }
 
-  clear (): void {
+  clear(): void {
     this.entries.clear()
     this.order = []
     this.head = 0
   }
 
-  private shift (): string | undefined {
+  private shift(): string | undefined {
     const k = this.order[this.head]
     this.order[this.head++] = ''
     if (this.head >= 4096 && this.head * 2 >= this.order.length) {

@@ -26,7 +26,7 @@ export interface Connection {
   remoteKey: string
   sessions: Map<string, ChannelSession>
   paired: Set<string>
-  retries: Map<string, { count: number, lastAt: number }>
+  retries: Map<string, { count: number; lastAt: number }>
   closed: boolean
 }
 
@@ -49,33 +49,41 @@ export class SessionTable {
   private readonly conns = new Map<SwarmConnection, Connection>()
   private readonly encoding: ReturnType<typeof frameEncoding>
 
-  constructor (private readonly opts: SessionTableOptions) {
+  constructor(private readonly opts: SessionTableOptions) {
     this.encoding = frameEncoding(opts.maxInboundBytes)
   }
 
-  connections (): IterableIterator<Connection> {
+  connections(): IterableIterator<Connection> {
     return this.conns.values()
   }
 
-  sessionCount (): number {
+  sessionCount(): number {
     let n = 0
     for (const c of this.conns.values()) n += c.sessions.size
     return n
   }
 
   /** Remote keys with which `channel` is open right now. */
-  openPeers (channel: string): string[] {
+  openPeers(channel: string): string[] {
     const out: string[] = []
     for (const c of this.conns.values()) if (c.sessions.get(channel)?.open) out.push(c.remoteKey)
     return out
   }
 
   /** Starts tracking a swarm connection; returns it, or null when already tracked. */
-  attach (conn: SwarmConnection): Connection | null {
+  attach(conn: SwarmConnection): Connection | null {
     if (this.conns.has(conn)) return null
     const mux = Protomux.from(conn)
     const remoteKey = conn.remotePublicKey ? toHex(conn.remotePublicKey) : 'unknown'
-    const c: Connection = { conn, mux, remoteKey, sessions: new Map(), paired: new Set(), retries: new Map(), closed: false }
+    const c: Connection = {
+      conn,
+      mux,
+      remoteKey,
+      sessions: new Map(),
+      paired: new Set(),
+      retries: new Map(),
+      closed: false
+    }
     this.conns.set(conn, c)
     conn.on('error', () => {})
     conn.once('close', () => {
@@ -86,7 +94,7 @@ export class SessionTable {
   }
 
   /** Opens `name` on connection `c` (no-op when already open, closed or unregistered). */
-  open (c: Connection, name: string): void {
+  open(c: Connection, name: string): void {
     if (c.closed || c.sessions.has(name) || !this.opts.isRegistered(name)) return
     const protocol = channelProtocol(name)
     if (!c.paired.has(name)) {
@@ -97,13 +105,19 @@ export class SessionTable {
     let s: ChannelSession | null = null
     const channel = c.mux.createChannel({
       protocol,
-      onopen: () => { if (s) this.onSessionOpen(c, s) },
-      onclose: () => { if (s) this.onSessionClose(c, s) }
+      onopen: () => {
+        if (s) this.onSessionOpen(c, s)
+      },
+      onclose: () => {
+        if (s) this.onSessionClose(c, s)
+      }
     })
     if (!channel) return
     const message = channel.addMessage({
       encoding: this.encoding as any,
-      onmessage: (frame: InboundFrame) => { if (s) this.opts.onFrame(c, s, frame) }
+      onmessage: (frame: InboundFrame) => {
+        if (s) this.opts.onFrame(c, s, frame)
+      }
     })
     s = { name, channel, message, open: false, queue: [], authSent: false, welcomeSent: false }
     c.sessions.set(name, s)
@@ -111,12 +125,12 @@ export class SessionTable {
   }
 
   /** Opens `name` on every connection. */
-  openEverywhere (name: string): void {
+  openEverywhere(name: string): void {
     for (const c of this.conns.values()) this.open(c, name)
   }
 
   /** Sends now when open, else queues (bounded); false when the frame was dropped. */
-  deliver (s: ChannelSession, bytes: Uint8Array): boolean {
+  deliver(s: ChannelSession, bytes: Uint8Array): boolean {
     if (s.open) {
       s.message.send(bytes)
       return true
@@ -130,7 +144,7 @@ export class SessionTable {
   }
 
   /** Closes `name` on every connection and stops accepting its re-opens (B13). */
-  closeChannel (name: string): void {
+  closeChannel(name: string): void {
     const protocol = channelProtocol(name)
     for (const c of this.conns.values()) {
       const s = c.sessions.get(name)
@@ -141,7 +155,7 @@ export class SessionTable {
     }
   }
 
-  closeAll (): void {
+  closeAll(): void {
     for (const c of this.conns.values()) {
       for (const s of c.sessions.values()) s.channel.close()
       for (const name of c.paired) c.mux.unpair({ protocol: channelProtocol(name) })
@@ -149,7 +163,7 @@ export class SessionTable {
     this.conns.clear()
   }
 
-  private onSessionOpen (c: Connection, s: ChannelSession): void {
+  private onSessionOpen(c: Connection, s: ChannelSession): void {
     s.open = true
     c.retries.delete(s.name)
     const queued = s.queue
@@ -158,7 +172,7 @@ export class SessionTable {
     this.opts.onOpen(c, s)
   }
 
-  private onSessionClose (c: Connection, s: ChannelSession): void {
+  private onSessionClose(c: Connection, s: ChannelSession): void {
     // B12: forget the session so the channel can be re-opened on this connection later.
     if (c.sessions.get(s.name) === s) c.sessions.delete(s.name)
     if (s.queue.length > 0) this.opts.drop('unsent-channel-closed', s.name, c.remoteKey, s.queue.length)

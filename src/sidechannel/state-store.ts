@@ -14,10 +14,9 @@ export interface PersistedSidechannelState {
   channelKeys: Record<string, string>
 }
 
-export function emptyState (): PersistedSidechannelState {
+export function emptyState(): PersistedSidechannelState {
   return { version: 1, welcomes: {}, localInvites: {}, remoteInvites: {}, channelKeys: {} }
 }
-
 
 export class SidechannelStateStore {
   readonly filePath: string | null
@@ -25,12 +24,16 @@ export class SidechannelStateStore {
   private pending: (() => PersistedSidechannelState) | null = null
   private writing: Promise<void> = Promise.resolve()
 
-  constructor (filePath: string | null, private readonly debounceMs = 200, private readonly warn: (msg: string) => void = () => {}) {
+  constructor(
+    filePath: string | null,
+    private readonly debounceMs = 200,
+    private readonly warn: (msg: string) => void = () => {}
+  ) {
     this.filePath = filePath
   }
 
   /** Loads the state; a corrupt file is moved aside (kept for inspection), never silently overwritten. */
-  async load (): Promise<PersistedSidechannelState> {
+  async load(): Promise<PersistedSidechannelState> {
     if (!this.filePath) return emptyState()
     let text: string
     try {
@@ -60,24 +63,28 @@ export class SidechannelStateStore {
     } catch (err: any) {
       const aside = `${this.filePath}.corrupt-${Date.now()}`
       await fs.promises.rename(this.filePath, aside).catch(() => {})
-      this.warn(`[sidechannel] state file ${this.filePath} is unreadable (${err?.message ?? err}); moved to ${aside}, starting empty.`)
+      this.warn(
+        `[sidechannel] state file ${this.filePath} is unreadable (${err?.message ?? err}); moved to ${aside}, starting empty.`
+      )
       return emptyState()
     }
   }
 
   /** Schedules a write of whatever `snapshot()` returns when the debounce fires. */
-  schedule (snapshot: () => PersistedSidechannelState): void {
+  schedule(snapshot: () => PersistedSidechannelState): void {
     if (!this.filePath) return
     this.pending = snapshot
     if (this.timer) return
     this.timer = setTimeout(() => {
       this.timer = null
-      this.writing = this.writing.then(() => this.writeNow()).catch((err) => this.warn(`[sidechannel] could not save state: ${err?.message ?? err}`))
+      this.writing = this.writing
+        .then(() => this.writeNow())
+        .catch((err) => this.warn(`[sidechannel] could not save state: ${err?.message ?? err}`))
     }, this.debounceMs)
   }
 
   /** Writes any pending state now; called on close so nothing accepted is lost. */
-  async flush (): Promise<void> {
+  async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer)
       this.timer = null
@@ -86,7 +93,7 @@ export class SidechannelStateStore {
     await this.writing
   }
 
-  private async writeNow (): Promise<void> {
+  private async writeNow(): Promise<void> {
     const snap = this.pending
     this.pending = null
     if (!snap || !this.filePath) return

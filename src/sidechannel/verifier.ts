@@ -13,17 +13,17 @@ export interface SignatureJob {
 export interface SignatureVerifier {
   /** True when results arrive asynchronously (callers must keep their own ordering). */
   readonly async: boolean
-  verify (job: SignatureJob): boolean | Promise<boolean>
-  close (): Promise<void>
+  verify(job: SignatureJob): boolean | Promise<boolean>
+  close(): Promise<void>
 }
 
 export class InlineVerifier implements SignatureVerifier {
   readonly async = false
-  verify (job: SignatureJob): boolean {
+  verify(job: SignatureJob): boolean {
     return verify(job.sig, job.msg, job.publicKey)
   }
 
-  async close (): Promise<void> {}
+  async close(): Promise<void> {}
 }
 
 // The worker is plain CommonJS evaluated from a string, so it runs the same from TypeScript sources
@@ -50,13 +50,16 @@ parentPort.on('message', ({ id, buf }) => {
 })
 `
 
-interface Pending { job: SignatureJob, resolve: (ok: boolean) => void }
+interface Pending {
+  job: SignatureJob
+  resolve: (ok: boolean) => void
+}
 interface WorkerLike {
-  postMessage (value: unknown, transfer?: ArrayBuffer[]): void
-  on (ev: string, fn: (...args: any[]) => void): void
-  terminate (): Promise<number>
-  ref (): void
-  unref (): void
+  postMessage(value: unknown, transfer?: ArrayBuffer[]): void
+  on(ev: string, fn: (...args: any[]) => void): void
+  terminate(): Promise<number>
+  ref(): void
+  unref(): void
 }
 
 const MAX_BATCH = 512
@@ -68,16 +71,16 @@ export class WorkerPoolVerifier implements SignatureVerifier {
   private scheduled = false
   private next = 0
   private seq = 0
-  private readonly inflight = new Map<number, { batch: Pending[], worker: number }>()
+  private readonly inflight = new Map<number, { batch: Pending[]; worker: number }>()
   // Workers keep the process alive only while they owe results.
   private readonly busy: number[]
   private closed = false
 
-  private constructor (workers: WorkerLike[]) {
+  private constructor(workers: WorkerLike[]) {
     this.workers = workers
     this.busy = workers.map(() => 0)
     for (const w of workers) {
-      w.on('message', (m: { id: number, out: Uint8Array }) => this.onResult(m))
+      w.on('message', (m: { id: number; out: Uint8Array }) => this.onResult(m))
       // A dead worker must not strand messages: its batches fail closed (dropped as unverified).
       w.on('error', () => this.failAll())
       w.unref()
@@ -85,7 +88,7 @@ export class WorkerPoolVerifier implements SignatureVerifier {
   }
 
   /** Starts `count` workers, or returns null where worker threads are unavailable (e.g. Bare). */
-  static async create (count: number): Promise<WorkerPoolVerifier | null> {
+  static async create(count: number): Promise<WorkerPoolVerifier | null> {
     if (count < 1) return null
     try {
       const wt = await import('worker_threads' as string)
@@ -93,14 +96,15 @@ export class WorkerPoolVerifier implements SignatureVerifier {
       const require = createRequire(import.meta.url)
       const sodiumPath = require.resolve('sodium-universal')
       const workers: WorkerLike[] = []
-      for (let i = 0; i < count; i++) workers.push(new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } }))
+      for (let i = 0; i < count; i++)
+        workers.push(new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } }))
       return new WorkerPoolVerifier(workers)
     } catch {
       return null
     }
   }
 
-  verify (job: SignatureJob): Promise<boolean> {
+  verify(job: SignatureJob): Promise<boolean> {
     if (this.closed) return Promise.resolve(false)
     return new Promise<boolean>((resolve) => {
       this.queue.push({ job, resolve })
@@ -111,7 +115,7 @@ export class WorkerPoolVerifier implements SignatureVerifier {
     })
   }
 
-  private flush (): void {
+  private flush(): void {
     this.scheduled = false
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH)
@@ -123,12 +127,14 @@ export class WorkerPoolVerifier implements SignatureVerifier {
       view.setUint32(0, batch.length, true)
       let o = 4
       for (const { job } of batch) {
-        view.setUint32(o, job.msg.byteLength, true); o += 4
+        view.setUint32(o, job.msg.byteLength, true)
+        o += 4
         if (job.sig.byteLength === 64) bytes.set(job.sig, o)
         o += 64
         if (job.publicKey.byteLength === 32) bytes.set(job.publicKey, o)
         o += 32
-        bytes.set(job.msg, o); o += job.msg.byteLength
+        bytes.set(job.msg, o)
+        o += job.msg.byteLength
       }
       const id = this.seq++
       const index = this.next++ % this.workers.length
@@ -139,7 +145,7 @@ export class WorkerPoolVerifier implements SignatureVerifier {
     }
   }
 
-  private onResult ({ id, out }: { id: number, out: Uint8Array }): void {
+  private onResult({ id, out }: { id: number; out: Uint8Array }): void {
     const entry = this.inflight.get(id)
     if (!entry) return
     this.inflight.delete(id)
@@ -148,14 +154,14 @@ export class WorkerPoolVerifier implements SignatureVerifier {
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i] === 1)
   }
 
-  private failAll (): void {
+  private failAll(): void {
     for (const { batch } of this.inflight.values()) for (const p of batch) p.resolve(false)
     this.inflight.clear()
     this.busy.fill(0)
     for (const w of this.workers) w.unref()
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true
     this.failAll()
     for (const p of this.queue.splice(0)) p.resolve(false)
@@ -167,10 +173,11 @@ export class WorkerPoolVerifier implements SignatureVerifier {
  * The default worker count: one per spare core (at most 4) from 3 cores up. On 2 cores a worker
  * measured +11% throughput for +40 MiB of RSS (a second V8 isolate), so small machines verify inline.
  */
-export async function defaultVerifyWorkers (): Promise<number> {
+export async function defaultVerifyWorkers(): Promise<number> {
   try {
     const os = await import('os')
-    const cores = typeof (os as any).availableParallelism === 'function' ? (os as any).availableParallelism() : os.cpus().length
+    const cores =
+      typeof (os as any).availableParallelism === 'function' ? (os as any).availableParallelism() : os.cpus().length
     return cores >= 3 ? Math.min(4, cores - 1) : 0
   } catch {
     return 0

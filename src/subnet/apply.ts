@@ -47,11 +47,11 @@ const TABLE: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
 /** The 20 op types apply knows. */
 export const OP_TYPES: readonly string[] = Object.freeze([...TABLE.keys()])
 
-function errorText (err: unknown): string {
+function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-function fatal (failure: SeamFailure): ApplyOutcome {
+function fatal(failure: SeamFailure): ApplyOutcome {
   return { applied: false, reason: failure.message, fatal: true }
 }
 
@@ -59,7 +59,12 @@ function fatal (failure: SeamFailure): ApplyOutcome {
  * Applies one node. Nodes whose value is null (Autobase acks), not an object with a string `type` of 1..256
  * characters, or of an unknown type are skipped. Never throws; see `ApplyOutcome.fatal` for seam failures.
  */
-export async function applyOp (node: ApplyNode, store: ViewStore, host: MembershipHost, ctx: ApplyContext): Promise<ApplyOutcome> {
+export async function applyOp(
+  node: ApplyNode,
+  store: ViewStore,
+  host: MembershipHost,
+  ctx: ApplyContext
+): Promise<ApplyOutcome> {
   let value: unknown
   try {
     value = (node as { value?: unknown } | null | undefined)?.value
@@ -76,7 +81,9 @@ export async function applyOp (node: ApplyNode, store: ViewStore, host: Membersh
   const stagedHost = new StagedHost(host)
   // Log lines are informational; a failing logger must not change what apply decides.
   const log = (line: string, args?: readonly unknown[]): void => {
-    try { ctx.log(line, args) } catch {}
+    try {
+      ctx.log(line, args)
+    } catch {}
   }
   let outcome: ApplyOutcome
   try {

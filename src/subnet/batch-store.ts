@@ -14,17 +14,20 @@ import type { ViewStore } from './types.js'
 
 /** The part of a Hyperbee batch this store uses. */
 export interface BeeBatchLike {
-  get (key: string): Promise<{ value: unknown } | null>
-  put (key: string, value: unknown): Promise<unknown>
-  del (key: string): Promise<unknown>
+  get(key: string): Promise<{ value: unknown } | null>
+  put(key: string, value: unknown): Promise<unknown>
+  del(key: string): Promise<unknown>
 }
 
 type Primitive = string | number | boolean | null
 
-interface Known { present: boolean, value: Primitive }
+interface Known {
+  present: boolean
+  value: Primitive
+}
 
 /** A value that reads back from a JSON Hyperbee exactly as it is (NaN, ±Infinity and -0 do not). */
-function isPrimitive (v: unknown): v is Primitive {
+function isPrimitive(v: unknown): v is Primitive {
   if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0)
   return v === null || typeof v === 'string' || typeof v === 'boolean'
 }
@@ -36,11 +39,11 @@ export class BatchViewStore implements ViewStore {
   hits = 0
   misses = 0
 
-  constructor (batch: BeeBatchLike) {
+  constructor(batch: BeeBatchLike) {
     this.#batch = batch
   }
 
-  async #load (key: string): Promise<{ present: boolean, value: unknown }> {
+  async #load(key: string): Promise<{ present: boolean; value: unknown }> {
     const known = this.#known.get(key)
     if (known !== undefined) {
       this.hits++
@@ -54,22 +57,22 @@ export class BatchViewStore implements ViewStore {
     return { present, value }
   }
 
-  async get (key: string): Promise<unknown> {
+  async get(key: string): Promise<unknown> {
     return (await this.#load(key)).value ?? null
   }
 
-  async has (key: string): Promise<boolean> {
+  async has(key: string): Promise<boolean> {
     return (await this.#load(key)).present
   }
 
-  async put (key: string, value: unknown): Promise<void> {
+  async put(key: string, value: unknown): Promise<void> {
     // Forget first: if the batch write fails, the next read asks the batch again.
     this.#known.delete(key)
     await this.#batch.put(key, value)
     if (isPrimitive(value)) this.#known.set(key, { present: true, value })
   }
 
-  async del (key: string): Promise<void> {
+  async del(key: string): Promise<void> {
     this.#known.delete(key)
     await this.#batch.del(key)
     this.#known.set(key, { present: false, value: null })

@@ -10,87 +10,100 @@ import type { MessageDispatch, TxDispatch } from './ops/schemas.js'
 export type Signer = KeyPair
 
 const pubHex = (signer: Signer): string => toHex(signer.publicKey)
-const onOff = (on: boolean | 'on' | 'off'): 'on' | 'off' => (on === true || on === 'on') ? 'on' : 'off'
+const onOff = (on: boolean | 'on' | 'off'): 'on' | 'off' => (on === true || on === 'on' ? 'on' : 'off')
 
 /** `{ type, value: { dispatch }, hash, nonce }`, signed over `JSON.stringify(value) + nonce`. */
-function dispatchOp<D extends { type: string }> (signer: Signer, dispatch: D, nonce: string): { type: D['type'], value: { dispatch: D }, hash: string, nonce: string } {
+function dispatchOp<D extends { type: string }>(
+  signer: Signer,
+  dispatch: D,
+  nonce: string
+): { type: D['type']; value: { dispatch: D }; hash: string; nonce: string } {
   const value = { dispatch }
   return { type: dispatch.type, value, hash: signTextHex(signedText(value, nonce), signer.secretKey), nonce }
 }
 
 /** `{ [op,] type, key, value: { msg: { type, key } }, hash, nonce }`, signed over `JSON.stringify(msg) + nonce`. */
-function msgLayoutOp<T extends string> (signer: Signer, type: T, key: string, nonce: string, opField?: 'append_writer' | 'remove_writer') {
+function msgLayoutOp<T extends string>(
+  signer: Signer,
+  type: T,
+  key: string,
+  nonce: string,
+  opField?: 'append_writer' | 'remove_writer'
+) {
   const msg = { type, key }
   const hash = signTextHex(signedText(msg, nonce), signer.secretKey)
   const value = { msg }
-  return opField === undefined
-    ? { type, key, value, hash, nonce }
-    : { op: opField, type, key, value, hash, nonce }
+  return opField === undefined ? { type, key, value, hash, nonce } : { op: opField, type, key, value, hash, nonce }
 }
 
 /** Unsigned; only works when appended by the subnet bootstrap writer, once. */
-export function buildAddAdmin (adminPublicKeyHex: string) {
+export function buildAddAdmin(adminPublicKeyHex: string) {
   return { type: 'addAdmin' as const, key: adminPublicKeyHex }
 }
 
 /** Signed by the current admin; `newAdmin = null` gives the role up for good. */
-export function buildUpdateAdmin (signer: Signer, newAdmin: string | null, nonce: string) {
+export function buildUpdateAdmin(signer: Signer, newAdmin: string | null, nonce: string) {
   return dispatchOp(signer, { type: 'updateAdmin' as const, admin: newAdmin, address: pubHex(signer) }, nonce)
 }
 
-export function buildAddWriter (signer: Signer, writerKeyHex: string, nonce: string) {
+export function buildAddWriter(signer: Signer, writerKeyHex: string, nonce: string) {
   return msgLayoutOp(signer, 'addWriter', writerKeyHex, nonce, 'append_writer')
 }
 
-export function buildAddIndexer (signer: Signer, writerKeyHex: string, nonce: string) {
+export function buildAddIndexer(signer: Signer, writerKeyHex: string, nonce: string) {
   return msgLayoutOp(signer, 'addIndexer', writerKeyHex, nonce, 'append_writer')
 }
 
 /** Also what `/remove_indexer` sends (there is no removeIndexer op). */
-export function buildRemoveWriter (signer: Signer, writerKeyHex: string, nonce: string) {
+export function buildRemoveWriter(signer: Signer, writerKeyHex: string, nonce: string) {
   return msgLayoutOp(signer, 'removeWriter', writerKeyHex, nonce, 'remove_writer')
 }
 
-export function buildSetAutoAddWriters (signer: Signer, on: boolean | 'on' | 'off', nonce: string) {
+export function buildSetAutoAddWriters(signer: Signer, on: boolean | 'on' | 'off', nonce: string) {
   return msgLayoutOp(signer, 'setAutoAddWriters', onOff(on), nonce)
 }
 
-export function buildSetChatStatus (signer: Signer, on: boolean | 'on' | 'off', nonce: string) {
+export function buildSetChatStatus(signer: Signer, on: boolean | 'on' | 'off', nonce: string) {
   return msgLayoutOp(signer, 'setChatStatus', onOff(on), nonce)
 }
 
 /** Unsigned; what a writable peer appends when a joiner's invite arrives (§3.5). */
-export function buildAutoAddWriter (writerKeyHex: string) {
+export function buildAutoAddWriter(writerKeyHex: string) {
   return { type: 'autoAddWriter' as const, key: writerKeyHex }
 }
 
-export function buildEnableTransactions (signer: Signer, enabled: boolean, nonce: string) {
+export function buildEnableTransactions(signer: Signer, enabled: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'enableTransactions' as const, enabled, address: pubHex(signer) }, nonce)
 }
 
-export function buildEnableWhitelist (signer: Signer, enabled: boolean, nonce: string) {
+export function buildEnableWhitelist(signer: Signer, enabled: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'enableWhitelist' as const, enabled, address: pubHex(signer) }, nonce)
 }
 
-export function buildSetWhitelistStatus (signer: Signer, user: string, status: boolean, nonce: string) {
+export function buildSetWhitelistStatus(signer: Signer, user: string, status: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'setWhitelistStatus' as const, user, status, address: pubHex(signer) }, nonce)
 }
 
-export function buildSetMod (signer: Signer, user: string, mod: boolean, nonce: string) {
+export function buildSetMod(signer: Signer, user: string, mod: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'setMod' as const, user, mod, address: pubHex(signer) }, nonce)
 }
 
-export function buildMuteStatus (signer: Signer, user: string, muted: boolean, nonce: string) {
+export function buildMuteStatus(signer: Signer, user: string, muted: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'muteStatus' as const, user, muted, address: pubHex(signer) }, nonce)
 }
 
 /** Names `user` (default: the signer). A mod or the admin may name someone else. */
-export function buildSetNick (signer: Signer, nick: string, nonce: string, user: string = pubHex(signer)) {
+export function buildSetNick(signer: Signer, nick: string, nonce: string, user: string = pubHex(signer)) {
   return dispatchOp(signer, { type: 'setNick' as const, nick, address: user, initiator: pubHex(signer) }, nonce)
 }
 
 /** `ProtocolApi.prepareMessage`: the unsigned `{ dispatch }` a client signs (with `JSON.stringify(it) + nonce`). */
-export function prepareMessage (text: string, addressHex: string, replyTo: number | null = null, attachments: string[] = []): { dispatch: MessageDispatch } {
+export function prepareMessage(
+  text: string,
+  addressHex: string,
+  replyTo: number | null = null,
+  attachments: string[] = []
+): { dispatch: MessageDispatch } {
   return {
     dispatch: {
       type: 'msg',
@@ -106,26 +119,31 @@ export function prepareMessage (text: string, addressHex: string, replyTo: numbe
 }
 
 /** `ProtocolApi.post` / `/post`: a chat message from a prepared value and its signature. */
-export function buildMessageFromPrepared (prepared: { dispatch: MessageDispatch }, signatureHex: string, nonce: string) {
+export function buildMessageFromPrepared(prepared: { dispatch: MessageDispatch }, signatureHex: string, nonce: string) {
   return { type: 'msg' as const, value: prepared, hash: signatureHex, nonce }
 }
 
 /** `/post --message <text> [--reply_to <id>]`, signed by the author. */
-export function buildMessage (signer: Signer, text: string, nonce: string, opts: { replyTo?: number | null, attachments?: string[] } = {}) {
+export function buildMessage(
+  signer: Signer,
+  text: string,
+  nonce: string,
+  opts: { replyTo?: number | null; attachments?: string[] } = {}
+) {
   const prepared = prepareMessage(text, pubHex(signer), opts.replyTo ?? null, opts.attachments ?? [])
   return buildMessageFromPrepared(prepared, signTextHex(signedText(prepared, nonce), signer.secretKey), nonce)
 }
 
-export function buildDeleteMessage (signer: Signer, id: number, nonce: string) {
+export function buildDeleteMessage(signer: Signer, id: number, nonce: string) {
   return dispatchOp(signer, { type: 'deleteMessage' as const, id, address: pubHex(signer) }, nonce)
 }
 
-export function buildPinMessage (signer: Signer, id: number, pinned: boolean, nonce: string) {
+export function buildPinMessage(signer: Signer, id: number, pinned: boolean, nonce: string) {
   return dispatchOp(signer, { type: 'pinMessage' as const, id, pinned, address: pubHex(signer) }, nonce)
 }
 
 /** `pinId` is the pin slot (`pni/<pinId>`), not the message id. */
-export function buildUnpinMessage (signer: Signer, pinId: number, nonce: string) {
+export function buildUnpinMessage(signer: Signer, pinId: number, nonce: string) {
   return dispatchOp(signer, { type: 'unpinMessage' as const, id: pinId, address: pubHex(signer) }, nonce)
 }
 
@@ -133,7 +151,7 @@ export function buildUnpinMessage (signer: Signer, pinId: number, nonce: string)
  * `Feature.append(key, value)` of a feature registered as `featureKey`: signed over
  * `JSON.stringify(value) + nonce` only. Applied only when the signer is the subnet admin.
  */
-export function buildFeature (signer: Signer, featureKey: string, key: string, value: unknown, nonce: string) {
+export function buildFeature(signer: Signer, featureKey: string, key: string, value: unknown, nonce: string) {
   const hash = signTextHex(signedText(value, nonce), signer.secretKey)
   return {
     type: 'feature' as const,
@@ -143,7 +161,7 @@ export function buildFeature (signer: Signer, featureKey: string, key: string, v
 }
 
 /** The TransactionObserver's subnet op, appended once the MSB record is confirmed at `msbsl`. Not signed. */
-export function buildTxOp (input: { txHash: string, msbsl: number, dispatch: TxDispatch, ipk: string, wp: string }) {
+export function buildTxOp(input: { txHash: string; msbsl: number; dispatch: TxDispatch; ipk: string; wp: string }) {
   return {
     type: 'tx' as const,
     key: input.txHash,
@@ -169,9 +187,17 @@ export interface MsbTxPayloadInput {
  * The MSB payload `Protocol.broadcastTransaction` hands to the MSB (§8.2): `{ type: 12, address, txo }` with
  * `txo` in the order tx, txv, iw, in, ch, is, bs, mbs (all hex). `is` signs the 32 raw bytes of `tx`.
  */
-export function buildMsbTxPayload (input: MsbTxPayloadInput) {
+export function buildMsbTxPayload(input: MsbTxPayloadInput) {
   const ch = commandHash(input.dispatch)
-  const tx = txHash({ networkId: input.networkId, txv: input.txv, iw: input.iw, ch, bs: input.bs, mbs: input.mbs, nonce: input.nonce })
+  const tx = txHash({
+    networkId: input.networkId,
+    txv: input.txv,
+    iw: input.iw,
+    ch,
+    bs: input.bs,
+    mbs: input.mbs,
+    nonce: input.nonce
+  })
   const is = toHex(sign(fromHex(tx), input.signer.secretKey))
   return {
     type: MSB_OP.TX,
@@ -179,4 +205,3 @@ export function buildMsbTxPayload (input: MsbTxPayloadInput) {
     txo: { tx, txv: input.txv, iw: input.iw, in: input.nonce, ch, is, bs: input.bs, mbs: input.mbs }
   }
 }
-

@@ -5,7 +5,11 @@
 import FV from 'fastest-validator'
 import type { AsyncCheckFunction, SyncCheckFunction, ValidationSchema } from 'fastest-validator'
 import {
-  ContractAssertionError, ContractExecutionError, ReservedKeyError, UnknownContractOperationType, ViewStorageError
+  ContractAssertionError,
+  ContractExecutionError,
+  ReservedKeyError,
+  UnknownContractOperationType,
+  ViewStorageError
 } from './errors.js'
 import { jsonStringify, safeClone } from './numbers.js'
 import type { Protocol } from './protocol.js'
@@ -35,7 +39,7 @@ type CheckFunction = SyncCheckFunction | AsyncCheckFunction
  * that uses it fails to compile, so a contract that needs it fails loudly at construction instead of
  * silently disagreeing with reference nodes.
  */
-export function createSubnetValidator (): Validator {
+export function createSubnetValidator(): Validator {
   const v = new ValidatorCtor({
     useNewCustomCheckerFunction: true,
     messages: {
@@ -83,12 +87,12 @@ export class ContractCheck {
   readonly validator: Validator = createSubnetValidator()
   private readonly schemata = new Map<string, CheckFunction>()
 
-  compile (schema: ValidationSchema): CheckFunction {
+  compile(schema: ValidationSchema): CheckFunction {
     return this.validator.compile(schema)
   }
 
   /** True when `compiled` accepts `payload`; a throw from exotic input counts as a failed check. */
-  validate (compiled: CheckFunction, payload: unknown): boolean {
+  validate(compiled: CheckFunction, payload: unknown): boolean {
     try {
       return compiled(payload) === true
     } catch {
@@ -96,16 +100,16 @@ export class ContractCheck {
     }
   }
 
-  addSchema (type: string, schema: ValidationSchema): void {
+  addSchema(type: string, schema: ValidationSchema): void {
     this.schemata.set(type, this.compile(schema))
   }
 
-  hasSchema (type: string): boolean {
+  hasSchema(type: string): boolean {
     return this.schemata.has(type)
   }
 
   /** Checks `payload` against the schema registered as `type`; false for a type with no schema. */
-  validateSchema (type: string, payload: unknown): boolean {
+  validateSchema(type: string, payload: unknown): boolean {
     const compiled = this.schemata.get(type)
     return compiled !== undefined && this.validate(compiled, payload)
   }
@@ -132,16 +136,41 @@ const addressCheck = compileCheck({
 const textKeyCheck = compileCheck({ key: { type: 'string', min: 1, max: 256 } })
 
 const RESERVED_PREFIXES = [
-  'sh/', 'tx/', 'kcin/', 'delm/', 'umsg/', 'msgl/', 'nick/', 'mod/', 'mtd/', 'txi/', 'wl/', 'pni/', 'utxl/', 'utxi/', 'bnd/',
+  'sh/',
+  'tx/',
+  'kcin/',
+  'delm/',
+  'umsg/',
+  'msgl/',
+  'nick/',
+  'mod/',
+  'mtd/',
+  'txi/',
+  'wl/',
+  'pni/',
+  'utxl/',
+  'utxi/',
+  'bnd/',
   // Not reserved by trac-peer, which lets a contract overwrite chat messages and per-user message
   // counters. Deliberately reserved here: no honest contract writes them, and chat state must only
   // change through signed `msg`/moderation ops.
-  'msg/', 'umsgl/'
+  'msg/',
+  'umsgl/'
 ]
-const RESERVED_KEYS = new Set(['msgl', 'admin', 'auto_add_writers', 'chat_status', 'delml', 'wlst', 'txl', 'pnl', 'txen'])
+const RESERVED_KEYS = new Set([
+  'msgl',
+  'admin',
+  'auto_add_writers',
+  'chat_status',
+  'delml',
+  'wlst',
+  'txl',
+  'pnl',
+  'txen'
+])
 
 /** True for keys owned by the subnet itself (chat, moderation, tx index, replay markers), which contracts may not write. */
-export function isReservedKey (key: string): boolean {
+export function isReservedKey(key: string): boolean {
   return RESERVED_KEYS.has(key) || RESERVED_PREFIXES.some((prefix) => key.startsWith(prefix))
 }
 
@@ -157,13 +186,12 @@ export interface ContractMetadata {
 
 type OpKind = 'tx' | 'feature' | 'msg'
 
-
-function isAssertionFailure (err: unknown): boolean {
+function isAssertionFailure(err: unknown): boolean {
   // Node's AssertionError (node:assert) is accepted too, as trac-peer does, for contracts that use it.
   return err instanceof ContractAssertionError || (err instanceof Error && err.name === 'AssertionError')
 }
 
-function requireKey (key: unknown): asserts key is string {
+function requireKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new TypeError('Contract keys must be strings.')
 }
 
@@ -200,13 +228,13 @@ export class Contract implements ContractRuntime {
   // can both be in flight); they are queued.
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor (protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
+  constructor(protocol: Protocol | null = null, config: Record<string, unknown> = {}) {
     this.protocol = protocol
     this.config = config
   }
 
   /** Declares tx type `type`, handled by the method `this[type]`, with no schema. */
-  addFunction (type: string): void {
+  addFunction(type: string): void {
     this.claimMethodType(type)
     this.functions.add(type)
     this.metadata.functions.push(type)
@@ -217,11 +245,16 @@ export class Contract implements ContractRuntime {
    * must pass `schema` (fastest-validator, e.g. `{ value: { $$type: 'object', amt: { type: 'bigint' } } }`).
    * A dispatch that fails is answered with `UnknownContractOperationType('Invalid schema.')`, so it is not indexed.
    */
-  addSchema (type: string, schema: ValidationSchema): void {
+  addSchema(type: string, schema: ValidationSchema): void {
     this.claimMethodType(type)
     const copy = safeClone(schema)
     this.check.addSchema(type, schema)
-    Object.defineProperty(this.metadata.schemas, type, { value: copy, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(this.metadata.schemas, type, {
+      value: copy,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    })
   }
 
   /**
@@ -229,7 +262,7 @@ export class Contract implements ContractRuntime {
    * Its return value is ignored. Unlike trac-peer, which calls it with `this` = its internal features map,
    * it runs with `this` = the contract; arrow functions and bound functions behave the same under both.
    */
-  addFeature (type: string, handler: ContractHandler<this>): void {
+  addFeature(type: string, handler: ContractHandler<this>): void {
     this.claimType(type)
     if (typeof handler !== 'function') throw new TypeError('A feature handler must be a function.')
     this.featureHandlers.set(type, handler as ContractHandler)
@@ -237,7 +270,7 @@ export class Contract implements ContractRuntime {
   }
 
   /** Sets the hook run for every chat `msg` op; returning `false` or an Error rejects the message. */
-  messageHandler (handler: ContractHandler<this>): void {
+  messageHandler(handler: ContractHandler<this>): void {
     if (typeof handler !== 'function') throw new TypeError('A message handler must be a function.')
     if (this.messageHook !== null) throw new Error('A message handler is already registered.')
     this.messageHook = handler as ContractHandler
@@ -248,7 +281,7 @@ export class Contract implements ContractRuntime {
    * As with node's assert, an Error given as the message is thrown itself: it is then not an assertion, so the
    * tx is recorded as failed with 'Error in contract.' (the reference crashes its apply there).
    */
-  assert (condition: unknown, message?: string | Error): asserts condition {
+  assert(condition: unknown, message?: string | Error): asserts condition {
     if (condition) return
     if (message instanceof Error) throw message
     throw new ContractAssertionError(message)
@@ -259,7 +292,7 @@ export class Contract implements ContractRuntime {
    * (every node prints it, as the reference's contracts print with console.log); in a simulation it goes to
    * whoever asked for the simulation (the terminal, SC-Bridge `cli`).
    */
-  log (...args: unknown[]): void {
+  log(...args: unknown[]): void {
     const sink = this.logSink
     if (sink === null) return
     try {
@@ -267,20 +300,20 @@ export class Contract implements ContractRuntime {
     } catch {}
   }
 
-  isFeature (): boolean {
+  isFeature(): boolean {
     return this.is_feature
   }
 
-  isMessage (): boolean {
+  isMessage(): boolean {
     return this.is_message
   }
 
-  isReservedKey (key: string): boolean {
+  isReservedKey(key: string): boolean {
     return isReservedKey(key)
   }
 
   /** The stored value under `key`, or null. Only during `execute`. */
-  async get (key: string): Promise<unknown> {
+  async get(key: string): Promise<unknown> {
     const storage = this.requireStorage()
     requireKey(key)
     let value: unknown
@@ -293,7 +326,7 @@ export class Contract implements ContractRuntime {
   }
 
   /** Writes an app key. Reserved keys and values JSON cannot store throw (and so fail the tx). */
-  async put (key: string, value: unknown): Promise<void> {
+  async put(key: string, value: unknown): Promise<void> {
     const storage = this.requireStorage()
     this.requireWritableKey(key)
     if (jsonStringify(value) === null) throw new TypeError(`Value for ${key} cannot be stored as JSON.`)
@@ -304,7 +337,7 @@ export class Contract implements ContractRuntime {
     }
   }
 
-  async del (key: string): Promise<void> {
+  async del(key: string): Promise<void> {
     const storage = this.requireStorage()
     this.requireWritableKey(key)
     try {
@@ -328,13 +361,13 @@ export class Contract implements ContractRuntime {
    * Writes made before a failure are not rolled back (same as trac-peer).
    * It only throws `ViewStorageError`: a local storage fault that must not turn into a recorded result.
    */
-  execute (op: Record<string, unknown>, storage: ViewStore, options: ExecuteOptions = {}): Promise<ContractResult> {
+  execute(op: Record<string, unknown>, storage: ViewStore, options: ExecuteOptions = {}): Promise<ContractResult> {
     const run = this.queue.then(() => this.executeNow(op, storage, options.log ?? null))
     this.queue = run.catch(() => {})
     return run
   }
 
-  private async executeNow (op: unknown, storage: ViewStore, log: LogFn | null): Promise<ContractResult> {
+  private async executeNow(op: unknown, storage: ViewStore, log: LogFn | null): Promise<ContractResult> {
     this.resetContext()
     this.logSink = log
     try {
@@ -368,7 +401,7 @@ export class Contract implements ContractRuntime {
     }
   }
 
-  private async dispatch (kind: OpKind, dispatch: Record<string, unknown>): Promise<ContractResult> {
+  private async dispatch(kind: OpKind, dispatch: Record<string, unknown>): Promise<ContractResult> {
     const type = dispatch.type as string
     if (kind === 'feature') {
       const handler = this.featureHandlers.get(type)
@@ -386,7 +419,7 @@ export class Contract implements ContractRuntime {
     return await (method as (this: Contract) => unknown).call(this)
   }
 
-  private resetContext (): void {
+  private resetContext(): void {
     this.storage = null
     this.address = null
     this.validator_address = null
@@ -397,25 +430,26 @@ export class Contract implements ContractRuntime {
     this.is_message = false
   }
 
-  private requireStorage (): ViewStore {
+  private requireStorage(): ViewStore {
     if (this.storage === null) throw new Error('Contract storage is only available while an op executes.')
     return this.storage
   }
 
-  private requireWritableKey (key: unknown): asserts key is string {
+  private requireWritableKey(key: unknown): asserts key is string {
     requireKey(key)
     if (isReservedKey(key)) throw new ReservedKeyError(key)
   }
 
-  private claimType (type: unknown): asserts type is string {
-    if (typeof type !== 'string' || type.length === 0) throw new TypeError('A contract type must be a non-empty string.')
+  private claimType(type: unknown): asserts type is string {
+    if (typeof type !== 'string' || type.length === 0)
+      throw new TypeError('A contract type must be a non-empty string.')
     if (this.functions.has(type) || this.check.hasSchema(type) || this.featureHandlers.has(type)) {
       throw new Error(`Contract type already registered: ${type}`)
     }
   }
 
   /** Tx types name methods, so they may not name the base class API or the context fields. */
-  private claimMethodType (type: string): void {
+  private claimMethodType(type: string): void {
     this.claimType(type)
     if (type in Contract.prototype || Object.hasOwn(this, type)) {
       throw new Error(`Contract type ${type} collides with a Contract member.`)

@@ -9,7 +9,7 @@ import { IntercomError } from '../errors.js'
  * Apply treats a tx whose result is this error as "not for this contract": it is skipped and not indexed.
  */
 export class UnknownContractOperationType extends IntercomError {
-  constructor (message = 'Unknown contract operation type.') {
+  constructor(message = 'Unknown contract operation type.') {
     super('CONTRACT_UNKNOWN_OP', message)
     this.name = 'UnknownContractOperationType'
   }
@@ -17,7 +17,7 @@ export class UnknownContractOperationType extends IntercomError {
 
 /** Thrown by `Contract.assert`; `Contract.execute` returns it as the result, so the tx is indexed with its message. */
 export class ContractAssertionError extends IntercomError {
-  constructor (message = 'Assertion failed.') {
+  constructor(message = 'Assertion failed.') {
     super('CONTRACT_ASSERTION', message)
     this.name = 'ContractAssertionError'
   }
@@ -31,7 +31,7 @@ export class ContractAssertionError extends IntercomError {
 export class ContractExecutionError extends IntercomError {
   static readonly MESSAGE = 'Error in contract.'
 
-  constructor (cause: unknown) {
+  constructor(cause: unknown) {
     super('CONTRACT_EXECUTION', ContractExecutionError.MESSAGE, { cause })
     this.name = 'ContractExecutionError'
   }
@@ -39,7 +39,7 @@ export class ContractExecutionError extends IntercomError {
 
 /** A contract (or a simulation) tried to write a key owned by the subnet itself. */
 export class ReservedKeyError extends IntercomError {
-  constructor (readonly key: string) {
+  constructor(readonly key: string) {
     super('RESERVED_KEY', `Reserved key: ${key}`)
     this.name = 'ReservedKeyError'
   }
@@ -51,7 +51,7 @@ export class ReservedKeyError extends IntercomError {
  * nodes would not record.
  */
 export class ViewStorageError extends IntercomError {
-  constructor (cause: unknown) {
+  constructor(cause: unknown) {
     super('VIEW_STORAGE', `View storage failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
     this.name = 'ViewStorageError'
   }
@@ -59,8 +59,11 @@ export class ViewStorageError extends IntercomError {
 
 /** `Protocol.tx` without `--sim` needs the MSB client, which this runtime does not have. */
 export class SettlementUnavailableError extends IntercomError {
-  constructor () {
-    super('SETTLEMENT_UNAVAILABLE', 'Transaction settlement requires the MSB client, which this peer does not have yet. Use --sim 1 to run the contract locally.')
+  constructor() {
+    super(
+      'SETTLEMENT_UNAVAILABLE',
+      'Transaction settlement requires the MSB client, which this peer does not have yet. Use --sim 1 to run the contract locally.'
+    )
     this.name = 'SettlementUnavailableError'
   }
 }
@@ -72,10 +75,10 @@ export class SettlementUnavailableError extends IntercomError {
  * An error-like plain object is returned as a real `Error` with `String(message)`, which gives the same
  * indexed value (`parseInt`/`String` of the message) as the object itself.
  */
-export function contractResultError (result: unknown): Error | null {
+export function contractResultError(result: unknown): Error | null {
   if (result === false) return new Error('Error')
   if (result === null || typeof result !== 'object') return null
-  const candidate = result as { stack?: unknown, message?: unknown }
+  const candidate = result as { stack?: unknown; message?: unknown }
   if (candidate.stack === undefined || candidate.message === undefined) return null
   if (result instanceof Error) return result
   return new Error(String(candidate.message))
@@ -88,13 +91,13 @@ export function contractResultError (result: unknown): Error | null {
  */
 export class SubnetStoreFormatError extends IntercomError {
   readonly storeDir: string
-  constructor (storeDir: string, cause: unknown) {
+  constructor(storeDir: string, cause: unknown) {
     super(
       'SUBNET_STORE_FORMAT',
       `The subnet store ${storeDir} was written in a newer storage format (by intercom-ts before 0.2, whose subnets ` +
-      'reference peers cannot read). This peer keeps subnets in the reference format. Start with another ' +
-      '--peer-store-name, or move that directory aside first; your wallet is its db/keypair.json, copy it into ' +
-      'the new store\'s db/ to keep the same identity. Its data was left as it was.',
+        'reference peers cannot read). This peer keeps subnets in the reference format. Start with another ' +
+        '--peer-store-name, or move that directory aside first; your wallet is its db/keypair.json, copy it into ' +
+        "the new store's db/ to keep the same identity. Its data was left as it was.",
       { cause }
     )
     this.storeDir = storeDir

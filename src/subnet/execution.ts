@@ -10,7 +10,7 @@ export { UnknownContractOperationType, contractResultError as contractErrorOf } 
  * Whether a contract error means "not a tx of this contract" (§8.5 step 8): our class, or, as the reference
  * tests it, any error whose constructor is named `UnknownContractOperationType`.
  */
-export function isUnknownContractOperationType (err: unknown): boolean {
+export function isUnknownContractOperationType(err: unknown): boolean {
   if (err instanceof UnknownContractOperationType) return true
   const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor
   return ctor?.name === 'UnknownContractOperationType'
@@ -21,7 +21,7 @@ export function isUnknownContractOperationType (err: unknown): boolean {
  * parseInt goes, "42 coins" → 42 and "0x1f" → 31), otherwise the message as a string. Only the "42" and the
  * plain-text cases are pinned by vectors (`tx/EDGE-contract-error-*`).
  */
-export function txErrValue (err: Error | null): number | string | null {
+export function txErrValue(err: Error | null): number | string | null {
   if (err === null) return null
   const message = (err as { message?: unknown }).message
   // biome-ignore lint/correctness/useParseIntRadix: the reference calls parseInt without a radix ('0x10' is 16 on every node)
@@ -31,14 +31,19 @@ export function txErrValue (err: Error | null): number | string | null {
 
 /** A contract threw (not an assertion, which contracts return): the op is skipped, its writes dropped. */
 export class ContractThrew extends Error {
-  constructor (cause: unknown) {
+  constructor(cause: unknown) {
     super(`contract threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     this.name = 'ContractThrew'
   }
 }
 
 /** Runs `contract.execute`, turning a throw into `ContractThrew` so apply can tell it from its own failures. */
-export async function executeContract (contract: ContractRuntime, op: Record<string, unknown>, storage: ViewStore, options: ExecuteOptions = {}): Promise<ContractResult> {
+export async function executeContract(
+  contract: ContractRuntime,
+  op: Record<string, unknown>,
+  storage: ViewStore,
+  options: ExecuteOptions = {}
+): Promise<ContractResult> {
   try {
     return await contract.execute(op, storage, options)
   } catch (err) {

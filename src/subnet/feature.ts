@@ -12,13 +12,13 @@ export abstract class Feature {
   readonly runtime: SubnetRuntimeLike
   readonly config: Record<string, unknown>
 
-  constructor (runtime: SubnetRuntimeLike, config: Record<string, unknown> = {}) {
+  constructor(runtime: SubnetRuntimeLike, config: Record<string, unknown> = {}) {
     this.runtime = runtime
     this.config = config
   }
 
-  abstract start (options?: unknown): Promise<void>
-  abstract stop (options?: unknown): Promise<void>
+  abstract start(options?: unknown): Promise<void>
+  abstract stop(options?: unknown): Promise<void>
 
   /**
    * Appends `{ type:'feature', key:'<featureKey>_<key>', value:{ dispatch:{ type:'<featureKey>_feature',
@@ -26,7 +26,7 @@ export abstract class Feature {
    * `JSON.stringify(value) + nonce` (key order is part of the wire format). When this peer cannot write,
    * it logs `Peer running features not writable.` and appends nothing. Returns whether it appended.
    */
-  async append (key: string, value: unknown): Promise<boolean> {
+  async append(key: string, value: unknown): Promise<boolean> {
     if (!this.runtime.writable) {
       this.log('Peer running features not writable.')
       return false
@@ -52,20 +52,20 @@ export abstract class Feature {
   }
 
   /** A value from the unconfirmed view, or null. */
-  get (key: string): Promise<unknown> {
+  get(key: string): Promise<unknown> {
     return this.runtime.get(key, { confirmed: false })
   }
 
   /** A value from the confirmed view, or null. */
-  getSigned (key: string): Promise<unknown> {
+  getSigned(key: string): Promise<unknown> {
     return this.runtime.get(key, { confirmed: true })
   }
 
-  sleep (ms: number): Promise<void> {
+  sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms))
   }
 
-  protected log (...args: unknown[]): void {
+  protected log(...args: unknown[]): void {
     if (this.runtime.log) this.runtime.log(...args)
     else console.log(...args)
   }

@@ -8,11 +8,11 @@ export const DEFAULT_DECIMALS = 18
 const DECIMAL_RE = /^(-?)(\d*)(?:\.(\d*))?$/
 const INTEGER_RE = /^(-?)(\d+)$/
 
-function validDecimals (decimals: number): boolean {
+function validDecimals(decimals: number): boolean {
   return Number.isSafeInteger(decimals) && decimals >= 0
 }
 
-function stripLeadingZeros (digits: string): string {
+function stripLeadingZeros(digits: string): string {
   const s = digits.replace(/^0+/, '')
   return s === '' ? '0' : s
 }
@@ -22,7 +22,7 @@ function stripLeadingZeros (digits: string): string {
  * Fraction digits beyond `decimals` are cut (not rounded). Anything that is not a plain decimal
  * (exponents, spaces, several points, no digits at all) gives `'0'`.
  */
-export function resolveNumberString (amount: string | number | bigint, decimals: number = DEFAULT_DECIMALS): string {
+export function resolveNumberString(amount: string | number | bigint, decimals: number = DEFAULT_DECIMALS): string {
   if (!validDecimals(decimals)) return '0'
   const m = DECIMAL_RE.exec(String(amount))
   if (!m) return '0'
@@ -36,7 +36,7 @@ export function resolveNumberString (amount: string | number | bigint, decimals:
  * Base units to a human amount: `formatNumberString('1500000000000000000', 18)` → `'1.5'`.
  * No trailing fraction zeros and no trailing point; anything that is not an integer string gives `'0'`.
  */
-export function formatNumberString (units: string | number | bigint, decimals: number = DEFAULT_DECIMALS): string {
+export function formatNumberString(units: string | number | bigint, decimals: number = DEFAULT_DECIMALS): string {
   if (!validDecimals(decimals)) return '0'
   const m = INTEGER_RE.exec(String(units))
   if (!m) return '0'
@@ -50,18 +50,18 @@ export function formatNumberString (units: string | number | bigint, decimals: n
 }
 
 /** `'1.500'` → `'1.5'`, `'2.000'` → `'2'`; strings without a point are returned unchanged. */
-export function removeTrailingZeros (s: string): string {
+export function removeTrailingZeros(s: string): string {
   if (!s.includes('.')) return s
   return s.replace(/0+$/, '').replace(/\.$/, '')
 }
 
 /** UTF-8 byte length: what size limits on ops and messages count. */
-export function visibleLength (s: string): number {
+export function visibleLength(s: string): number {
   return b4a.byteLength(s, 'utf8')
 }
 
 /** `BigInt(value)`, or null when it cannot be converted. */
-export function safeBigInt (value: unknown): bigint | null {
+export function safeBigInt(value: unknown): bigint | null {
   try {
     return BigInt(value as string | number | bigint | boolean)
   } catch {
@@ -70,7 +70,7 @@ export function safeBigInt (value: unknown): bigint | null {
 }
 
 /** `JSON.stringify`, or null when the value cannot be serialized (cycles, BigInt, undefined). */
-export function jsonStringify (value: unknown): string | null {
+export function jsonStringify(value: unknown): string | null {
   try {
     const s = JSON.stringify(value)
     return typeof s === 'string' ? s : null
@@ -80,7 +80,7 @@ export function jsonStringify (value: unknown): string | null {
 }
 
 /** `JSON.parse`, or undefined when the text is not JSON. */
-export function jsonParse (text: unknown): unknown {
+export function jsonParse(text: unknown): unknown {
   if (typeof text !== 'string') return undefined
   try {
     return JSON.parse(text)
@@ -90,7 +90,7 @@ export function jsonParse (text: unknown): unknown {
 }
 
 /** A deep copy through JSON (what a stored value looks like when read back), or undefined when impossible. */
-export function safeClone<T> (value: T): T | undefined {
+export function safeClone<T>(value: T): T | undefined {
   const s = jsonStringify(value)
-  return s === null ? undefined : JSON.parse(s) as T
+  return s === null ? undefined : (JSON.parse(s) as T)
 }

@@ -7,7 +7,13 @@ import { parseTtyArgs, tokenizeCommandLine, type TtyArgs } from '../common/index
 import { contractResultError, SettlementUnavailableError } from './errors.js'
 import type { Feature } from './feature.js'
 import {
-  formatNumberString, jsonParse, jsonStringify, resolveNumberString, safeBigInt, safeClone, visibleLength
+  formatNumberString,
+  jsonParse,
+  jsonStringify,
+  resolveNumberString,
+  safeBigInt,
+  safeClone,
+  visibleLength
 } from './numbers.js'
 import { SimStorage } from './sim-storage.js'
 import type { TxDispatch, TxSurrogate, TxSettlement } from '../common/index.js'
@@ -24,17 +30,17 @@ export interface SubnetRuntimeLike {
   /** True when this peer's writer is allowed to append to the subnet log. */
   readonly writable: boolean
   /** A view value, or null. Unconfirmed (the local linearized view) unless `confirmed: true` (indexer-signed). */
-  get (key: string, opts?: { confirmed?: boolean }): Promise<unknown>
+  get(key: string, opts?: { confirmed?: boolean }): Promise<unknown>
   /** Appends one op to the subnet log through this peer's writer. */
-  append (op: Record<string, unknown>): Promise<void>
+  append(op: Record<string, unknown>): Promise<void>
   /** The wallet public key, lowercase hex; null when the peer has no wallet. */
   readonly walletPublicKeyHex: string | null
   /** ed25519 over the UTF-8 bytes of `message` with the wallet key, lowercase hex. */
-  sign (message: string): string
+  sign(message: string): string
   /** MSB settlement; absent or null until the MSB client is wired in (then only `--sim` works). */
   readonly settlement?: TxSettlement | null
   /** Informational output (defaults to console.log). */
-  log? (...args: unknown[]): void
+  log?(...args: unknown[]): void
 }
 
 export interface TxOptions {
@@ -54,7 +60,7 @@ const ZERO_KEY_HEX = '00'.repeat(32)
  * Size of the `tx` op the observer will append for `dispatch`, with the widest `msbsl` apply accepts.
  * Apply ignores ops over `txMaxBytes`, so a bigger dispatch would be paid for on the MSB and then dropped.
  */
-function txOpBytes (dispatch: TxDispatch): number {
+function txOpBytes(dispatch: TxDispatch): number {
   const op = {
     type: 'tx',
     key: ZERO_KEY_HEX,
@@ -82,18 +88,18 @@ export class Protocol {
   readonly safeJsonParse = jsonParse
   readonly safeClone = safeClone
 
-  constructor (runtime: SubnetRuntimeLike, options: ProtocolOptions = {}) {
+  constructor(runtime: SubnetRuntimeLike, options: ProtocolOptions = {}) {
     this.runtime = runtime
     this.config = options.config ?? {}
     this.api = (options.api ?? {}) as Record<string, unknown>
   }
 
-  bindContract (contract: ContractRuntime): void {
+  bindContract(contract: ContractRuntime): void {
     this.contract = contract
   }
 
   /** Maps a `/tx --command` string to a dispatch, or null when the app does not know it. */
-  mapTxCommand (_command: string): TxDispatch | null {
+  mapTxCommand(_command: string): TxDispatch | null {
     return null
   }
 
@@ -101,61 +107,61 @@ export class Protocol {
    * Gets every terminal line no built-in command matched. Returns true when the line was handled,
    * false to let the terminal report an unknown command.
    */
-  async customCommand (_line: string, _print: Printer): Promise<boolean> {
+  async customCommand(_line: string, _print: Printer): Promise<boolean> {
     return false
   }
 
   /** Prints the app's own commands after the built-in help. */
-  async printOptions (_print: Printer): Promise<void> {}
+  async printOptions(_print: Printer): Promise<void> {}
 
   /** Adds read methods to `this.api` as own properties (they become RPC methods). */
-  async extendApi (): Promise<void> {}
+  async extendApi(): Promise<void> {}
 
-  txMaxBytes (): number {
+  txMaxBytes(): number {
     return DEFAULT_APPLY_LIMITS.txMaxBytes
   }
 
-  msgMaxBytes (): number {
+  msgMaxBytes(): number {
     return DEFAULT_APPLY_LIMITS.msgMaxBytes
   }
 
-  featMaxBytes (): number {
+  featMaxBytes(): number {
     return DEFAULT_APPLY_LIMITS.featMaxBytes
   }
 
   /** 32 random bytes as lowercase hex: the nonce of signed subnet ops. */
-  generateNonce (): string {
+  generateNonce(): string {
     return toHex(randomBytes(32))
   }
 
-  safeBigInt (value: unknown): bigint | null {
+  safeBigInt(value: unknown): bigint | null {
     return safeBigInt(value)
   }
 
   /** Command arguments as trac-peer reads them (spec §11.2): `/cmd --a 1 --b "x y"` → `{ a: '1', b: 'x y' }`. */
-  parseArgs (line: string): TtyArgs {
+  parseArgs(line: string): TtyArgs {
     return parseTtyArgs(line)
   }
 
   /** Remembers `input` and its words (shell-like tokens). */
-  tokenizeInput (input: string): string[] {
+  tokenizeInput(input: string): string[] {
     this.input = input
     this.tokenized_input = tokenizeCommandLine(input)
     return this.tokenized_input
   }
 
   /** The error a contract result stands for, or null (spec §7.1). */
-  getError (result: unknown): Error | null {
+  getError(result: unknown): Error | null {
     return contractResultError(result)
   }
 
   /** A value from the unconfirmed view, or null. */
-  get (key: string): Promise<unknown> {
+  get(key: string): Promise<unknown> {
     return this.runtime.get(key, { confirmed: false })
   }
 
   /** A value from the confirmed (indexer-signed) view, or null. */
-  getSigned (key: string): Promise<unknown> {
+  getSigned(key: string): Promise<unknown> {
     return this.runtime.get(key, { confirmed: true })
   }
 
@@ -164,7 +170,7 @@ export class Protocol {
    * `<key>_feature`). A second feature with a taken key keeps that key for its ops and is stored under
    * `<key>#2`, `#3`… (trac-peer stores it under a random number).
    */
-  addFeature (key: string, feature: Feature): void {
+  addFeature(key: string, feature: Feature): void {
     feature.key = key
     let slot = key
     for (let i = 2; this.features.has(slot); i++) slot = `${key}#${i}`
@@ -175,21 +181,37 @@ export class Protocol {
    * `/tx --command "<c>" [--sim 1]`: maps the command and settles it through the MSB, or with `sim` runs
    * the contract on a throwaway overlay and returns its raw result (check it with `getError`).
    */
-  async tx (subject: { command: string }, sim = false, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<unknown> {
+  async tx(
+    subject: { command: string },
+    sim = false,
+    surrogate: TxSurrogate | null = null,
+    options: TxOptions = {}
+  ): Promise<unknown> {
     const mapped = this.mapTxCommand(subject.command)
-    if (mapped === null || typeof mapped !== 'object' || typeof mapped.type !== 'string' || mapped.value === undefined) {
+    if (
+      mapped === null ||
+      typeof mapped !== 'object' ||
+      typeof mapped.type !== 'string' ||
+      mapped.value === undefined
+    ) {
       // The reference's exact text (it names an old protocol class); scripts may match it.
       throw new Error('HyperMallProtocol::tx(): command not found.')
     }
     return this.broadcastTransaction({ type: mapped.type, value: mapped.value }, sim, surrogate, options)
   }
 
-  async broadcastTransaction (dispatch: TxDispatch, sim: boolean, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<unknown> {
+  async broadcastTransaction(
+    dispatch: TxDispatch,
+    sim: boolean,
+    surrogate: TxSurrogate | null = null,
+    options: TxOptions = {}
+  ): Promise<unknown> {
     const txen = await this.get('txen')
     if (txen !== null && txen !== undefined && txen !== true) throw new Error('Tx is not enabled.')
     if (typeof dispatch?.type !== 'string' || dispatch.value === undefined) throw new Error('Invalid tx dispatch.')
     // Not in trac-peer: a dispatch whose subnet op would exceed txMaxBytes is refused before it costs a fee.
-    if (txOpBytes(dispatch) > this.txMaxBytes()) throw new Error(`Transaction too large (the subnet op must fit in ${this.txMaxBytes()} bytes).`)
+    if (txOpBytes(dispatch) > this.txMaxBytes())
+      throw new Error(`Transaction too large (the subnet op must fit in ${this.txMaxBytes()} bytes).`)
     if (sim) return this.simulateTransaction(dispatch, surrogate, options)
     const settlement = this.runtime.settlement ?? null
     if (settlement === null) throw new SettlementUnavailableError()
@@ -203,7 +225,11 @@ export class Protocol {
    * broadcast. With MSB settlement the MSB preflight runs first and the contract sees the real tx hash;
    * without it, `tx` is 32 zero bytes and the invoker is the surrogate or this wallet.
    */
-  async simulateTransaction (dispatch: TxDispatch, surrogate: TxSurrogate | null = null, options: TxOptions = {}): Promise<ContractResult> {
+  async simulateTransaction(
+    dispatch: TxDispatch,
+    surrogate: TxSurrogate | null = null,
+    options: TxOptions = {}
+  ): Promise<ContractResult> {
     if (this.contract === null) throw new Error('No contract is bound to this protocol.')
     let tx = ZERO_KEY_HEX
     let ipk = surrogate?.address ?? this.runtime.walletPublicKeyHex
@@ -211,7 +237,8 @@ export class Protocol {
     if (settlement !== null) ({ tx, ipk } = await settlement.prepare(dispatch, surrogate))
     if (ipk === null) throw new Error('Wallet is not ready.')
     const storage = new SimStorage({ get: (key) => this.runtime.get(key, { confirmed: false }) })
-    const log: LogFn = options.log ?? ((line, args) => this.runtime.log ? this.runtime.log(line, args) : console.log(line))
+    const log: LogFn =
+      options.log ?? ((line, args) => (this.runtime.log ? this.runtime.log(line, args) : console.log(line)))
     return this.contract.execute({ type: 'tx', key: tx, value: { dispatch, ipk, wp: ZERO_KEY_HEX } }, storage, { log })
   }
 }
@@ -226,7 +253,7 @@ export interface SubnetApp<P extends Protocol, C extends ContractRuntime> {
  * Builds an app the way trac-peer does: the protocol first, then the contract with the protocol, then the
  * protocol bound to the contract for simulations. Call `await protocol.extendApi()` afterwards.
  */
-export function createSubnetApp<P extends Protocol, C extends ContractRuntime> (
+export function createSubnetApp<P extends Protocol, C extends ContractRuntime>(
   runtime: SubnetRuntimeLike,
   ProtocolClass: new (runtime: SubnetRuntimeLike, options?: ProtocolOptions) => P,
   ContractClass: new (protocol: P, config?: Record<string, unknown>) => C,

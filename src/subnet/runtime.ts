@@ -21,14 +21,20 @@ import { applyOp } from './apply.js'
 import { BatchViewStore, type BeeBatchLike } from './batch-store.js'
 import { ViewBee, readView } from '../common/index.js'
 import { DEFAULT_APPLY_LIMITS, type ApplyContext, type MembershipHost, type MsbView } from './types.js'
-import { createSubnetApp, type Protocol, type SubnetRuntimeLike, type ProtocolOptions, type TxSettlement } from './protocol.js'
+import {
+  createSubnetApp,
+  type Protocol,
+  type SubnetRuntimeLike,
+  type ProtocolOptions,
+  type TxSettlement
+} from './protocol.js'
 import type { ContractRuntime, LogFn } from './types.js'
 import { SubnetStoreFormatError } from './errors.js'
 import { createSubnetStorage } from './storage.js'
 
 export interface SubnetWallet {
   publicKeyHex: string
-  sign (message: string): string
+  sign(message: string): string
 }
 
 export interface SubnetRuntimeOptions<P extends Protocol, C extends ContractRuntime> {
@@ -60,7 +66,7 @@ const STORE_CACHE_ENTRIES = 8192
 const MAX_APPEND_BATCH = 128
 
 /** Null when `JSON.stringify` can write `v` (acks are null), else why not. */
-function notJsonReason (v: unknown): string | null {
+function notJsonReason(v: unknown): string | null {
   if (v === null) return null
   try {
     return typeof JSON.stringify(v) === 'string' ? null : 'not a JSON value'
@@ -69,9 +75,16 @@ function notJsonReason (v: unknown): string | null {
   }
 }
 
-interface InviteMessage { inviteMyKey?: unknown, bootstrap?: unknown, to?: unknown }
+interface InviteMessage {
+  inviteMyKey?: unknown
+  bootstrap?: unknown
+  to?: unknown
+}
 
-export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRuntime = ContractRuntime> extends ReadyResource implements SubnetRuntimeLike {
+export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRuntime = ContractRuntime>
+  extends ReadyResource
+  implements SubnetRuntimeLike
+{
   readonly channel: string
   readonly topic: Uint8Array
   store!: Corestore
@@ -87,15 +100,23 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   private readonly opts: SubnetRuntimeOptions<P, C>
   private readonly logLine: LogFn
-  private pending: Array<{ op: unknown, resolve: () => void, reject: (err: Error) => void }> = []
+  private pending: Array<{ op: unknown; resolve: () => void; reject: (err: Error) => void }> = []
   private flushing = false
   private updater: ReturnType<typeof setInterval> | null = null
-  private readonly sessions = new Map<SwarmConnection, { channel: Protomux.ProtomuxChannel, message: Protomux.ProtomuxMessage<any>, remoteKey: string, lastInviteAt: number }>()
+  private readonly sessions = new Map<
+    SwarmConnection,
+    {
+      channel: Protomux.ProtomuxChannel
+      message: Protomux.ProtomuxMessage<any>
+      remoteKey: string
+      lastInviteAt: number
+    }
+  >()
   private readonly onConnectionBound: (conn: SwarmConnection) => void
   private readonly recentAutoAdds = new Map<string, number>()
   private readonly encoding = frameEncoding(64 * 1024)
 
-  constructor (opts: SubnetRuntimeOptions<P, C>) {
+  constructor(opts: SubnetRuntimeOptions<P, C>) {
     super()
     this.opts = opts
     this.channel = opts.channel
@@ -106,36 +127,36 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   // ---------------------------------------------------------------- SubnetRuntimeLike
 
-  get writable (): boolean {
+  get writable(): boolean {
     return Boolean(this.base?.writable)
   }
 
-  get isIndexer (): boolean {
+  get isIndexer(): boolean {
     return Boolean(this.base?.isIndexer)
   }
 
-  get walletPublicKeyHex (): string {
+  get walletPublicKeyHex(): string {
     return this.opts.wallet.publicKeyHex
   }
 
-  get writerKeyHex (): string {
+  get writerKeyHex(): string {
     return toHex(this.base.local.key)
   }
 
-  get bootstrapHex (): string {
+  get bootstrapHex(): string {
     return toHex(this.base.key)
   }
 
-  sign (message: string): string {
+  sign(message: string): string {
     return this.opts.wallet.sign(message)
   }
 
-  log (...args: unknown[]): void {
+  log(...args: unknown[]): void {
     this.logLine(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '))
   }
 
   /** A view value: the local linearized view, or with `confirmed` the indexer-signed checkout. */
-  async get (key: string, opts: { confirmed?: boolean } = {}): Promise<unknown> {
+  async get(key: string, opts: { confirmed?: boolean } = {}): Promise<unknown> {
     return await readView(this.base.view, key, opts.confirmed === true)
   }
 
@@ -143,15 +164,18 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
    * Appends an op through this peer's writer. Appends made while one is in flight are coalesced
    * into a single Autobase append (one batch of nodes), which is what makes bursts cheap.
    */
-  append (op: Record<string, unknown> | null): Promise<void> {
+  append(op: Record<string, unknown> | null): Promise<void> {
     if (!this.writable && op !== null) return Promise.reject(new Error('Peer is not writable.'))
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ op, resolve, reject })
-      if (!this.flushing) queueMicrotask(() => { void this.flush() })
+      if (!this.flushing)
+        queueMicrotask(() => {
+          void this.flush()
+        })
     })
   }
 
-  private async flush (): Promise<void> {
+  private async flush(): Promise<void> {
     if (this.flushing) return
     this.flushing = true
     try {
@@ -167,7 +191,9 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
           // (a BigInt, a cycle) fails every op coalesced with it. Refuse those alone; the rest go again.
           const reasons = batch.map((p) => notJsonReason(p.op))
           if (reasons.some((r) => r !== null)) {
-            batch.forEach((p, i) => { if (reasons[i] !== null) p.reject(new TypeError(`op is not JSON-serializable: ${reasons[i]}`)) })
+            batch.forEach((p, i) => {
+              if (reasons[i] !== null) p.reject(new TypeError(`op is not JSON-serializable: ${reasons[i]}`))
+            })
             this.pending.unshift(...batch.filter((_, i) => reasons[i] === null))
             continue
           }
@@ -181,7 +207,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   // ---------------------------------------------------------------- lifecycle
 
-  protected override async _open (): Promise<void> {
+  protected override async _open(): Promise<void> {
     const { opts } = this
     const bootstrap = await this.resolveBootstrap()
     // Memory: RocksDB's default 64 MiB write buffers and block cache, and Hyperbee's 65,536-entry node
@@ -194,16 +220,20 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
       tableCacheIndexAndFilterBlocks: false,
       bloomFilters: false
     })
-    this.store = new Corestore(storage, { globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }), ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {}) })
+    this.store = new Corestore(storage, {
+      globalCache: new Rache({ maxSize: STORE_CACHE_ENTRIES }),
+      ...(opts.primaryKey ? { primaryKey: opts.primaryKey } : {})
+    })
     try {
       await this.store.ready()
     } catch (err) {
       // A failed open never reaches _close, and a Corestore that did not open does not close its storage:
       // release the database (and its locks) here.
       await this.store.close().catch(() => {})
-      await (storage as unknown as { close (): Promise<void> }).close().catch(() => {})
+      await (storage as unknown as { close(): Promise<void> }).close().catch(() => {})
       // hypercore-storage refuses a store of a later format before it changes anything in it.
-      if (/^Unsupported version: \d+/.test((err as Error)?.message ?? '')) throw new SubnetStoreFormatError(opts.storeDir, err)
+      if (/^Unsupported version: \d+/.test((err as Error)?.message ?? ''))
+        throw new SubnetStoreFormatError(opts.storeDir, err)
       throw err
     }
     // The app exists before the base opens, so apply never runs without a contract.
@@ -215,7 +245,8 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     this.base = new Autobase<Hyperbee>(this.store, bootstrap ? fromHex(bootstrap) : null, {
       ackInterval: 1000,
       valueEncoding: 'json',
-      open: (store: any) => new ViewBee(store.get('view'), { extension: false, keyEncoding: 'utf-8', valueEncoding: 'json' }),
+      open: (store: any) =>
+        new ViewBee(store.get('view'), { extension: false, keyEncoding: 'utf-8', valueEncoding: 'json' }),
       apply: (nodes, view, host) => this.apply(nodes, view, host)
     })
     this.base.on('warning', (err: any) => this.logLine(`[subnet] warning: ${err?.message ?? err}`))
@@ -227,14 +258,17 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
       opts.swarm.on('connection', this.onConnectionBound)
       for (const conn of opts.swarm.connections) this.attach(conn)
       const discovery = opts.swarm.join(this.topic, { server: true, client: true })
-      discovery.flushed().then(() => discovery.refresh()).catch(() => {})
+      discovery
+        .flushed()
+        .then(() => discovery.refresh())
+        .catch(() => {})
     }
     const every = opts.updaterIntervalMs ?? 10_000
     this.updater = setInterval(() => this.nudge(), every)
     ;(this.updater as any).unref?.()
   }
 
-  protected override async _close (): Promise<void> {
+  protected override async _close(): Promise<void> {
     if (this.updater) clearInterval(this.updater)
     if (this.opts.swarm) {
       this.opts.swarm.off('connection', this.onConnectionBound)
@@ -249,13 +283,15 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   }
 
   /** Flag, else `subnet-bootstrap.hex` (exactly 64 hex), else null: a new subnet with us as creator. */
-  private async resolveBootstrap (): Promise<string | null> {
+  private async resolveBootstrap(): Promise<string | null> {
     if (this.opts.bootstrap) {
       this.bootstrapSource = 'flag'
       return this.opts.bootstrap
     }
     try {
-      const text = (await fs.promises.readFile(path.join(this.opts.storeDir, BOOTSTRAP_FILE), 'utf8')).trim().toLowerCase()
+      const text = (await fs.promises.readFile(path.join(this.opts.storeDir, BOOTSTRAP_FILE), 'utf8'))
+        .trim()
+        .toLowerCase()
       if (isHex(text, 32)) {
         this.bootstrapSource = 'file'
         return text
@@ -265,7 +301,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     return null
   }
 
-  private async writeBootstrapFile (hex: string): Promise<void> {
+  private async writeBootstrapFile(hex: string): Promise<void> {
     const file = path.join(this.opts.storeDir, BOOTSTRAP_FILE)
     const tmp = `${file}.tmp-${Date.now().toString(36)}`
     await fs.promises.writeFile(tmp, hex + '\n')
@@ -274,7 +310,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   // ---------------------------------------------------------------- apply
 
-  private async apply (nodes: Autobase.AutobaseNode[], view: Hyperbee, host: Autobase.AutobaseHost): Promise<void> {
+  private async apply(nodes: Autobase.AutobaseNode[], view: Hyperbee, host: Autobase.AutobaseHost): Promise<void> {
     const batch = view.batch()
     const store = new BatchViewStore(batch as unknown as BeeBatchLike)
     const membership: MembershipHost = {
@@ -306,7 +342,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   }
 
   /** The updater: an indexer appends an empty node when the view has unsigned entries. */
-  private nudge (): void {
+  private nudge(): void {
     const core = this.base?.view?.core
     if (!core || !this.isIndexer || core.length <= core.signedLength) return
     this.append(null).catch(() => {})
@@ -314,7 +350,7 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
 
   // ---------------------------------------------------------------- replication and writer invites
 
-  private attach (conn: SwarmConnection): void {
+  private attach(conn: SwarmConnection): void {
     if (this.sessions.has(conn) || this.closing) return
     conn.on('error', () => {})
     const mux = Protomux.from(conn)
@@ -323,7 +359,9 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     const channel = mux.createChannel({
       protocol,
       onopen: () => this.maybeRequestWriter(),
-      onclose: () => { this.sessions.delete(conn) }
+      onclose: () => {
+        this.sessions.delete(conn)
+      }
     })
     try {
       this.store.replicate(conn)
@@ -331,7 +369,9 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
     if (!channel) return
     const message = channel.addMessage({
       encoding: this.encoding as any,
-      onmessage: (frame: InboundFrame) => { this.onInvite(frame).catch(() => {}) }
+      onmessage: (frame: InboundFrame) => {
+        this.onInvite(frame).catch(() => {})
+      }
     })
     this.sessions.set(conn, { channel, message, remoteKey, lastInviteAt: 0 })
     channel.open()
@@ -339,26 +379,31 @@ export class SubnetRuntime<P extends Protocol = Protocol, C extends ContractRunt
   }
 
   /** A non-writer asks writable peers to add it while auto-add mode is on (spec §3.5). */
-  private maybeRequestWriter (): void {
+  private maybeRequestWriter(): void {
     if (!this.base || this.writable || this.closing) return
-    this.get('auto_add_writers').then((mode) => {
-      if (mode !== 'on') return
-      const now = Date.now()
-      for (const s of this.sessions.values()) {
-        if (!s.channel.opened || now - s.lastInviteAt < INVITE_INTERVAL_MS) continue
-        s.lastInviteAt = now
-        s.message.send(serializePayload({ inviteMyKey: this.writerKeyHex, bootstrap: this.bootstrapHex, to: s.remoteKey }))
-      }
-    }, () => {})
+    this.get('auto_add_writers').then(
+      (mode) => {
+        if (mode !== 'on') return
+        const now = Date.now()
+        for (const s of this.sessions.values()) {
+          if (!s.channel.opened || now - s.lastInviteAt < INVITE_INTERVAL_MS) continue
+          s.lastInviteAt = now
+          s.message.send(
+            serializePayload({ inviteMyKey: this.writerKeyHex, bootstrap: this.bootstrapHex, to: s.remoteKey })
+          )
+        }
+      },
+      () => {}
+    )
   }
 
-  private async onInvite (frame: InboundFrame): Promise<void> {
+  private async onInvite(frame: InboundFrame): Promise<void> {
     if (frame.kind !== 'json' || !this.writable) return
     const m = frame.value as InviteMessage
     if (typeof m !== 'object' || m === null || !isHex(m.inviteMyKey, 32)) return
     if (typeof m.bootstrap !== 'string' || m.bootstrap.toLowerCase() !== this.bootstrapHex) return
     if (typeof m.to !== 'string' || m.to.toLowerCase() !== this.walletPublicKeyHex) return
-    if (await this.get('auto_add_writers') !== 'on') return
+    if ((await this.get('auto_add_writers')) !== 'on') return
     const key = m.inviteMyKey.toLowerCase()
     const last = this.recentAutoAdds.get(key) ?? 0
     if (Date.now() - last < 30_000) return

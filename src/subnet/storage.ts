@@ -21,10 +21,15 @@ export interface SubnetStorageOptions {
 
 // rocksdb-native 3.18 (pinned): a database session keeps its column family in `_columnFamily`, and the shared
 // state lists the families it will open in `columnFamilies`. Nothing is open until `ready()`.
-interface RocksSession { _columnFamily: unknown, _state: { columnFamilies: unknown[], opened?: boolean } }
-interface StorageInternals { db: RocksSession }
+interface RocksSession {
+  _columnFamily: unknown
+  _state: { columnFamilies: unknown[]; opened?: boolean }
+}
+interface StorageInternals {
+  db: RocksSession
+}
 
-export function createSubnetStorage (dir: string, opts: SubnetStorageOptions): CoreStorage {
+export function createSubnetStorage(dir: string, opts: SubnetStorageOptions): CoreStorage {
   const storage = new CoreStorage(dir, { ...opts })
   const session = (storage as unknown as StorageInternals).db
   const families = session?._state?.columnFamilies

@@ -24,13 +24,15 @@ export interface StoreDump {
 
 const hex = (b: Uint8Array): string => b4a.toString(b, 'hex')
 
-export async function dumpStore (dir: string, viewKey: string | null): Promise<StoreDump> {
+export async function dumpStore(dir: string, viewKey: string | null): Promise<StoreDump> {
   const store = new Corestore(new CoreStorage(dir))
   await store.ready()
   const cores = new Map<string, CoreDump>()
   let view: Array<[string, string]> | null = null
   try {
-    const storage = (store as unknown as { storage: { createCoreStream (): AsyncIterable<{ discoveryKey: Uint8Array }> } }).storage
+    const storage = (
+      store as unknown as { storage: { createCoreStream(): AsyncIterable<{ discoveryKey: Uint8Array }> } }
+    ).storage
     const found: Uint8Array[] = []
     for await (const entry of storage.createCoreStream()) found.push(entry.discoveryKey)
     for (const discoveryKey of found) {
@@ -43,12 +45,18 @@ export async function dumpStore (dir: string, viewKey: string | null): Promise<S
           blocks.push(block ? hex(block) : '')
         }
         const key = hex(core.key)
-        cores.set(key, { key, length: core.length, treeHash: core.length > 0 ? hex(await core.treeHash(core.length)) : '', blocks })
+        cores.set(key, {
+          key,
+          length: core.length,
+          treeHash: core.length > 0 ? hex(await core.treeHash(core.length)) : '',
+          blocks
+        })
         if (key === viewKey) {
           const bee = new Hyperbee(core, { keyEncoding: 'utf-8', valueEncoding: 'binary', extension: false })
           await bee.ready()
           view = []
-          for await (const e of bee.createReadStream()) view.push([String(e.key), b4a.toString(e.value as Uint8Array, 'utf8')])
+          for await (const e of bee.createReadStream())
+            view.push([String(e.key), b4a.toString(e.value as Uint8Array, 'utf8')])
         }
       } finally {
         await core.close()
@@ -71,7 +79,7 @@ export interface DumpComparison {
  * Every core in any of the stores must be in all of them with the same length, tree hash and blocks; the
  * view entries (key and raw value bytes) must be the same everywhere.
  */
-export function compareDumps (dumps: StoreDump[]): DumpComparison {
+export function compareDumps(dumps: StoreDump[]): DumpComparison {
   const problems: string[] = []
   const keys = new Set<string>()
   for (const d of dumps) for (const k of d.cores.keys()) keys.add(k)
@@ -82,7 +90,9 @@ export function compareDumps (dumps: StoreDump[]): DumpComparison {
       const where = dumps[i]!.dir
       if (c === null) problems.push(`core ${key.slice(0, 16)}… (length ${first.length}) missing in ${where}`)
       else if (c.length !== first.length || c.treeHash !== first.treeHash) {
-        problems.push(`core ${key.slice(0, 16)}…: length ${c.length} / tree ${c.treeHash.slice(0, 16)} in ${where}, ${first.length} / ${first.treeHash.slice(0, 16)} elsewhere`)
+        problems.push(
+          `core ${key.slice(0, 16)}…: length ${c.length} / tree ${c.treeHash.slice(0, 16)} in ${where}, ${first.length} / ${first.treeHash.slice(0, 16)} elsewhere`
+        )
       } else {
         const diff = c.blocks.findIndex((b, j) => b !== first.blocks[j])
         if (diff >= 0) problems.push(`core ${key.slice(0, 16)}…: block ${diff} differs in ${where}`)
@@ -90,7 +100,13 @@ export function compareDumps (dumps: StoreDump[]): DumpComparison {
     })
   }
   const views = dumps.map((d) => d.view)
-  if (views.some((v) => v === null)) problems.push(`the view core is missing in ${dumps.filter((d) => d.view === null).map((d) => d.dir).join(', ')}`)
+  if (views.some((v) => v === null))
+    problems.push(
+      `the view core is missing in ${dumps
+        .filter((d) => d.view === null)
+        .map((d) => d.dir)
+        .join(', ')}`
+    )
   else {
     const first = JSON.stringify(views[0])
     views.forEach((v, i) => {

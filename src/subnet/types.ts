@@ -8,23 +8,23 @@ export type { LogFn }
 /** Key/value access to the subnet view (a Hyperbee batch during apply; an overlay when simulating). */
 export interface ViewStore {
   /** The stored JSON value, or null when the key is absent. */
-  get (key: string): Promise<unknown>
+  get(key: string): Promise<unknown>
   /**
    * Whether `key` exists, even with a JSON `null` value (`get` cannot tell the two apart). Apply needs it for
    * exact reference semantics: `admin` given up (stored as null) still blocks `addAdmin`; `bnd/<key>` with any
    * value blocks `autoAddWriter`; `txen` stored as null disables transactions. Over Hyperbee: `(await bee.get(key)) !== null`.
    */
-  has (key: string): Promise<boolean>
-  put (key: string, value: unknown): Promise<void>
-  del (key: string): Promise<void>
+  has(key: string): Promise<boolean>
+  put(key: string, value: unknown): Promise<void>
+  del(key: string): Promise<void>
 }
 
 /** Autobase membership changes available during apply. */
 export interface MembershipHost {
-  addWriter (key: Uint8Array, opts: { indexer: boolean }): Promise<void>
-  removeWriter (key: Uint8Array): Promise<void>
+  addWriter(key: Uint8Array, opts: { indexer: boolean }): Promise<void>
+  removeWriter(key: Uint8Array): Promise<void>
   /** False when removing this writer would remove the last indexer (the reference then crashes apply). */
-  removeable (key: Uint8Array): boolean
+  removeable(key: Uint8Array): boolean
 }
 
 /** One linearized Autobase node as apply sees it. */
@@ -45,7 +45,7 @@ export interface ExecuteOptions {
 }
 
 export interface ContractRuntime {
-  execute (op: Record<string, unknown>, storage: ViewStore, options?: ExecuteOptions): Promise<ContractResult>
+  execute(op: Record<string, unknown>, storage: ViewStore, options?: ExecuteOptions): Promise<ContractResult>
 }
 
 import type { MsbView } from '../common/index.js'

@@ -14,7 +14,7 @@ const Validator = FastestValidator as unknown as typeof FastestValidator.default
 /** Lowercase even-length hex, the exact set of strings that survive the reference's hex round trip. */
 export const HEX_ROUND_TRIP_RE = /^(?:[0-9a-f]{2})*$/
 
-export function isHexRoundTrip (value: unknown): value is string {
+export function isHexRoundTrip(value: unknown): value is string {
   return typeof value === 'string' && HEX_ROUND_TRIP_RE.test(value)
 }
 
@@ -23,7 +23,7 @@ export type Schema = Record<string, unknown>
 
 export type Check = (value: unknown) => boolean
 
-function createValidator (): Validator {
+function createValidator(): Validator {
   const v = new Validator({ useNewCustomCheckerFunction: true })
   v.addMessage('isHex', "The '{field}' field must be lowercase even-length hex.")
   v.add('is_hex', function (this: Validator, { messages }) {
@@ -42,7 +42,7 @@ function createValidator (): Validator {
 let shared: Validator | null = null
 
 /** The validator every subnet schema is compiled with (one instance; compiling is the costly part). */
-export function subnetValidator (): Validator {
+export function subnetValidator(): Validator {
   shared ??= createValidator()
   return shared
 }
@@ -52,7 +52,7 @@ export function subnetValidator (): Validator {
  * compiling), so pass a fresh literal. Validation never throws for JSON input; a throw from exotic input
  * (getters, proxies) counts as a failed check.
  */
-export function compileCheck (schema: Schema): Check {
+export function compileCheck(schema: Schema): Check {
   const fn = subnetValidator().compile(schema as never)
   if (fn.async) throw new TypeError('subnet schemas must be synchronous')
   return (value) => {

@@ -19,30 +19,30 @@ export interface TerminalPeer {
   walletKeyPair?: KeyPair | null
   /** The MSB light client; absent or null when it is off. */
   msb?: TerminalMsb | null
-  identity: { publicKeyHex: string, address: string | null, secretKeyHex: string }
+  identity: { publicKeyHex: string; address: string | null; secretKeyHex: string }
   /** Default invite TTL in ms from --sidechannel-invite-ttl (0 = none). */
   inviteTtlMs: number
   entryChannel: string
-  extraStats (): Record<string, unknown>
-  shutdown (): Promise<void>
+  extraStats(): Record<string, unknown>
+  shutdown(): Promise<void>
   /** Also sends every line the peer logs to `fn` until the returned function is called. */
-  tapLog? (fn: LogFn): () => void
+  tapLog?(fn: LogFn): () => void
 }
 
 export interface CommandContext {
   peer: TerminalPeer
-  print (...args: unknown[]): void
+  print(...args: unknown[]): void
 }
 
 export const COMMAND_SECTIONS = ['Setup', 'Chat', 'Sidechannel', 'System'] as const
-export type CommandSection = typeof COMMAND_SECTIONS[number]
+export type CommandSection = (typeof COMMAND_SECTIONS)[number]
 
 export interface CommandSpec {
   name: string
   section: CommandSection
   usage: string
   description: string
-  run (args: Record<string, string | null>, ctx: CommandContext, line: string): unknown | Promise<unknown>
+  run(args: Record<string, string | null>, ctx: CommandContext, line: string): unknown | Promise<unknown>
 }
 
 const NOT_READY = 'Sidechannel not initialized.'
@@ -53,18 +53,27 @@ const CHANNEL = ['channel', 'ch', 'name']
 const INVITE = ['invite', 'invite_b64', 'invitebase64']
 const WELCOME = ['welcome', 'welcome_b64', 'welcomebase64']
 
-function readBlob (raw: string | null): { value: Record<string, any> | null, given: boolean } {
+function readBlob(raw: string | null): { value: Record<string, any> | null; given: boolean } {
   if (raw === null || raw === undefined) return { value: null, given: false }
-  const value = parseBlobArg(raw, { mode: 'tty', readFile: (p: string) => fs.readFileSync(p, 'utf8') }) as Record<string, any> | null
+  const value = parseBlobArg(raw, { mode: 'tty', readFile: (p: string) => fs.readFileSync(p, 'utf8') }) as Record<
+    string,
+    any
+  > | null
   return { value, given: true }
 }
 
 /** Parses the optional --invite/--welcome pair; prints the reference error and returns null on bad input. */
-function inviteAndWelcome (args: Record<string, string | null>, ctx: CommandContext) {
+function inviteAndWelcome(args: Record<string, string | null>, ctx: CommandContext) {
   const invite = readBlob(pickArg(args, ...INVITE))
-  if (invite.given && !invite.value) { ctx.print(BAD_INVITE); return null }
+  if (invite.given && !invite.value) {
+    ctx.print(BAD_INVITE)
+    return null
+  }
   const welcome = readBlob(pickArg(args, ...WELCOME))
-  if (welcome.given && !welcome.value) { ctx.print(BAD_WELCOME); return null }
+  if (welcome.given && !welcome.value) {
+    ctx.print(BAD_WELCOME)
+    return null
+  }
   return { invite: invite.value, welcome: welcome.value }
 }
 
@@ -74,7 +83,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_join --channel "<name>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
     description: 'join a sidechannel (an invite is needed for invite-only channels)',
-    async run (args, ctx) {
+    async run(args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
@@ -90,7 +99,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_send --channel "<name>" --message "<text>" [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
     description: 'send a message to a sidechannel',
-    async run (args, ctx) {
+    async run(args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
@@ -112,7 +121,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_open --channel "<name>" [--via "<channel>"] [--invite <json|b64|@file>] [--welcome <json|b64|@file>]',
     description: 'ask peers on the entry (or --via) channel to open a channel',
-    run (args, ctx) {
+    run(args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
@@ -131,7 +140,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_invite --channel "<name>" --pubkey "<peer-pubkey-hex>" [--ttl <sec>] [--welcome <json|b64|@file>]',
     description: 'sign an invite for a peer key (prints JSON and base64)',
-    run (args, ctx) {
+    run(args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
@@ -161,7 +170,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_welcome --channel "<name>" --text "<message>"',
     description: 'sign a welcome for a channel you own (prints JSON and base64)',
-    run (args, ctx) {
+    run(args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       const channel = pickArg(args, ...CHANNEL)?.trim()
@@ -177,7 +186,7 @@ export const sidechannelCommands: CommandSpec[] = [
     section: 'Sidechannel',
     usage: '/sc_stats',
     description: 'registered channels and connection count',
-    run (_args, ctx) {
+    run(_args, ctx) {
       const sc = ctx.peer.sidechannel
       if (!sc) return ctx.print(NOT_READY)
       ctx.print(sc.stats())
@@ -191,7 +200,7 @@ export const systemCommands: CommandSpec[] = [
     section: 'System',
     usage: '/help',
     description: 'show this help',
-    async run (_args, ctx) {
+    async run(_args, ctx) {
       await printHelp(ctx, allCommands())
     }
   },
@@ -200,7 +209,7 @@ export const systemCommands: CommandSpec[] = [
     section: 'System',
     usage: '/stats',
     description: 'identity, connections and channel statistics',
-    async run (_args, ctx) {
+    async run(_args, ctx) {
       const { peer } = ctx
       const sc = peer.sidechannel
       // The reference's lines first (trac-peer's verifyDag), in its order and formats; ours follow.
@@ -214,11 +223,14 @@ export const systemCommands: CommandSpec[] = [
       if (sc) {
         const s = sc.detailedStats()
         ctx.print(`Sidechannels: ${s.channels.join(', ')}`)
-        ctx.print(`Messages: received ${s.counters.received}, delivered ${s.counters.delivered}, relayed ${s.counters.relayed}, sent ${s.counters.sent}`)
+        ctx.print(
+          `Messages: received ${s.counters.received}, delivered ${s.counters.delivered}, relayed ${s.counters.relayed}, sent ${s.counters.sent}`
+        )
         const drops = Object.entries(s.drops)
         ctx.print(`Dropped: ${drops.length === 0 ? 0 : drops.map(([k, v]) => `${k}=${v}`).join(', ')}`)
       }
-      if (peer.subnet) for (const line of await subnetStatsLines(peer.subnet, peer.identity.publicKeyHex)) ctx.print(line)
+      if (peer.subnet)
+        for (const line of await subnetStatsLines(peer.subnet, peer.identity.publicKeyHex)) ctx.print(line)
       for (const [k, v] of Object.entries(peer.extraStats())) ctx.print(`${k}: ${v}`)
     }
   },
@@ -226,8 +238,8 @@ export const systemCommands: CommandSpec[] = [
     name: '/get_keys',
     section: 'System',
     usage: '/get_keys',
-    description: 'print this peer\'s address and keys (includes the SECRET key)',
-    run (_args, ctx) {
+    description: "print this peer's address and keys (includes the SECRET key)",
+    run(_args, ctx) {
       const id = ctx.peer.identity
       // The reference's labels end with a space of their own, so console.log puts two before the value.
       ctx.print('Address: ', id.address)
@@ -240,14 +252,14 @@ export const systemCommands: CommandSpec[] = [
     section: 'System',
     usage: '/exit',
     description: 'close the peer and exit',
-    async run (_args, ctx) {
+    async run(_args, ctx) {
       ctx.print('Exiting...')
       await ctx.peer.shutdown()
     }
   }
 ]
 
-export function allCommands (): CommandSpec[] {
+export function allCommands(): CommandSpec[] {
   return [...subnetCommands, ...MSB_COMMANDS, ...sidechannelCommands, ...systemCommands]
 }
 
@@ -255,7 +267,7 @@ export function allCommands (): CommandSpec[] {
  * The help: the reference's lines, the app protocol's list (the sample's, as the reference prints it), then the
  * commands only this peer has. One print per line, as the reference prints them.
  */
-export async function printHelp (ctx: CommandContext, commands: CommandSpec[]): Promise<void> {
+export async function printHelp(ctx: CommandContext, commands: CommandSpec[]): Promise<void> {
   for (const line of REFERENCE_HELP_LINES) ctx.print(line)
   const subnet = ctx.peer.subnet ?? null
   if (subnet) await subnet.protocol.printOptions(ctx.print)
@@ -269,10 +281,33 @@ const EXACT_LINES = new Set(['/stats', '/help', '/exit', '/get_keys'])
  * protocol's own commands (`/msb`, `/sc_*`; its `/get` and `/print` live in our sample protocol).
  */
 const PREFIX_ORDER = [
-  '/tx', '/add_indexer', '/add_writer', '/remove_writer', '/remove_indexer', '/add_admin', '/update_admin',
-  '/enable_transactions', '/set_auto_add_writers', '/set_chat_status', '/post', '/set_nick', '/mute_status',
-  '/pin_message', '/unpin_message', '/set_mod', '/delete_message', '/enable_whitelist', '/set_whitelist_status',
-  '/deploy_subnet', '/msb', '/sc_join', '/sc_send', '/sc_open', '/sc_invite', '/sc_welcome', '/sc_stats'
+  '/tx',
+  '/add_indexer',
+  '/add_writer',
+  '/remove_writer',
+  '/remove_indexer',
+  '/add_admin',
+  '/update_admin',
+  '/enable_transactions',
+  '/set_auto_add_writers',
+  '/set_chat_status',
+  '/post',
+  '/set_nick',
+  '/mute_status',
+  '/pin_message',
+  '/unpin_message',
+  '/set_mod',
+  '/delete_message',
+  '/enable_whitelist',
+  '/set_whitelist_status',
+  '/deploy_subnet',
+  '/msb',
+  '/sc_join',
+  '/sc_send',
+  '/sc_open',
+  '/sc_invite',
+  '/sc_welcome',
+  '/sc_stats'
 ]
 
 /**
@@ -281,7 +316,7 @@ const PREFIX_ORDER = [
  * `/stats extra` runs nothing); our own commands (`/balance`, `/transfer`) by their first word. Null: the
  * line goes to the app protocol.
  */
-export function findCommand (commands: CommandSpec[], line: string): CommandSpec | null {
+export function findCommand(commands: CommandSpec[], line: string): CommandSpec | null {
   const trimmed = line.trim()
   const byName = (name: string): CommandSpec | null => commands.find((c) => c.name === name) ?? null
   if (EXACT_LINES.has(trimmed)) return byName(trimmed)
@@ -295,12 +330,16 @@ export function findCommand (commands: CommandSpec[], line: string): CommandSpec
  * A line no command matched goes to the subnet app's protocol (`/get`, app commands), as in the reference.
  * True when the protocol handled it.
  */
-export async function runCustomCommand (peer: TerminalPeer, line: string, print: (...args: unknown[]) => void): Promise<boolean> {
+export async function runCustomCommand(
+  peer: TerminalPeer,
+  line: string,
+  print: (...args: unknown[]) => void
+): Promise<boolean> {
   const subnet = peer.subnet ?? null
   if (!subnet) return false
   return subnet.protocol.customCommand(line, print)
 }
 
-export function runArgs (line: string): Record<string, string | null> {
+export function runArgs(line: string): Record<string, string | null> {
   return parseTtyArgs(line)
 }

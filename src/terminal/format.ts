@@ -5,6 +5,6 @@ import { formatArgs } from '../host/index.js'
 export { formatArgs }
 
 /** One value as console.log prints it: strings as they are, everything else as util.inspect renders it. */
-export function inspectValue (v: unknown): string {
+export function inspectValue(v: unknown): string {
   return formatArgs([v])
 }

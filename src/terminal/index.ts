@@ -40,21 +40,26 @@ export interface RunOptions {
 export class CommandRunner {
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor (readonly peer: TerminalPeer, readonly commands: CommandSpec[] = allCommands()) {}
+  constructor(
+    readonly peer: TerminalPeer,
+    readonly commands: CommandSpec[] = allCommands()
+  ) {}
 
   /** Runs one line; output goes to `print` as raw console-style arguments. Serialized with other calls. */
-  run (line: string, print: (...args: unknown[]) => void, opts: RunOptions = {}): Promise<CommandOutcome> {
+  run(line: string, print: (...args: unknown[]) => void, opts: RunOptions = {}): Promise<CommandOutcome> {
     const next = this.queue.then(() => this.runNow(line, print, opts))
     this.queue = next.catch(() => {})
     return next
   }
 
-  private async runNow (line: string, print: (...args: unknown[]) => void, opts: RunOptions): Promise<CommandOutcome> {
+  private async runNow(line: string, print: (...args: unknown[]) => void, opts: RunOptions): Promise<CommandOutcome> {
     const trimmed = line.trim()
     if (trimmed === '') return { ok: true, error: null, code: null, result: undefined }
-    const untap = opts.captureLog ? this.peer.tapLog?.(opts.captureLog) ?? null : null
+    const untap = opts.captureLog ? (this.peer.tapLog?.(opts.captureLog) ?? null) : null
     // Handlers may `return ctx.print(...)`; whatever the sink returns must not become the result.
-    const sink = (...args: unknown[]): void => { print(...args) }
+    const sink = (...args: unknown[]): void => {
+      print(...args)
+    }
     try {
       const cmd = findCommand(this.commands, trimmed)
       // Lines no command matches go to the subnet app's protocol (its /get, /print and own commands); a line
@@ -68,7 +73,12 @@ export class CommandRunner {
     } catch (err: any) {
       const message = err?.message ?? String(err)
       if (opts.printFailures !== false) print('Command failed:', message)
-      return { ok: false, error: message, code: err instanceof IntercomError ? err.code : 'COMMAND_FAILED', result: null }
+      return {
+        ok: false,
+        error: message,
+        code: err instanceof IntercomError ? err.code : 'COMMAND_FAILED',
+        result: null
+      }
     } finally {
       untap?.()
     }
@@ -91,53 +101,82 @@ export class Terminal {
   private lines: LineReader | null = null
   private restoreMode: (() => void) | null = null
 
-  constructor (readonly runner: CommandRunner, private readonly opts: TerminalOptions) {}
+  constructor(
+    readonly runner: CommandRunner,
+    private readonly opts: TerminalOptions
+  ) {}
 
-  start (): void {
+  start(): void {
     const { input, output } = this.opts
     // On a terminal, inspected values are colored as the reference's console colors them.
     const colors = (output as any).isTTY === true && this.opts.noColor !== true
-    const print = (...args: unknown[]) => { output.write(formatArgs(args, { colors }) + '\n') }
+    const print = (...args: unknown[]) => {
+      output.write(formatArgs(args, { colors }) + '\n')
+    }
     // The reference prints its command list at start, as /help does.
     if (this.opts.printHelp !== false) this.runner.run('/help', print).catch(() => {})
     if (input === null) return
     if (!(input as any).isTTY) {
       // A pipe, a file or /dev/null: plain lines, no prompt and no echo, on Node and Bare alike.
       // Closed stdin is not a reason to stop: the peer keeps serving until a signal or /exit.
-      this.lines = new LineReader(input as unknown as LineSource, (line) => { this.runner.run(line, print).catch(() => {}) }, () => { this.lines = null })
+      this.lines = new LineReader(
+        input as unknown as LineSource,
+        (line) => {
+          this.runner.run(line, print).catch(() => {})
+        },
+        () => {
+          this.lines = null
+        }
+      )
       return
     }
     this.startTty(input, print)
   }
 
-  private startTty (input: NodeJS.ReadableStream, print: (...args: unknown[]) => void): void {
+  private startTty(input: NodeJS.ReadableStream, print: (...args: unknown[]) => void): void {
     const { output } = this.opts
-    const tty = input as NodeJS.ReadableStream & { setRawMode?: (on: boolean) => unknown, prependListener?: (ev: string, fn: (d: unknown) => void) => unknown }
+    const tty = input as NodeJS.ReadableStream & {
+      setRawMode?: (on: boolean) => unknown
+      prependListener?: (ev: string, fn: (d: unknown) => void) => unknown
+    }
     let onCtrlC: ((d: unknown) => void) | null = null
     if (hostRuntime() === 'bare' && typeof tty.setRawMode === 'function') {
       // Bare's readline decodes keys itself but leaves the mode alone: without raw mode the terminal
       // echoes each line a second time. Raw mode also turns Ctrl-C into a byte, so raise the SIGINT
       // the terminal no longer sends (Bare's readline would only close itself).
       tty.setRawMode(true)
-      onCtrlC = (d) => { if (typeof d === 'string' ? d.includes('\x03') : (d as Uint8Array).includes(3)) hostInterrupt() }
+      onCtrlC = (d) => {
+        if (typeof d === 'string' ? d.includes('\x03') : (d as Uint8Array).includes(3)) hostInterrupt()
+      }
       tty.prependListener?.('data', onCtrlC)
       let restored = false
       this.restoreMode = () => {
         if (restored) return
         restored = true
         if (onCtrlC) input.removeListener('data', onCtrlC)
-        try { tty.setRawMode!(false) } catch {}
+        try {
+          tty.setRawMode!(false)
+        } catch {}
       }
       onHostExit(this.restoreMode)
     }
-    const rl = readline.createInterface({ input, output: hostRuntime() === 'bare' ? withColumns(output) : output, terminal: true })
+    const rl = readline.createInterface({
+      input,
+      output: hostRuntime() === 'bare' ? withColumns(output) : output,
+      terminal: true
+    })
     this.rl = rl
     // Node's readline takes Ctrl-C in raw mode too; without a listener it would just close.
     rl.on('SIGINT', () => hostInterrupt())
     rl.setPrompt(this.opts.prompt ?? '> ')
     rl.prompt()
     rl.on('line', (line) => {
-      this.runner.run(line, print).catch(() => {}).finally(() => { if (this.rl) this.rl.prompt() })
+      this.runner
+        .run(line, print)
+        .catch(() => {})
+        .finally(() => {
+          if (this.rl) this.rl.prompt()
+        })
     })
     // Ctrl-D closes the prompt but, as with closed stdin, the peer keeps serving.
     rl.on('close', () => {
@@ -146,7 +185,7 @@ export class Terminal {
     })
   }
 
-  close (): void {
+  close(): void {
     this.lines?.close()
     this.lines = null
     this.rl?.close()
@@ -159,9 +198,9 @@ export class Terminal {
  * `output` with a usable width: a terminal that reports 0 columns (a pseudo-terminal nobody sized)
  * would make Bare's readline divide by zero and print `ESC[NaNG` cursor moves.
  */
-function withColumns (output: NodeJS.WritableStream): NodeJS.WritableStream {
+function withColumns(output: NodeJS.WritableStream): NodeJS.WritableStream {
   return new Proxy(output, {
-    get (target, key) {
+    get(target, key) {
       if (key === 'columns') return (target as any).columns || 80
       if (key === 'rows') return (target as any).rows || 24
       const value = Reflect.get(target, key, target)

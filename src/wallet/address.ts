@@ -7,15 +7,16 @@ export const DEFAULT_HRP = 'trac'
 // The reference accepts HRPs of 1–31 lowercase ASCII letters only (no digits, unlike generic bech32).
 const HRP_RE = /^[a-z]{1,31}$/
 
-export function isValidHrp (hrp: unknown): hrp is string {
+export function isValidHrp(hrp: unknown): hrp is string {
   return typeof hrp === 'string' && HRP_RE.test(hrp)
 }
 
-function assertHrp (hrp: unknown): asserts hrp is string {
-  if (!isValidHrp(hrp)) throw new TypeError(`invalid address prefix ${JSON.stringify(hrp)}: expected 1-31 lowercase letters a-z`)
+function assertHrp(hrp: unknown): asserts hrp is string {
+  if (!isValidHrp(hrp))
+    throw new TypeError(`invalid address prefix ${JSON.stringify(hrp)}: expected 1-31 lowercase letters a-z`)
 }
 
-export function encodeAddress (publicKey: Uint8Array, hrp: string = DEFAULT_HRP): string {
+export function encodeAddress(publicKey: Uint8Array, hrp: string = DEFAULT_HRP): string {
   assertHrp(hrp)
   if (!(publicKey instanceof Uint8Array) || publicKey.byteLength !== PUBLIC_KEY_BYTES) {
     throw new TypeError(`address payload must be a ${PUBLIC_KEY_BYTES}-byte public key`)
@@ -24,7 +25,7 @@ export function encodeAddress (publicKey: Uint8Array, hrp: string = DEFAULT_HRP)
 }
 
 /** Decodes an address to its public key; throws an Error saying what is wrong with it. */
-export function decodeAddress (address: string, expectedHrp?: string): Uint8Array {
+export function decodeAddress(address: string, expectedHrp?: string): Uint8Array {
   if (typeof address !== 'string') throw new TypeError('address must be a string')
   if (expectedHrp !== undefined) assertHrp(expectedHrp)
   // bech32 itself allows an all-uppercase form; the reference only ever produces and accepts lowercase.
@@ -32,7 +33,7 @@ export function decodeAddress (address: string, expectedHrp?: string): Uint8Arra
   let prefix: string
   let words: number[]
   try {
-    ({ prefix, words } = bech32m.decode(address, 90))
+    ;({ prefix, words } = bech32m.decode(address, 90))
   } catch (err) {
     throw new Error(`invalid address: ${(err as Error).message}`)
   }
@@ -52,7 +53,7 @@ export function decodeAddress (address: string, expectedHrp?: string): Uint8Arra
   return payload
 }
 
-export function isAddress (s: unknown, hrp?: string): s is string {
+export function isAddress(s: unknown, hrp?: string): s is string {
   if (typeof s !== 'string') return false
   try {
     decodeAddress(s, hrp)

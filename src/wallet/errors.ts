@@ -9,7 +9,7 @@ export class WalletFileError extends IntercomError {
   readonly path: string | null
   readonly reason: string
 
-  constructor (reason: string, path: string | null = null, options?: { cause?: unknown }) {
+  constructor(reason: string, path: string | null = null, options?: { cause?: unknown }) {
     super('WALLET_FILE', path === null ? `invalid keypair file: ${reason}` : `wallet file ${path}: ${reason}`, options)
     this.name = 'WalletFileError'
     this.reason = reason
@@ -17,7 +17,7 @@ export class WalletFileError extends IntercomError {
   }
 
   /** The same failure, attributed to a file on disk. */
-  withPath (path: string): WalletFileError {
+  withPath(path: string): WalletFileError {
     return new WalletFileError(this.reason, path, { cause: this.cause })
   }
 }

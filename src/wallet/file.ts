@@ -12,13 +12,15 @@ import { Wallet } from './wallet.js'
 // Owner-only: with the default empty password the file is as good as the plaintext secret key.
 const FILE_MODE = 0o600
 
-interface FsError { code?: string }
+interface FsError {
+  code?: string
+}
 
-function errorCode (err: unknown): string | undefined {
+function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as FsError).code : undefined
 }
 
-function describe (err: unknown): string {
+function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
@@ -42,7 +44,7 @@ export interface SaveWalletOptions {
 }
 
 /** Reads and decrypts an existing keypair file; every failure is a WalletFileError naming the file. */
-export async function loadWallet (filePath: string, opts: LoadWalletOptions = {}): Promise<Wallet> {
+export async function loadWallet(filePath: string, opts: LoadWalletOptions = {}): Promise<Wallet> {
   let text: string
   try {
     text = await fs.readFile(filePath, 'utf8')
@@ -52,7 +54,7 @@ export async function loadWallet (filePath: string, opts: LoadWalletOptions = {}
   return walletFromFileText(text, filePath, opts)
 }
 
-async function walletFromFileText (text: string, filePath: string, opts: LoadWalletOptions): Promise<Wallet> {
+async function walletFromFileText(text: string, filePath: string, opts: LoadWalletOptions): Promise<Wallet> {
   try {
     const data = await decryptKeypairFile(text, opts.password)
     return Wallet.fromKeypairFileData(data, { hrp: opts.hrp ?? DEFAULT_HRP })
@@ -66,7 +68,10 @@ async function walletFromFileText (text: string, filePath: string, opts: LoadWal
  * Loads the wallet at `filePath`, or creates it (new 24-word mnemonic) when there is no file. A file that exists
  * but cannot be used is reported with WalletFileError and left exactly as it is.
  */
-export async function loadOrCreateWallet (filePath: string, opts: LoadOrCreateWalletOptions = {}): Promise<{ wallet: Wallet, created: boolean }> {
+export async function loadOrCreateWallet(
+  filePath: string,
+  opts: LoadOrCreateWalletOptions = {}
+): Promise<{ wallet: Wallet; created: boolean }> {
   const hrp = opts.hrp ?? DEFAULT_HRP
   const existing = await readIfExists(filePath)
   if (existing !== null) return { wallet: await walletFromFileText(existing, filePath, opts), created: false }
@@ -74,7 +79,11 @@ export async function loadOrCreateWallet (filePath: string, opts: LoadOrCreateWa
   const mnemonic = generateMnemonic()
   const derivationPath = opts.derivationPath ?? DEFAULT_DERIVATION_PATH
   const wallet = Wallet.fromMnemonic(mnemonic, { hrp, derivationPath })
-  const written = await writeFileAtomic(filePath, await encryptKeypairFile(wallet.toKeypairFileData(), opts.password), false)
+  const written = await writeFileAtomic(
+    filePath,
+    await encryptKeypairFile(wallet.toKeypairFileData(), opts.password),
+    false
+  )
   if (!written) {
     // Another process created the file while we were deriving; its identity wins.
     return { wallet: await loadWallet(filePath, opts), created: false }
@@ -84,17 +93,21 @@ export async function loadOrCreateWallet (filePath: string, opts: LoadOrCreateWa
 }
 
 /** Encrypts `data` and writes it atomically; refuses to replace an existing file unless `overwrite` is set. */
-export async function saveWallet (filePath: string, data: KeypairFileData | Wallet, opts: SaveWalletOptions = {}): Promise<void> {
+export async function saveWallet(
+  filePath: string,
+  data: KeypairFileData | Wallet,
+  opts: SaveWalletOptions = {}
+): Promise<void> {
   const fileData = data instanceof Wallet ? data.toKeypairFileData() : data
   const refusal = new WalletFileError('already exists; refusing to overwrite it', filePath)
   // Fail before the second-long key derivation; the link in writeFileAtomic still guards the race.
-  if (opts.overwrite !== true && await readIfExists(filePath) !== null) throw refusal
+  if (opts.overwrite !== true && (await readIfExists(filePath)) !== null) throw refusal
   const text = await encryptKeypairFile(fileData, opts.password)
   const written = await writeFileAtomic(filePath, text, opts.overwrite === true)
   if (!written) throw refusal
 }
 
-async function readIfExists (filePath: string): Promise<string | null> {
+async function readIfExists(filePath: string): Promise<string | null> {
   try {
     return await fs.readFile(filePath, 'utf8')
   } catch (err) {
@@ -108,7 +121,7 @@ async function readIfExists (filePath: string): Promise<string | null> {
  * file. Without `overwrite` the move is a hard link, which fails instead of replacing a file that appeared in
  * the meantime; returns false in that case.
  */
-async function writeFileAtomic (filePath: string, contents: string, overwrite: boolean): Promise<boolean> {
+async function writeFileAtomic(filePath: string, contents: string, overwrite: boolean): Promise<boolean> {
   const dir = path.dirname(filePath)
   try {
     await fs.mkdir(dir, { recursive: true })
@@ -121,7 +134,7 @@ async function writeFileAtomic (filePath: string, contents: string, overwrite: b
     const handle = await fs.open(tmpPath, 'wx', FILE_MODE)
     try {
       // FileHandle.writeFile does not exist under Bare, and a single write may be partial.
-      for (let offset = 0; offset < bytes.byteLength;) {
+      for (let offset = 0; offset < bytes.byteLength; ) {
         const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset, offset)
         if (bytesWritten <= 0) throw new Error('write made no progress')
         offset += bytesWritten
@@ -144,14 +157,14 @@ async function writeFileAtomic (filePath: string, contents: string, overwrite: b
   }
 }
 
-async function placeWithoutReplacing (tmpPath: string, filePath: string): Promise<boolean> {
+async function placeWithoutReplacing(tmpPath: string, filePath: string): Promise<boolean> {
   try {
     await fs.link(tmpPath, filePath)
     return true
   } catch (err) {
     if (errorCode(err) === 'EEXIST') return false
     // Some filesystems have no hard links; fall back to a checked rename, which only has a tiny race window.
-    if (await readIfExists(filePath) !== null) return false
+    if ((await readIfExists(filePath)) !== null) return false
     await fs.rename(tmpPath, filePath)
     return true
   }

@@ -2,14 +2,26 @@
 // the MSB account (bech32m address) and the transaction signer.
 import b4a from 'b4a'
 import {
-  fromHex, isHex, keyPairFromSeed, sign, toHex, utf8, verifyHex,
-  PUBLIC_KEY_BYTES, SECRET_KEY_BYTES, type KeyPair
+  fromHex,
+  isHex,
+  keyPairFromSeed,
+  sign,
+  toHex,
+  utf8,
+  verifyHex,
+  PUBLIC_KEY_BYTES,
+  SECRET_KEY_BYTES,
+  type KeyPair
 } from '../crypto/index.js'
 import { DEFAULT_HRP, encodeAddress, isValidHrp } from './address.js'
 import { keyPairProblem } from './keys.js'
 import type { KeypairFileData } from './keystore.js'
 import {
-  DEFAULT_DERIVATION_PATH, generateMnemonic, isDerivationPath, keyPairFromMnemonic, normalizeMnemonic
+  DEFAULT_DERIVATION_PATH,
+  generateMnemonic,
+  isDerivationPath,
+  keyPairFromMnemonic,
+  normalizeMnemonic
 } from './mnemonic.js'
 
 export interface WalletOptions {
@@ -35,7 +47,7 @@ export interface WalletFromMnemonicOptions extends WalletOptions {
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
-function messageBytes (message: Uint8Array | string): Uint8Array {
+function messageBytes(message: Uint8Array | string): Uint8Array {
   return typeof message === 'string' ? utf8(message) : message
 }
 
@@ -49,7 +61,7 @@ export class Wallet {
   readonly #secretKey: Uint8Array
   readonly #mnemonic: string | null
 
-  constructor (init: WalletInit) {
+  constructor(init: WalletInit) {
     const hrp = init.hrp ?? DEFAULT_HRP
     if (!isValidHrp(hrp)) throw new TypeError(`invalid address prefix ${JSON.stringify(hrp)}`)
     const problem = keyPairProblem(init.publicKey, init.secretKey)
@@ -58,7 +70,8 @@ export class Wallet {
     const normalizedMnemonic = mnemonic === null ? null : normalizeMnemonic(mnemonic)
     if (mnemonic !== null && normalizedMnemonic === null) throw new TypeError('invalid mnemonic')
     const derivationPath = init.derivationPath ?? null
-    if (derivationPath !== null && !isDerivationPath(derivationPath)) throw new TypeError(`invalid derivation path ${JSON.stringify(derivationPath)}`)
+    if (derivationPath !== null && !isDerivationPath(derivationPath))
+      throw new TypeError(`invalid derivation path ${JSON.stringify(derivationPath)}`)
 
     this.publicKey = b4a.from(init.publicKey)
     this.#secretKey = b4a.from(init.secretKey)
@@ -70,21 +83,22 @@ export class Wallet {
   }
 
   /** A fresh identity from a new 24-word mnemonic (read it from `mnemonic` to show it to the user once). */
-  static generate (opts: WalletFromMnemonicOptions = {}): Wallet {
+  static generate(opts: WalletFromMnemonicOptions = {}): Wallet {
     return Wallet.fromMnemonic(generateMnemonic(), opts)
   }
 
-  static fromMnemonic (mnemonic: string, opts: WalletFromMnemonicOptions = {}): Wallet {
+  static fromMnemonic(mnemonic: string, opts: WalletFromMnemonicOptions = {}): Wallet {
     const derivationPath = opts.derivationPath ?? DEFAULT_DERIVATION_PATH
     const keyPair = keyPairFromMnemonic(mnemonic, { hrp: opts.hrp, derivationPath })
     return new Wallet({ ...keyPair, hrp: opts.hrp, mnemonic, derivationPath })
   }
 
   /** From a 64-byte libsodium secret key (seed ‖ publicKey), as bytes or hex. */
-  static fromSecretKey (secretKey: Uint8Array | string, opts: WalletFromSecretKeyOptions = {}): Wallet {
+  static fromSecretKey(secretKey: Uint8Array | string, opts: WalletFromSecretKeyOptions = {}): Wallet {
     let bytes: Uint8Array
     if (typeof secretKey === 'string') {
-      if (!isHex(secretKey, SECRET_KEY_BYTES)) throw new TypeError(`secret key must be ${SECRET_KEY_BYTES} bytes of hex`)
+      if (!isHex(secretKey, SECRET_KEY_BYTES))
+        throw new TypeError(`secret key must be ${SECRET_KEY_BYTES} bytes of hex`)
       bytes = fromHex(secretKey)
     } else {
       bytes = secretKey
@@ -94,13 +108,15 @@ export class Wallet {
   }
 
   /** From a 32-byte ed25519 seed. */
-  static fromSeed (seed: Uint8Array, opts: WalletOptions = {}): Wallet {
+  static fromSeed(seed: Uint8Array, opts: WalletOptions = {}): Wallet {
     return new Wallet({ ...keyPairFromSeed(seed), hrp: opts.hrp })
   }
 
-  static fromKeypairFileData (data: KeypairFileData, opts: WalletOptions = {}): Wallet {
-    if (!isHex(data.publicKey, PUBLIC_KEY_BYTES)) throw new TypeError(`publicKey must be ${PUBLIC_KEY_BYTES} bytes of hex`)
-    if (!isHex(data.secretKey, SECRET_KEY_BYTES)) throw new TypeError(`secretKey must be ${SECRET_KEY_BYTES} bytes of hex`)
+  static fromKeypairFileData(data: KeypairFileData, opts: WalletOptions = {}): Wallet {
+    if (!isHex(data.publicKey, PUBLIC_KEY_BYTES))
+      throw new TypeError(`publicKey must be ${PUBLIC_KEY_BYTES} bytes of hex`)
+    if (!isHex(data.secretKey, SECRET_KEY_BYTES))
+      throw new TypeError(`secretKey must be ${SECRET_KEY_BYTES} bytes of hex`)
     return new Wallet({
       hrp: opts.hrp,
       publicKey: fromHex(data.publicKey),
@@ -114,7 +130,7 @@ export class Wallet {
    * Verifies a hex ed25519 signature over `message` (a string is taken as UTF-8). Remote input goes through
    * here, so malformed sizes and an empty message give false without logging, unlike the reference.
    */
-  static verify (signatureHex: unknown, message: Uint8Array | string, publicKeyHex: unknown): boolean {
+  static verify(signatureHex: unknown, message: Uint8Array | string, publicKeyHex: unknown): boolean {
     if (typeof message !== 'string' && !(message instanceof Uint8Array)) return false
     const bytes = messageBytes(message)
     // The reference rejects an empty message; keep that so both sides accept the same signatures.
@@ -122,34 +138,34 @@ export class Wallet {
     return verifyHex(signatureHex, bytes, publicKeyHex)
   }
 
-  get secretKey (): Uint8Array {
+  get secretKey(): Uint8Array {
     return this.#secretKey
   }
 
-  get mnemonic (): string | null {
+  get mnemonic(): string | null {
     return this.#mnemonic
   }
 
   /** The pair in the shape Hyperswarm / HyperDHT expect for `keyPair`. */
-  get keyPair (): KeyPair {
+  get keyPair(): KeyPair {
     return { publicKey: this.publicKey, secretKey: this.#secretKey }
   }
 
-  signBytes (message: Uint8Array | string): Uint8Array {
+  signBytes(message: Uint8Array | string): Uint8Array {
     return sign(messageBytes(message), this.#secretKey)
   }
 
   /** Lowercase hex of the ed25519 detached signature over the raw bytes (no pre-hash). */
-  sign (message: Uint8Array | string): string {
+  sign(message: Uint8Array | string): string {
     return toHex(this.signBytes(message))
   }
 
-  verify (signatureHex: unknown, message: Uint8Array | string): boolean {
+  verify(signatureHex: unknown, message: Uint8Array | string): boolean {
     return Wallet.verify(signatureHex, message, this.publicKeyHex)
   }
 
   /** Everything a keypair file stores. This includes the secret key, so only pass it to saveWallet. */
-  toKeypairFileData (): KeypairFileData {
+  toKeypairFileData(): KeypairFileData {
     return {
       publicKey: this.publicKeyHex,
       secretKey: toHex(this.#secretKey),
@@ -158,15 +174,15 @@ export class Wallet {
     }
   }
 
-  toJSON (): { address: string, publicKey: string, hrp: string, derivationPath: string | null } {
+  toJSON(): { address: string; publicKey: string; hrp: string; derivationPath: string | null } {
     return { address: this.address, publicKey: this.publicKeyHex, hrp: this.hrp, derivationPath: this.derivationPath }
   }
 
-  toString (): string {
+  toString(): string {
     return `Wallet(${this.address})`
   }
 
-  [INSPECT] (): string {
+  [INSPECT](): string {
     return this.toString()
   }
 }

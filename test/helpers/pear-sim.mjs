@@ -19,14 +19,24 @@ const config = JSON.parse(proc.env.INTERCOM_PEAR_SIM ?? '{}')
 const handlers = []
 let unloading = null
 
-function unload (signal) {
+function unload(signal) {
   if (unloading !== null) return unloading
   console.log(`[pear-sim] ${signal}: running ${handlers.length} teardown handler(s)`)
   unloading = (async () => {
-    const all = (async () => { for (const fn of handlers) await fn() })()
+    const all = (async () => {
+      for (const fn of handlers) await fn()
+    })()
     let timer = null
-    const limit = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 15_000) })
-    const how = await Promise.race([all.then(() => 'settled', (err) => `threw: ${err?.message ?? err}`), limit])
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 15_000)
+    })
+    const how = await Promise.race([
+      all.then(
+        () => 'settled',
+        (err) => `threw: ${err?.message ?? err}`
+      ),
+      limit
+    ])
     clearTimeout(timer)
     console.log(`[pear-sim] teardown handlers ${how}; exiting ${signal === 'SIGINT' ? 130 : 143}`)
     proc.exit(signal === 'SIGINT' ? 130 : 143)
@@ -42,10 +52,10 @@ globalThis.Pear = {
     dev: true,
     options: config.options ?? {}
   },
-  teardown (fn) {
+  teardown(fn) {
     if (typeof fn === 'function') handlers.push(fn)
   },
-  exit (code) {
+  exit(code) {
     console.log(`[pear-sim] Pear.exit(${code})`)
     proc.exit(code)
   }
@@ -53,7 +63,10 @@ globalThis.Pear = {
 
 // Registered before the app loads, so these run before any signal listener the app adds (Pear's
 // own handlers are also in place before the app starts).
-for (const sig of ['SIGINT', 'SIGTERM']) proc.on(sig, () => { void unload(sig) })
+for (const sig of ['SIGINT', 'SIGTERM'])
+  proc.on(sig, () => {
+    void unload(sig)
+  })
 
 console.log(`[pear-sim] ${isBare ? 'bare' : 'node'} runtime; Pear global installed`)
 await import('../../dist/index.js')

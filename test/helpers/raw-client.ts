@@ -14,28 +14,39 @@ export class RawClient {
   readonly swarm: Hyperswarm
   readonly keyPair: KeyPair
   readonly key: string
-  readonly received: Array<{ channel: string, value: unknown }> = []
-  private readonly sessions: Array<{ channel: string, remoteKey: string, message: Protomux.ProtomuxMessage<Uint8Array>, open: boolean }> = []
+  readonly received: Array<{ channel: string; value: unknown }> = []
+  private readonly sessions: Array<{
+    channel: string
+    remoteKey: string
+    message: Protomux.ProtomuxMessage<Uint8Array>
+    open: boolean
+  }> = []
 
-  constructor (net: LocalNet, keyPair: KeyPair = keyPairFromSeed(randomBytes(32))) {
+  constructor(net: LocalNet, keyPair: KeyPair = keyPairFromSeed(randomBytes(32))) {
     const bootstrap = net.bootstrap.split(',').map((s) => {
       const [host, port] = s.split(':')
       return { host: host!, port: Number(port) }
     })
-    if (bootstrap.length === 0 || !bootstrap.every((n) => n.host === '127.0.0.1')) throw new Error('RawClient needs a loopback bootstrap')
+    if (bootstrap.length === 0 || !bootstrap.every((n) => n.host === '127.0.0.1'))
+      throw new Error('RawClient needs a loopback bootstrap')
     this.keyPair = keyPair
     this.key = toHex(keyPair.publicKey)
     this.swarm = new Hyperswarm({ keyPair, dht: new HyperDHT({ bootstrap, host: '127.0.0.1' }) })
   }
 
   /** Opens `sidechannel/<channel>` on every connection (present and future) and joins its topic. */
-  async join (channel: string): Promise<void> {
+  async join(channel: string): Promise<void> {
     const open = (conn: any) => {
       conn.on('error', () => {})
       const mux = Protomux.from(conn)
       const remoteKey = toHex(conn.remotePublicKey)
       const session = { channel, remoteKey, message: null as any, open: false }
-      const ch = mux.createChannel({ protocol: channelProtocol(channel), onopen: () => { session.open = true } })
+      const ch = mux.createChannel({
+        protocol: channelProtocol(channel),
+        onopen: () => {
+          session.open = true
+        }
+      })
       if (!ch) return
       session.message = ch.addMessage({
         encoding: c.raw,
@@ -55,12 +66,12 @@ export class RawClient {
     await this.swarm.join(channelTopic(channel), { server: true, client: true }).flushed()
   }
 
-  openTo (channel: string, remoteKey: string): boolean {
+  openTo(channel: string, remoteKey: string): boolean {
     return this.sessions.some((s) => s.channel === channel && s.remoteKey === remoteKey && s.open)
   }
 
   /** Sends the message body bytes as they go on the wire after the message type. */
-  sendRaw (channel: string, body: Uint8Array): number {
+  sendRaw(channel: string, body: Uint8Array): number {
     let n = 0
     for (const s of this.sessions) {
       if (s.channel !== channel || !s.open) continue
@@ -71,20 +82,20 @@ export class RawClient {
   }
 
   /** Sends a value exactly as compact-encoding json would (length-prefixed UTF-8 JSON). */
-  sendJson (channel: string, value: unknown): number {
+  sendJson(channel: string, value: unknown): number {
     return this.sendRaw(channel, c.encode(c.json, value))
   }
 
   /** A frame whose JSON text is `text` verbatim (may be invalid JSON). */
-  sendText (channel: string, text: string): number {
+  sendText(channel: string, text: string): number {
     return this.sendRaw(channel, c.encode(c.string, text))
   }
 
-  static bytes (s: string): Uint8Array {
+  static bytes(s: string): Uint8Array {
     return b4a.from(s)
   }
 
-  async destroy (): Promise<void> {
+  async destroy(): Promise<void> {
     await this.swarm.destroy()
   }
 }

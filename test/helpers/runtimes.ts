@@ -13,24 +13,24 @@ export const PEAR_SIM = path.join(ROOT, 'test', 'helpers', 'pear-sim.mjs')
 export type Runtime = 'node' | 'bare'
 
 /** The Bare runtime binary from the optional platform dependency, or null on other platforms. */
-export async function bareBinary (): Promise<string | null> {
+export async function bareBinary(): Promise<string | null> {
   const { bareBinary: find } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'bare.mjs')).href)
   return find()
 }
 
 /** The executable for a runtime, or null when Bare is not installed for this platform. */
-export async function runtimeBinary (runtime: Runtime): Promise<string | null> {
+export async function runtimeBinary(runtime: Runtime): Promise<string | null> {
   return runtime === 'node' ? process.execPath : bareBinary()
 }
 
 export interface Proc {
   child: ChildProcess
   /** Sends `signal` to the child, or to its whole process group when spawned with `group`. */
-  kill (signal: NodeJS.Signals): void
+  kill(signal: NodeJS.Signals): void
   /** stdout and stderr so far, interleaved. */
-  out (): string
-  exited: Promise<{ code: number | null, signal: string | null }>
-  send (line: string): void
+  out(): string
+  exited: Promise<{ code: number | null; signal: string | null }>
+  send(line: string): void
 }
 
 export interface SpawnOptions {
@@ -48,10 +48,11 @@ export interface SpawnOptions {
  * Spawns `bin script ...args`. The peer's arguments (for the Pear simulator: its Pear.config.args)
  * must choose the DHT bootstrap; INTERCOM_LOCAL_ONLY=1 then refuses anything but loopback.
  */
-export function spawnScript (bin: string, script: string, args: string[], opts: SpawnOptions): Proc {
+export function spawnScript(bin: string, script: string, args: string[], opts: SpawnOptions): Proc {
   const sim = opts.env?.INTERCOM_PEAR_SIM
-  const peerArgs: string[] = opts.peerArgs ?? (sim === undefined ? args : JSON.parse(sim).args ?? [])
-  if (!peerArgs.includes('--dht-bootstrap') && !peerArgs.includes('--peer-dht-bootstrap')) throw new Error('every test peer needs a loopback --dht-bootstrap')
+  const peerArgs: string[] = opts.peerArgs ?? (sim === undefined ? args : (JSON.parse(sim).args ?? []))
+  if (!peerArgs.includes('--dht-bootstrap') && !peerArgs.includes('--peer-dht-bootstrap'))
+    throw new Error('every test peer needs a loopback --dht-bootstrap')
   if (!fs.existsSync(ENTRY)) throw new Error('dist/index.js missing: run `npm run build` (npm test does)')
   const child = spawn(bin, [script, ...args], {
     cwd: opts.cwd,
@@ -60,11 +61,17 @@ export function spawnScript (bin: string, script: string, args: string[], opts: 
     detached: opts.group === true
   })
   let buf = ''
-  child.stdout!.on('data', (d) => { buf += d })
-  child.stderr!.on('data', (d) => { buf += d })
+  child.stdout!.on('data', (d) => {
+    buf += d
+  })
+  child.stderr!.on('data', (d) => {
+    buf += d
+  })
   child.stdin!.on('error', () => {})
   if (opts.closeStdin) child.stdin!.end()
-  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+  )
   const kill = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return
     try {
@@ -72,27 +79,37 @@ export function spawnScript (bin: string, script: string, args: string[], opts: 
       else child.kill(signal)
     } catch {}
   }
-  return { child, kill, out: () => buf, exited, send: (line) => { child.stdin!.write(line + '\n') } }
+  return {
+    child,
+    kill,
+    out: () => buf,
+    exited,
+    send: (line) => {
+      child.stdin!.write(line + '\n')
+    }
+  }
 }
 
 /** The compiled peer under `bin` (node or bare). */
-export function spawnPeer (bin: string, args: string[], opts: SpawnOptions): Proc {
+export function spawnPeer(bin: string, args: string[], opts: SpawnOptions): Proc {
   return spawnScript(bin, ENTRY, args, opts)
 }
 
 /** SIGINT to every live process (SIGKILL after 10 s), then waits for them. */
-export async function stopAll (procs: Proc[]): Promise<void> {
-  await Promise.all(procs.map(async (p) => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return
-    p.kill('SIGINT')
-    const t = setTimeout(() => p.kill('SIGKILL'), 10_000)
-    await p.exited
-    clearTimeout(t)
-  }))
+export async function stopAll(procs: Proc[]): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return
+      p.kill('SIGINT')
+      const t = setTimeout(() => p.kill('SIGKILL'), 10_000)
+      await p.exited
+      clearTimeout(t)
+    })
+  )
 }
 
 /** The first capture group of `re` in `text`; throws with the text when absent. */
-export function grab (re: RegExp, text: string): string {
+export function grab(re: RegExp, text: string): string {
   const m = re.exec(text)
   if (!m) throw new Error(`${re} not found in:\n${text}`)
   return m[1]!

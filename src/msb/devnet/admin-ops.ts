@@ -32,7 +32,19 @@ const MEMBERS = Object.keys(OPERATION_MEMBER_FIELDS) as OperationMember[]
 
 /** The member each operation type carries. */
 export const MEMBER_OF_TYPE: Record<number, OperationMember> = {
-  1: 'cao', 2: 'cao', 3: 'bio', 4: 'aco', 5: 'rao', 6: 'rao', 7: 'rao', 8: 'aco', 9: 'aco', 10: 'aco', 11: 'bdo', 12: 'txo', 13: 'tro'
+  1: 'cao',
+  2: 'cao',
+  3: 'bio',
+  4: 'aco',
+  5: 'rao',
+  6: 'rao',
+  7: 'rao',
+  8: 'aco',
+  9: 'aco',
+  10: 'aco',
+  11: 'bdo',
+  12: 'txo',
+  13: 'tro'
 }
 
 /** A decoded (or to-be-encoded) Operation: exactly the fields present on the wire. */
@@ -44,12 +56,12 @@ export interface FullOperation {
 }
 
 /** Encodes an Operation (the shared codec of ../record.ts); fields in field-number order, only those given. */
-export function encodeFullOperation (op: FullOperation): Uint8Array {
+export function encodeFullOperation(op: FullOperation): Uint8Array {
   return encodeOperation({ type: op.type, ...(op.address !== undefined ? { address: op.address } : {}), ...op.members })
 }
 
 /** Decodes an Operation keeping field presence; null when the bytes are not a valid encoding. Never throws. */
-export function decodeFullOperation (bytes: Uint8Array): FullOperation | null {
+export function decodeFullOperation(bytes: Uint8Array): FullOperation | null {
   if (!(bytes instanceof Uint8Array)) return null
   const message = decodeOperation(bytes)
   if (message === null) return null
@@ -63,7 +75,7 @@ export function decodeFullOperation (bytes: Uint8Array): FullOperation | null {
 }
 
 /** The single payload of an op and its member name, or null when none or several are present. */
-export function soleMember (op: FullOperation): { member: OperationMember, fields: Record<string, Uint8Array> } | null {
+export function soleMember(op: FullOperation): { member: OperationMember; fields: Record<string, Uint8Array> } | null {
   const present = MEMBERS.filter((m) => op.members[m] !== undefined)
   if (present.length !== 1) return null
   const member = present[0]!
@@ -73,7 +85,7 @@ export function soleMember (op: FullOperation): { member: OperationMember, field
 // ---------------------------------------------------------------------------------------------- preimages
 
 /** `createMessage` of the reference: byte strings as-is, numbers as u32 BE (only 1..2^32-1 are meaningful). */
-export function createMessage (...parts: Array<Uint8Array | number>): Uint8Array {
+export function createMessage(...parts: Array<Uint8Array | number>): Uint8Array {
   const chunks = parts.map((p) => {
     if (typeof p !== 'number') return p
     const b = new Uint8Array(4)
@@ -84,12 +96,12 @@ export function createMessage (...parts: Array<Uint8Array | number>): Uint8Array
 }
 
 /** `vs` input: blake3(u32(networkId) ‖ tx ‖ vn ‖ u32(type)). */
-export function validatorMessageHash (networkId: number, tx: Uint8Array, vn: Uint8Array, type: number): Uint8Array {
+export function validatorMessageHash(networkId: number, tx: Uint8Array, vn: Uint8Array, type: number): Uint8Array {
   return blake3(createMessage(networkId, tx, vn, type))
 }
 
 /** Requester preimage of an admin-appended or role op (types 1, 3, 4, 5, 8, 9), from its payload fields. */
-export function adminOpPreimage (networkId: number, type: number, f: Record<string, Uint8Array>): Uint8Array | null {
+export function adminOpPreimage(networkId: number, type: number, f: Record<string, Uint8Array>): Uint8Array | null {
   switch (type) {
     case MsbOpType.ADD_ADMIN:
     case MsbOpType.ADD_WRITER:
@@ -107,7 +119,10 @@ export function adminOpPreimage (networkId: number, type: number, f: Record<stri
 
 // ---------------------------------------------------------------------------------------------- builders
 
-export interface OpSigner { address: string, secretKey: Uint8Array }
+export interface OpSigner {
+  address: string
+  secretKey: Uint8Array
+}
 
 interface AdminBuildCommon {
   signer: OpSigner
@@ -116,7 +131,12 @@ interface AdminBuildCommon {
   nonce?: Uint8Array
 }
 
-function signed (networkId: number, type: number, fields: Record<string, Uint8Array>, secretKey: Uint8Array): Record<string, Uint8Array> {
+function signed(
+  networkId: number,
+  type: number,
+  fields: Record<string, Uint8Array>,
+  secretKey: Uint8Array
+): Record<string, Uint8Array> {
   const pre = adminOpPreimage(networkId, type, fields)
   if (pre === null) throw new Error(`no preimage for type ${type}`)
   const tx = blake3(pre)
@@ -124,27 +144,54 @@ function signed (networkId: number, type: number, fields: Record<string, Uint8Ar
 }
 
 /** ADD_ADMIN (1): the bootstrap writer registers itself; `iw` = its writer key (= the bootstrap). */
-export function buildAddAdmin (input: AdminBuildCommon & { writerKey: Uint8Array }): Uint8Array {
-  const fields = signed(input.networkId, MsbOpType.ADD_ADMIN, { txv: input.txv, iw: input.writerKey, in: input.nonce ?? randomBytes(32) }, input.signer.secretKey)
-  return encodeFullOperation({ type: MsbOpType.ADD_ADMIN, address: utf8(input.signer.address), members: { cao: fields } })
+export function buildAddAdmin(input: AdminBuildCommon & { writerKey: Uint8Array }): Uint8Array {
+  const fields = signed(
+    input.networkId,
+    MsbOpType.ADD_ADMIN,
+    { txv: input.txv, iw: input.writerKey, in: input.nonce ?? randomBytes(32) },
+    input.signer.secretKey
+  )
+  return encodeFullOperation({
+    type: MsbOpType.ADD_ADMIN,
+    address: utf8(input.signer.address),
+    members: { cao: fields }
+  })
 }
 
 /** BALANCE_INITIALIZATION (3): the faucet. `to` is credited `amount` base units. */
-export function buildBalanceInitialization (input: AdminBuildCommon & { to: string, amount: bigint }): Uint8Array {
-  const fields = signed(input.networkId, MsbOpType.BALANCE_INITIALIZATION,
-    { txv: input.txv, ia: utf8(input.to), am: amountToBytes(input.amount), in: input.nonce ?? randomBytes(32) }, input.signer.secretKey)
-  return encodeFullOperation({ type: MsbOpType.BALANCE_INITIALIZATION, address: utf8(input.signer.address), members: { bio: fields } })
+export function buildBalanceInitialization(input: AdminBuildCommon & { to: string; amount: bigint }): Uint8Array {
+  const fields = signed(
+    input.networkId,
+    MsbOpType.BALANCE_INITIALIZATION,
+    { txv: input.txv, ia: utf8(input.to), am: amountToBytes(input.amount), in: input.nonce ?? randomBytes(32) },
+    input.signer.secretKey
+  )
+  return encodeFullOperation({
+    type: MsbOpType.BALANCE_INITIALIZATION,
+    address: utf8(input.signer.address),
+    members: { bio: fields }
+  })
 }
 
 /** APPEND_WHITELIST (4), ADD_INDEXER (8) or REMOVE_INDEXER (9) for the address `target`. */
-export function buildAdminControl (input: AdminBuildCommon & { type: 4 | 8 | 9, target: string }): Uint8Array {
-  const fields = signed(input.networkId, input.type, { txv: input.txv, ia: utf8(input.target), in: input.nonce ?? randomBytes(32) }, input.signer.secretKey)
+export function buildAdminControl(input: AdminBuildCommon & { type: 4 | 8 | 9; target: string }): Uint8Array {
+  const fields = signed(
+    input.networkId,
+    input.type,
+    { txv: input.txv, ia: utf8(input.target), in: input.nonce ?? randomBytes(32) },
+    input.signer.secretKey
+  )
   return encodeFullOperation({ type: input.type, address: utf8(input.signer.address), members: { aco: fields } })
 }
 
 /** ADD_WRITER (5) as the requester signs it (partial): `iw` = the requester's writer key. */
-export function buildAddWriterPartial (input: AdminBuildCommon & { writerKey: Uint8Array }): FullOperation {
-  const fields = signed(input.networkId, MsbOpType.ADD_WRITER, { txv: input.txv, iw: input.writerKey, in: input.nonce ?? randomBytes(32) }, input.signer.secretKey)
+export function buildAddWriterPartial(input: AdminBuildCommon & { writerKey: Uint8Array }): FullOperation {
+  const fields = signed(
+    input.networkId,
+    MsbOpType.ADD_WRITER,
+    { txv: input.txv, iw: input.writerKey, in: input.nonce ?? randomBytes(32) },
+    input.signer.secretKey
+  )
   return { type: MsbOpType.ADD_WRITER, address: utf8(input.signer.address), members: { rao: fields } }
 }
 
@@ -152,9 +199,15 @@ export function buildAddWriterPartial (input: AdminBuildCommon & { writerKey: Ui
  * Completes a partial op (rao, tro, bdo or txo) with the validator fields: `va` = the validator address (ASCII),
  * `vn` = a fresh nonce, `vs` = sign(blake3(u32(networkId) ‖ tx ‖ vn ‖ u32(type))). Returns the complete op bytes.
  */
-export function completeOperation (op: FullOperation, validator: OpSigner, networkId: number, vn: Uint8Array = randomBytes(32)): Uint8Array {
+export function completeOperation(
+  op: FullOperation,
+  validator: OpSigner,
+  networkId: number,
+  vn: Uint8Array = randomBytes(32)
+): Uint8Array {
   const sole = soleMember(op)
-  if (sole === null || !['rao', 'tro', 'bdo', 'txo'].includes(sole.member)) throw new Error('not a partial op with a completable payload')
+  if (sole === null || !['rao', 'tro', 'bdo', 'txo'].includes(sole.member))
+    throw new Error('not a partial op with a completable payload')
   const tx = sole.fields.tx
   if (tx === undefined || tx.byteLength !== 32) throw new Error('partial op has no 32-byte tx')
   const vs = sign(validatorMessageHash(networkId, tx, vn, op.type), validator.secretKey)

@@ -11,12 +11,38 @@ import { MAX_AMOUNT, UNITS_PER_TNK, amountFromBytes } from '../amount.js'
 import { addressLength } from '../ops.js'
 import { MSB_FEE } from '../precheck.js'
 import {
-  MEMBER_OF_TYPE, MsbOpType, OPERATION_MEMBER_FIELDS, adminOpPreimage, createMessage, decodeFullOperation, soleMember, validatorMessageHash
+  MEMBER_OF_TYPE,
+  MsbOpType,
+  OPERATION_MEMBER_FIELDS,
+  adminOpPreimage,
+  createMessage,
+  decodeFullOperation,
+  soleMember,
+  validatorMessageHash
 } from './admin-ops.js'
 import {
-  ADMIN_KEY, INITIALIZATION_KEY, LICENSE_COUNT_KEY, NODE_ROLES, WRITERS_LENGTH_KEY, decodeAdminEntry, decodeDeploymentEntry,
-  decodeNodeEntry, decodeU32BE, deploymentKey, encodeAdminEntry, encodeDeploymentEntry, encodeNodeEntry, encodeU32BE,
-  isIndexer, isInitializationDisabled, isWhitelisted, isWriter, licenseIndexKey, writerAddressKey, writerIndexKey, type NodeEntry
+  ADMIN_KEY,
+  INITIALIZATION_KEY,
+  LICENSE_COUNT_KEY,
+  NODE_ROLES,
+  WRITERS_LENGTH_KEY,
+  decodeAdminEntry,
+  decodeDeploymentEntry,
+  decodeNodeEntry,
+  decodeU32BE,
+  deploymentKey,
+  encodeAdminEntry,
+  encodeDeploymentEntry,
+  encodeNodeEntry,
+  encodeU32BE,
+  isIndexer,
+  isInitializationDisabled,
+  isWhitelisted,
+  isWriter,
+  licenseIndexKey,
+  writerAddressKey,
+  writerIndexKey,
+  type NodeEntry
 } from '../state.js'
 
 export { MSB_FEE }
@@ -27,19 +53,19 @@ export const ADMIN_INITIAL_STAKE = 10n * MSB_FEE
 export const WRITER_STAKE = 10n * MSB_FEE
 export const MAX_OPERATION_BYTES = 4096
 
-const pct = (amount: bigint, percent: bigint): bigint => amount * percent * 100n / 10_000n
+const pct = (amount: bigint, percent: bigint): bigint => (amount * percent * 100n) / 10_000n
 
 /** What apply reads and writes: the view as seen inside the current apply batch. */
 export interface ApplyStore {
-  get (key: string): Promise<Uint8Array | null>
-  put (key: string, value: Uint8Array): Promise<void>
+  get(key: string): Promise<Uint8Array | null>
+  put(key: string, value: Uint8Array): Promise<void>
 }
 
 /** The Autobase host calls apply needs. `indexerKeys` is `host.system.indexers` in order. */
 export interface ApplyHost {
-  indexerKeys (): Uint8Array[]
-  addWriter (key: Uint8Array, opts: { indexer: boolean }): Promise<void>
-  removeWriter (key: Uint8Array): Promise<void>
+  indexerKeys(): Uint8Array[]
+  addWriter(key: Uint8Array, opts: { indexer: boolean }): Promise<void>
+  removeWriter(key: Uint8Array): Promise<void>
 }
 
 export interface ApplyConfig {
@@ -63,39 +89,59 @@ export interface MsbApplyOutcome {
 }
 
 /** txv: blake3 over the concatenated indexer writer keys, in `system.indexers` order. */
-export function indexerSetHash (keys: Uint8Array[]): Uint8Array {
+export function indexerSetHash(keys: Uint8Array[]): Uint8Array {
   return blake3(b4a.concat(keys))
 }
 
 class Reject {
-  constructor (readonly status: 'failure' | 'ignore', readonly reason: string) {}
+  constructor(
+    readonly status: 'failure' | 'ignore',
+    readonly reason: string
+  ) {}
 }
-const fail = (reason: string): never => { throw new Reject('failure', reason) }
-const ignore = (reason: string): never => { throw new Reject('ignore', reason) }
+const fail = (reason: string): never => {
+  throw new Reject('failure', reason)
+}
+const ignore = (reason: string): never => {
+  throw new Reject('ignore', reason)
+}
 
 /** Buffered writes over the store; host calls are deferred to the commit as well. */
 class Tx {
   readonly writes = new Map<string, Uint8Array>()
   readonly hostCalls: Array<() => Promise<void>> = []
-  constructor (private readonly store: ApplyStore) {}
+  constructor(private readonly store: ApplyStore) {}
 
-  async get (key: string): Promise<Uint8Array | null> {
+  async get(key: string): Promise<Uint8Array | null> {
     const w = this.writes.get(key)
     if (w !== undefined) return w
     return await this.store.get(key)
   }
 
-  put (key: string, value: Uint8Array): void {
+  put(key: string, value: Uint8Array): void {
     this.writes.set(key, value)
   }
 
-  async commit (): Promise<void> {
+  async commit(): Promise<void> {
     for (const call of this.hostCalls) await call()
     for (const [k, v] of this.writes) await this.store.put(k, v)
   }
 }
 
-const FIELD_BYTES: Record<string, number> = { tx: 32, txv: 32, iw: 32, in: 32, is: 64, am: 16, vn: 32, vs: 64, bs: 32, ic: 32, ch: 32, mbs: 32 }
+const FIELD_BYTES: Record<string, number> = {
+  tx: 32,
+  txv: 32,
+  iw: 32,
+  in: 32,
+  is: 64,
+  am: 16,
+  vn: 32,
+  vs: 64,
+  bs: 32,
+  ic: 32,
+  ch: 32,
+  mbs: 32
+}
 const ADDRESS_FIELDS = new Set(['ia', 'to', 'va'])
 const VALIDATOR_FIELDS = ['va', 'vn', 'vs']
 
@@ -104,7 +150,7 @@ const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0)
 const ascii = (b: Uint8Array): string => String.fromCharCode(...b)
 
 interface Ctx {
-  op: { type: number, address: Uint8Array }
+  op: { type: number; address: Uint8Array }
   f: Record<string, Uint8Array>
   from: Uint8Array
   tx: Tx
@@ -116,7 +162,12 @@ interface Ctx {
 }
 
 /** Applies one node value. `from` is the key of the writer core that appended it. */
-export async function applyOperation (node: { value: Uint8Array, from: Uint8Array }, store: ApplyStore, host: ApplyHost, cfg: ApplyConfig): Promise<MsbApplyOutcome> {
+export async function applyOperation(
+  node: { value: Uint8Array; from: Uint8Array },
+  store: ApplyStore,
+  host: ApplyHost,
+  cfg: ApplyConfig
+): Promise<MsbApplyOutcome> {
   const value = node.value
   let type = 0
   let txHash: string | null = null
@@ -137,14 +188,30 @@ export async function applyOperation (node: { value: Uint8Array, from: Uint8Arra
     if (op!.address!.byteLength !== addrLen) fail('address has the wrong length')
     txHash = toHex(f.tx!)
     const tx = new Tx(store)
-    const ctx: Ctx = { op: { type, address: op!.address! }, f, from: node.from, tx, host, cfg, addrLen, hash: txHash, raw: value }
+    const ctx: Ctx = {
+      op: { type, address: op!.address! },
+      f,
+      from: node.from,
+      tx,
+      host,
+      cfg,
+      addrLen,
+      hash: txHash,
+      raw: value
+    }
     const handler = HANDLERS[type]
     if (handler === undefined) fail(`operation type ${type} is not handled by the devnet`)
     await handler!(ctx)
     try {
       await tx.commit()
     } catch (err) {
-      return { status: 'failure', type, txHash, reason: `commit failed: ${(err as Error)?.message ?? String(err)}`, fatal: true }
+      return {
+        status: 'failure',
+        type,
+        txHash,
+        reason: `commit failed: ${(err as Error)?.message ?? String(err)}`,
+        fatal: true
+      }
     }
     return { status: 'success', type, txHash, reason: null }
   } catch (err) {
@@ -154,7 +221,7 @@ export async function applyOperation (node: { value: Uint8Array, from: Uint8Arra
 }
 
 /** Field presence and sizes (the `$$strict` schema): every field of the member, all non-zero except `am`. */
-function schema (type: number, f: Record<string, Uint8Array>, addrLen: number): void {
+function schema(type: number, f: Record<string, Uint8Array>, addrLen: number): void {
   for (const name of OPERATION_MEMBER_FIELDS[MEMBER_OF_TYPE[type]!]) {
     const v = f[name]
     if (v === undefined) {
@@ -170,7 +237,7 @@ function schema (type: number, f: Record<string, Uint8Array>, addrLen: number): 
 // ---------------------------------------------------------------------------------------------- helpers
 
 /** An address's string and public key; fails with `what` when it is not a valid address of this network. */
-function addressOf (bytes: Uint8Array, ctx: Ctx, what: string): { address: string, publicKey: Uint8Array } {
+function addressOf(bytes: Uint8Array, ctx: Ctx, what: string): { address: string; publicKey: Uint8Array } {
   const address = ascii(bytes)
   if (address.length !== ctx.addrLen) fail(`${what} address has the wrong length`)
   try {
@@ -180,7 +247,7 @@ function addressOf (bytes: Uint8Array, ctx: Ctx, what: string): { address: strin
   }
 }
 
-async function entryOf (ctx: Ctx, address: string): Promise<NodeEntry | null> {
+async function entryOf(ctx: Ctx, address: string): Promise<NodeEntry | null> {
   const raw = await ctx.tx.get(address)
   if (raw === null) return null
   const e = decodeNodeEntry(raw)
@@ -188,28 +255,29 @@ async function entryOf (ctx: Ctx, address: string): Promise<NodeEntry | null> {
   return e
 }
 
-function putEntry (ctx: Ctx, address: string, e: NodeEntry): void {
+function putEntry(ctx: Ctx, address: string, e: NodeEntry): void {
   ctx.tx.put(address, encodeNodeEntry(e))
 }
 
-function checkTxv (ctx: Ctx): void {
+function checkTxv(ctx: Ctx): void {
   const keys = ctx.host.indexerKeys()
   if (keys.length === 0) fail('indexer set is empty')
-  if (!b4a.equals(ctx.f.txv!, indexerSetHash(keys))) fail('txv is not the current indexer-set hash (transaction was not executed)')
+  if (!b4a.equals(ctx.f.txv!, indexerSetHash(keys)))
+    fail('txv is not the current indexer-set hash (transaction was not executed)')
 }
 
-function checkHashAndSignature (ctx: Ctx, preimage: Uint8Array, signer: Uint8Array): void {
+function checkHashAndSignature(ctx: Ctx, preimage: Uint8Array, signer: Uint8Array): void {
   const hash = blake3(preimage)
   if (!b4a.equals(hash, ctx.f.tx!)) fail('message hash does not match tx')
   if (!verify(ctx.f.is!, hash, signer)) fail('requester signature is invalid')
 }
 
-async function alreadyApplied (ctx: Ctx): Promise<boolean> {
+async function alreadyApplied(ctx: Ctx): Promise<boolean> {
   return (await ctx.tx.get(ctx.hash)) !== null
 }
 
 /** The admin entry, and that this node was appended by the admin's writer and signed by the admin's key. */
-async function requireAdmin (ctx: Ctx, requesterKey: Uint8Array): Promise<{ address: string }> {
+async function requireAdmin(ctx: Ctx, requesterKey: Uint8Array): Promise<{ address: string }> {
   const admin = decodeAdminEntry(await ctx.tx.get(ADMIN_KEY), ctx.cfg.hrp)
   if (admin === null) fail('admin entry missing or invalid')
   if (!b4a.equals(admin!.writingKey, ctx.from)) fail('node is not allowed to perform this operation (admin only)')
@@ -224,7 +292,7 @@ async function requireAdmin (ctx: Ctx, requesterKey: Uint8Array): Promise<{ addr
 }
 
 /** Completed ops: the validator's nonce, signature and address differ from the requester's. */
-function checkDistinct (ctx: Ctx): void {
+function checkDistinct(ctx: Ctx): void {
   const { f } = ctx
   if (b4a.equals(f.in!, f.vn!)) fail('nonces must differ')
   if (b4a.equals(ctx.op.address, f.va!)) fail('requester and validator addresses must differ')
@@ -232,7 +300,7 @@ function checkDistinct (ctx: Ctx): void {
 }
 
 /** The validator's co-signature: vs over blake3(u32(networkId) ‖ tx ‖ vn ‖ u32(type)) by the key of `va`. */
-function checkValidatorSignature (ctx: Ctx): { address: string, publicKey: Uint8Array } {
+function checkValidatorSignature(ctx: Ctx): { address: string; publicKey: Uint8Array } {
   const { f } = ctx
   const validator = addressOf(f.va!, ctx, 'validator')
   if (!verify(f.vs!, validatorMessageHash(ctx.cfg.networkId, f.tx!, f.vn!, ctx.op.type), validator.publicKey)) {
@@ -242,11 +310,11 @@ function checkValidatorSignature (ctx: Ctx): { address: string, publicKey: Uint8
 }
 
 /** The validator must be an active writer whose registered writer key appended this node. */
-async function requireValidator (ctx: Ctx, address: string): Promise<NodeEntry> {
+async function requireValidator(ctx: Ctx, address: string): Promise<NodeEntry> {
   const e = await entryOf(ctx, address)
   if (e === null) fail('validator entry missing')
   if (!isWriter(e!)) fail('validator is not an active writer')
-  if (!b4a.equals(e!.writingKey, ctx.from)) fail('node was not appended by the validator\'s writer key')
+  if (!b4a.equals(e!.writingKey, ctx.from)) fail("node was not appended by the validator's writer key")
   return e!
 }
 
@@ -254,7 +322,11 @@ async function requireValidator (ctx: Ctx, address: string): Promise<NodeEntry> 
  * The checks every validated op (one a validator co-signed) shares after its own: the requester's hash and
  * signature over `preimage`, the validator's signature, the txv, the validator's standing, and replay.
  */
-async function checkValidated (ctx: Ctx, preimage: Uint8Array, requester: Uint8Array): Promise<{ validator: { address: string, publicKey: Uint8Array }, v: NodeEntry }> {
+async function checkValidated(
+  ctx: Ctx,
+  preimage: Uint8Array,
+  requester: Uint8Array
+): Promise<{ validator: { address: string; publicKey: Uint8Array }; v: NodeEntry }> {
   checkHashAndSignature(ctx, preimage, requester)
   const validator = checkValidatorSignature(ctx)
   checkTxv(ctx)
@@ -263,34 +335,38 @@ async function checkValidated (ctx: Ctx, preimage: Uint8Array, requester: Uint8A
   return { validator, v }
 }
 
-function add (balance: bigint, amount: bigint, what: string): bigint {
+function add(balance: bigint, amount: bigint, what: string): bigint {
   const out = balance + amount
   if (out > MAX_AMOUNT) fail(`${what} balance would overflow`)
   return out
 }
 
-async function nextLicense (ctx: Ctx, address: string): Promise<number> {
+async function nextLicense(ctx: Ctx, address: string): Promise<number> {
   const n = (decodeU32BE(await ctx.tx.get(LICENSE_COUNT_KEY)) ?? 0) + 1
   ctx.tx.put(LICENSE_COUNT_KEY, encodeU32BE(n))
   ctx.tx.put(licenseIndexKey(n), b4a.from(address))
   return n
 }
 
-async function appendWriterIndex (ctx: Ctx, address: string): Promise<void> {
+async function appendWriterIndex(ctx: Ctx, address: string): Promise<void> {
   const n = decodeU32BE(await ctx.tx.get(WRITERS_LENGTH_KEY)) ?? 0
   ctx.tx.put(writerIndexKey(n), b4a.from(address))
   ctx.tx.put(WRITERS_LENGTH_KEY, encodeU32BE(n + 1))
 }
 
-async function initializationDisabled (ctx: Ctx): Promise<boolean> {
+async function initializationDisabled(ctx: Ctx): Promise<boolean> {
   return isInitializationDisabled(await ctx.tx.get(INITIALIZATION_KEY))
 }
 
 /** The complete op bytes exactly as appended, under `<txHashHex>` (present = applied). */
-const putTx = (ctx: Ctx): void => { ctx.tx.put(ctx.hash, ctx.raw) }
+const putTx = (ctx: Ctx): void => {
+  ctx.tx.put(ctx.hash, ctx.raw)
+}
 
 /** The checks ADD_INDEXER and REMOVE_INDEXER share: admin-signed, current txv, not applied, the target exists. */
-async function indexerChange (ctx: Ctx): Promise<{ target: { address: string }, admin: { address: string }, t: NodeEntry }> {
+async function indexerChange(
+  ctx: Ctx
+): Promise<{ target: { address: string }; admin: { address: string }; t: NodeEntry }> {
   const { f, cfg } = ctx
   const requester = addressOf(ctx.op.address, ctx, 'requester')
   const target = addressOf(f.ia!, ctx, 'target indexer')
@@ -311,14 +387,21 @@ const HANDLERS: Record<number, Handler> = {
   [MsbOpType.ADD_ADMIN]: async (ctx) => {
     const { f, cfg } = ctx
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    if (!b4a.equals(ctx.from, cfg.bootstrap) || !b4a.equals(f.iw!, cfg.bootstrap)) fail('ADD_ADMIN must come from the bootstrap writer')
+    if (!b4a.equals(ctx.from, cfg.bootstrap) || !b4a.equals(f.iw!, cfg.bootstrap))
+      fail('ADD_ADMIN must come from the bootstrap writer')
     checkHashAndSignature(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
     checkTxv(ctx)
-    if (await ctx.tx.get(writerAddressKey(toHex(f.iw!))) !== null) fail('writer key already registered')
-    if (await ctx.tx.get(ADMIN_KEY) !== null) fail('admin entry already exists')
+    if ((await ctx.tx.get(writerAddressKey(toHex(f.iw!)))) !== null) fail('writer key already registered')
+    if ((await ctx.tx.get(ADMIN_KEY)) !== null) fail('admin entry already exists')
     if (await alreadyApplied(ctx)) fail('operation has already been applied')
     const license = await nextLicense(ctx, requester.address)
-    putEntry(ctx, requester.address, { role: NODE_ROLES.INDEXER, writingKey: f.iw!, balance: ADMIN_INITIAL_BALANCE, license, stakedBalance: ADMIN_INITIAL_STAKE })
+    putEntry(ctx, requester.address, {
+      role: NODE_ROLES.INDEXER,
+      writingKey: f.iw!,
+      balance: ADMIN_INITIAL_BALANCE,
+      license,
+      stakedBalance: ADMIN_INITIAL_STAKE
+    })
     ctx.tx.put(writerAddressKey(toHex(f.iw!)), b4a.from(requester.address))
     await appendWriterIndex(ctx, requester.address)
     ctx.tx.put(ADMIN_KEY, encodeAdminEntry({ address: requester.address, writingKey: f.iw! }, ctx.cfg.hrp))
@@ -338,7 +421,14 @@ const HANDLERS: Record<number, Handler> = {
     if (await alreadyApplied(ctx)) fail('operation has already been applied')
     const e = await entryOf(ctx, recipient.address)
     // The devnet faucet credits (the reference's BALANCE_INITIALIZATION sets the balance of an existing entry).
-    if (e === null) putEntry(ctx, recipient.address, { role: NODE_ROLES.READER, writingKey: ZERO_KEY, balance: amount, license: 0, stakedBalance: 0n })
+    if (e === null)
+      putEntry(ctx, recipient.address, {
+        role: NODE_ROLES.READER,
+        writingKey: ZERO_KEY,
+        balance: amount,
+        license: 0,
+        stakedBalance: 0n
+      })
     else putEntry(ctx, recipient.address, { ...e, balance: add(e.balance, amount, 'recipient') })
     putTx(ctx)
   },
@@ -360,7 +450,13 @@ const HANDLERS: Record<number, Handler> = {
     }
     if (e === null) {
       const license = await nextLicense(ctx, target.address)
-      putEntry(ctx, target.address, { role: NODE_ROLES.WHITELISTED, writingKey: ZERO_KEY, balance: 0n, license, stakedBalance: 0n })
+      putEntry(ctx, target.address, {
+        role: NODE_ROLES.WHITELISTED,
+        writingKey: ZERO_KEY,
+        balance: 0n,
+        license,
+        stakedBalance: 0n
+      })
     } else {
       const license = e.license !== 0 ? e.license : await nextLicense(ctx, target.address)
       putEntry(ctx, target.address, { ...e, role: NODE_ROLES.WHITELISTED, license })
@@ -373,7 +469,11 @@ const HANDLERS: Record<number, Handler> = {
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
     if (b4a.equals(f.iw!, ZERO_KEY)) fail('writer key must not be zero')
-    const { validator, v } = await checkValidated(ctx, adminOpPreimage(cfg.networkId, ctx.op.type, f)!, requester.publicKey)
+    const { validator, v } = await checkValidated(
+      ctx,
+      adminOpPreimage(cfg.networkId, ctx.op.type, f)!,
+      requester.publicKey
+    )
     const r = await entryOf(ctx, requester.address)
     if (r === null) fail('requester entry missing')
     const iwHex = toHex(f.iw!)
@@ -381,12 +481,19 @@ const HANDLERS: Record<number, Handler> = {
     if (owner !== null && (!b4a.equals(r!.writingKey, f.iw!) || ascii(owner) !== requester.address)) {
       fail('writer key is owned by another address or differs from the assigned key')
     }
-    if (isIndexer(r!) || isWriter(r!) || !isWhitelisted(r!)) fail('node must be whitelisted and not a writer or indexer')
+    if (isIndexer(r!) || isWriter(r!) || !isWhitelisted(r!))
+      fail('node must be whitelisted and not a writer or indexer')
     if (r!.balance < MSB_FEE) ignore('insufficient requester balance')
     const afterFee = r!.balance - MSB_FEE
     if (afterFee < WRITER_STAKE) fail('insufficient balance to stake')
     ctx.tx.hostCalls.push(() => ctx.host.addWriter(f.iw!, { indexer: false }))
-    putEntry(ctx, requester.address, { ...r!, role: NODE_ROLES.WRITER, writingKey: f.iw!, balance: afterFee - WRITER_STAKE, stakedBalance: WRITER_STAKE })
+    putEntry(ctx, requester.address, {
+      ...r!,
+      role: NODE_ROLES.WRITER,
+      writingKey: f.iw!,
+      balance: afterFee - WRITER_STAKE,
+      stakedBalance: WRITER_STAKE
+    })
     if (owner === null) ctx.tx.put(writerAddressKey(iwHex), b4a.from(requester.address))
     await appendWriterIndex(ctx, requester.address)
     putEntry(ctx, validator.address, { ...v, balance: add(v.balance, pct(MSB_FEE, 75n), 'validator') })
@@ -423,7 +530,8 @@ const HANDLERS: Record<number, Handler> = {
     await appendWriterIndex(ctx, target.address)
     putEntry(ctx, target.address, { ...t!, role: NODE_ROLES.WRITER })
     // When the admin demotes itself, its entry is the target entry: charge the fee on the demoted one.
-    if (admin.address === target.address) putEntry(ctx, target.address, { ...t!, role: NODE_ROLES.WRITER, balance: t!.balance - MSB_FEE })
+    if (admin.address === target.address)
+      putEntry(ctx, target.address, { ...t!, role: NODE_ROLES.WRITER, balance: t!.balance - MSB_FEE })
     else putEntry(ctx, admin.address, { ...a!, balance: a!.balance - MSB_FEE })
     putTx(ctx)
   },
@@ -433,9 +541,13 @@ const HANDLERS: Record<number, Handler> = {
     if (b4a.equals(f.bs!, cfg.bootstrap)) fail('cannot deploy the MSB bootstrap')
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.bs!, f.ic!, f.in!, ctx.op.type), requester.publicKey)
+    const { validator, v } = await checkValidated(
+      ctx,
+      createMessage(cfg.networkId, f.txv!, f.bs!, f.ic!, f.in!, ctx.op.type),
+      requester.publicKey
+    )
     const bsHex = toHex(f.bs!)
-    if (await ctx.tx.get(deploymentKey(bsHex)) !== null) ignore('bootstrap already registered')
+    if ((await ctx.tx.get(deploymentKey(bsHex))) !== null) ignore('bootstrap already registered')
     const r = await entryOf(ctx, requester.address)
     if (r === null) fail('requester entry missing')
     if (r!.balance < MSB_FEE) ignore('insufficient requester balance')
@@ -452,7 +564,11 @@ const HANDLERS: Record<number, Handler> = {
     if (b4a.equals(f.bs!, f.mbs!)) fail('subnet bootstrap equals the MSB bootstrap')
     if (!b4a.equals(f.mbs!, cfg.bootstrap)) fail('mbs is not the MSB bootstrap')
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.iw!, f.ch!, f.bs!, cfg.bootstrap, f.in!, ctx.op.type), requester.publicKey)
+    const { validator, v } = await checkValidated(
+      ctx,
+      createMessage(cfg.networkId, f.txv!, f.iw!, f.ch!, f.bs!, cfg.bootstrap, f.in!, ctx.op.type),
+      requester.publicKey
+    )
     const deployment = decodeDeploymentEntry(await ctx.tx.get(deploymentKey(toHex(f.bs!))), ctx.cfg.hrp)
     if (deployment === null) fail('subnet bootstrap is not deployed')
     const creator = deployment!.address
@@ -479,7 +595,11 @@ const HANDLERS: Record<number, Handler> = {
     const { f, cfg } = ctx
     checkDistinct(ctx)
     const requester = addressOf(ctx.op.address, ctx, 'requester')
-    const { validator, v } = await checkValidated(ctx, createMessage(cfg.networkId, f.txv!, f.to!, f.am!, f.in!, ctx.op.type), requester.publicKey)
+    const { validator, v } = await checkValidated(
+      ctx,
+      createMessage(cfg.networkId, f.txv!, f.to!, f.am!, f.in!, ctx.op.type),
+      requester.publicKey
+    )
     const recipient = addressOf(f.to!, ctx, 'recipient')
     const amount = amountFromBytes(f.am!)
     const self = recipient.address === requester.address
@@ -491,7 +611,14 @@ const HANDLERS: Record<number, Handler> = {
     putEntry(ctx, requester.address, { ...s!, balance: s!.balance - total })
     if (!self && !toValidator) {
       const r = await entryOf(ctx, recipient.address)
-      if (r === null) putEntry(ctx, recipient.address, { role: NODE_ROLES.READER, writingKey: ZERO_KEY, balance: amount, license: 0, stakedBalance: 0n })
+      if (r === null)
+        putEntry(ctx, recipient.address, {
+          role: NODE_ROLES.READER,
+          writingKey: ZERO_KEY,
+          balance: amount,
+          license: 0,
+          stakedBalance: 0n
+        })
       else putEntry(ctx, recipient.address, { ...r, balance: add(r.balance, amount, 'recipient') })
     }
     const reward = pct(MSB_FEE, 75n) + (toValidator ? amount : 0n)

@@ -11,15 +11,28 @@ import type Hyperswarm from 'hyperswarm'
 import type { SwarmConnection } from 'hyperswarm'
 import { fromHex, isHex, toHex, utf8 } from '../../crypto/index.js'
 import {
-  BootstrapError, createPeerSwarm, formatNode, isLoopbackHost, parseDhtNode, startLocalDht, type DhtNode, type LocalDht
+  BootstrapError,
+  createPeerSwarm,
+  formatNode,
+  isLoopbackHost,
+  parseDhtNode,
+  startLocalDht,
+  type DhtNode,
+  type LocalDht
 } from '../../net/index.js'
 import { channelTo32 } from '../network.js'
 import { Wallet, decodeAddress } from '../../wallet/index.js'
 import { MAX_AMOUNT, UNITS_PER_TNK } from '../amount.js'
 import { ADMIN_KEY, decodeNodeEntry, isIndexer, isWhitelisted, isWriter, writerAddressKey } from '../state.js'
 import {
-  MsbOpType, buildAddAdmin, buildAddWriterPartial, buildAdminControl, buildBalanceInitialization, completeOperation,
-  decodeFullOperation, soleMember
+  MsbOpType,
+  buildAddAdmin,
+  buildAddWriterPartial,
+  buildAdminControl,
+  buildBalanceInitialization,
+  completeOperation,
+  decodeFullOperation,
+  soleMember
 } from './admin-ops.js'
 import { MSB_FEE } from './apply.js'
 import { MsbNode } from './node.js'
@@ -44,7 +57,7 @@ export interface DevnetOptions {
   /** The admin-indexer answers broadcasts too (as the reference allows while writers ≤ 10). */
   adminValidates?: boolean
   /** Addresses to fund once the network is up (base units). */
-  fund?: Array<{ address: string, units: bigint }>
+  fund?: Array<{ address: string; units: bigint }>
   /** How long fund/addIndexer/removeIndexer wait for confirmation (default 30 s). */
   confirmTimeoutMs?: number
   log?: (line: string) => void
@@ -61,9 +74,19 @@ export interface DevnetStatus {
   unsignedLength: number
   signedLength: number
   txv: string
-  indexers: Array<{ writerKeyHex: string, address: string | null }>
-  validators: Array<DevnetValidatorInfo & { writable: boolean, isIndexer: boolean, balance: bigint | null, dropRequests: boolean, holdMs: number, held: number, connections: number }>
-  applied: { success: number, failure: number, ignore: number }
+  indexers: Array<{ writerKeyHex: string; address: string | null }>
+  validators: Array<
+    DevnetValidatorInfo & {
+      writable: boolean
+      isIndexer: boolean
+      balance: bigint | null
+      dropRequests: boolean
+      holdMs: number
+      held: number
+      connections: number
+    }
+  >
+  applied: { success: number; failure: number; ignore: number }
 }
 
 interface PersistedState {
@@ -82,21 +105,23 @@ interface Member {
 }
 
 /** The MSB channel topic: the UTF-8 channel repeated to 32 bytes (not hashed). */
-export function msbChannelTopic (channel: string): Uint8Array {
+export function msbChannelTopic(channel: string): Uint8Array {
   return channelTo32(channel)
 }
 
 /** The line a peer appends to its command line. */
-export function peerFlagsLine (dhtBootstrap: string[], bootstrapHex: string, channel: string): string {
+export function peerFlagsLine(dhtBootstrap: string[], bootstrapHex: string, channel: string): string {
   return `peer flags: --msb-dht-bootstrap ${dhtBootstrap.join(',')} --msb-bootstrap ${bootstrapHex} --msb-channel ${channel}`
 }
 
-function parseLoopbackBootstrap (raw: string[] | string): DhtNode[] {
+function parseLoopbackBootstrap(raw: string[] | string): DhtNode[] {
   const list = (Array.isArray(raw) ? raw : raw.split(',')).map((s) => s.trim()).filter((s) => s.length > 0)
-  if (list.length === 0) throw new BootstrapError('the devnet needs loopback DHT bootstrap nodes; refusing the public ones')
+  if (list.length === 0)
+    throw new BootstrapError('the devnet needs loopback DHT bootstrap nodes; refusing the public ones')
   const nodes = list.map((s) => parseDhtNode(s, '--dht-bootstrap'))
   const bad = nodes.filter((n) => !isLoopbackHost(n.host))
-  if (bad.length > 0) throw new BootstrapError(`the devnet only runs on loopback; refusing DHT node(s) ${bad.map(formatNode).join(', ')}`)
+  if (bad.length > 0)
+    throw new BootstrapError(`the devnet only runs on loopback; refusing DHT node(s) ${bad.map(formatNode).join(', ')}`)
   return nodes
 }
 
@@ -115,63 +140,91 @@ export class Devnet {
   private readonly log: (line: string) => void
   private closing: Promise<void> | null = null
 
-  constructor (opts: DevnetOptions = {}) {
+  constructor(opts: DevnetOptions = {}) {
     this.opts = opts
     this.channel = opts.channel ?? DEFAULT_DEVNET_CHANNEL
     const bytes = utf8(this.channel).byteLength
     if (bytes < 1 || bytes > 32) throw new RangeError('the MSB channel must be 1–32 bytes')
     this.tempStore = opts.storeDir === undefined || opts.storeDir === null
-    this.storeDir = this.tempStore ? fs.mkdtempSync(path.join(os.tmpdir(), 'intercom-msb-devnet-')) : path.resolve(opts.storeDir as string)
+    this.storeDir = this.tempStore
+      ? fs.mkdtempSync(path.join(os.tmpdir(), 'intercom-msb-devnet-'))
+      : path.resolve(opts.storeDir as string)
     this.log = opts.log ?? (() => {})
   }
 
   // ------------------------------------------------------------------------------------------ public surface
 
-  get bootstrapHex (): string { return this.adminMember.node.bootstrapHex }
-  get validators (): DevnetValidatorInfo[] {
-    return this.validatorMembers.map((m, index) => ({ index, address: m.wallet.address, publicKeyHex: m.wallet.publicKeyHex, writerKeyHex: m.node.writerKeyHex }))
+  get bootstrapHex(): string {
+    return this.adminMember.node.bootstrapHex
   }
-  get admin (): { address: string, publicKeyHex: string, writerKeyHex: string } {
-    return { address: this.adminMember.wallet.address, publicKeyHex: this.adminMember.wallet.publicKeyHex, writerKeyHex: this.adminMember.node.writerKeyHex }
+  get validators(): DevnetValidatorInfo[] {
+    return this.validatorMembers.map((m, index) => ({
+      index,
+      address: m.wallet.address,
+      publicKeyHex: m.wallet.publicKeyHex,
+      writerKeyHex: m.node.writerKeyHex
+    }))
   }
-  get adminNode (): MsbNode { return this.adminMember.node }
-  get validatorNodes (): MsbNode[] { return this.validatorMembers.map((m) => m.node) }
-  get responders (): V1Responder[] { return this.validatorMembers.map((m) => m.responder) }
-  get peerFlags (): string { return peerFlagsLine(this.dhtBootstrap, this.bootstrapHex, this.channel) }
+  get admin(): { address: string; publicKeyHex: string; writerKeyHex: string } {
+    return {
+      address: this.adminMember.wallet.address,
+      publicKeyHex: this.adminMember.wallet.publicKeyHex,
+      writerKeyHex: this.adminMember.node.writerKeyHex
+    }
+  }
+  get adminNode(): MsbNode {
+    return this.adminMember.node
+  }
+  get validatorNodes(): MsbNode[] {
+    return this.validatorMembers.map((m) => m.node)
+  }
+  get responders(): V1Responder[] {
+    return this.validatorMembers.map((m) => m.responder)
+  }
+  get peerFlags(): string {
+    return peerFlagsLine(this.dhtBootstrap, this.bootstrapHex, this.channel)
+  }
 
   /** A view value on the admin node (unsigned view, or the confirmed checkout). */
-  async get (key: string, opts: { confirmed?: boolean } = {}): Promise<Uint8Array | null> {
+  async get(key: string, opts: { confirmed?: boolean } = {}): Promise<Uint8Array | null> {
     return await this.adminMember.node.get(key, opts)
   }
 
   /** An address's balance in base units, or null when it has no entry. */
-  async balance (address: string, opts: { confirmed?: boolean } = {}): Promise<bigint | null> {
+  async balance(address: string, opts: { confirmed?: boolean } = {}): Promise<bigint | null> {
     return decodeNodeEntry(await this.get(address, opts))?.balance ?? null
   }
 
   /** The current indexer-set hash (hex) as the admin sees it. */
-  txv (): string {
+  txv(): string {
     return toHex(this.adminMember.node.txv())
   }
 
-  setDrop (index: number, on: boolean): void {
+  setDrop(index: number, on: boolean): void {
     this.validator(index).responder.dropRequests = on
   }
 
   /** Pauses validator `index`: every broadcast request waits `ms` before it is processed (0: no pause). */
-  setHold (index: number, ms: number): void {
+  setHold(index: number, ms: number): void {
     this.validator(index).responder.holdMs = ms
   }
 
   /** Faucet: credits `units` to `address` (BALANCE_INITIALIZATION); resolves with the tx hash once confirmed. */
-  async fund (address: string, units: bigint): Promise<string> {
+  async fund(address: string, units: bigint): Promise<string> {
     try {
       decodeAddress(address, this.hrp)
     } catch (err) {
       throw new TypeError(`cannot fund ${JSON.stringify(address)}: ${(err as Error).message}`)
     }
-    if (typeof units !== 'bigint' || units <= 0n || units > MAX_AMOUNT) throw new RangeError('fund amount must be 1..2^128-1 base units')
-    const op = buildBalanceInitialization({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), to: address, amount: units })
+    if (typeof units !== 'bigint' || units <= 0n || units > MAX_AMOUNT)
+      throw new RangeError('fund amount must be 1..2^128-1 base units')
+    const op = buildBalanceInitialization({
+      signer: this.adminMember.wallet,
+      networkId: this.networkId,
+      txv: this.adminMember.node.txv(),
+      to: address,
+      amount: units
+    })
     return await this.appendAdminOp(op, 'fund')
   }
 
@@ -179,27 +232,33 @@ export class Devnet {
    * ADD_INDEXER for validator `target` (index) or an address; resolves once confirmed, the indexer set changed and
    * (for one of this devnet's validators) its own view shows the new role.
    */
-  addIndexer (target: number | string): Promise<string> {
+  addIndexer(target: number | string): Promise<string> {
     return this.changeIndexer(target, true)
   }
 
   /** REMOVE_INDEXER (demotion to a plain writer); resolves as addIndexer does. */
-  removeIndexer (target: number | string): Promise<string> {
+  removeIndexer(target: number | string): Promise<string> {
     return this.changeIndexer(target, false)
   }
 
-  private async changeIndexer (target: number | string, add: boolean): Promise<string> {
+  private async changeIndexer(target: number | string, add: boolean): Promise<string> {
     const { address, member } = this.resolveTarget(target)
     const label = add ? 'add_indexer' : 'remove_indexer'
     const type = add ? MsbOpType.ADD_INDEXER : MsbOpType.REMOVE_INDEXER
-    const op = buildAdminControl({ signer: this.adminMember.wallet, networkId: this.networkId, txv: this.adminMember.node.txv(), type, target: address })
+    const op = buildAdminControl({
+      signer: this.adminMember.wallet,
+      networkId: this.networkId,
+      txv: this.adminMember.node.txv(),
+      type,
+      target: address
+    })
     const tx = await this.appendAdminOp(op, label, false)
     if (member !== null) await this.waitIndexer(member, add)
     await this.waitConfirmed(tx, label)
     return tx
   }
 
-  async status (): Promise<DevnetStatus> {
+  async status(): Promise<DevnetStatus> {
     const node = this.adminMember.node
     const lengths = node.lengths()
     const indexers = []
@@ -224,12 +283,19 @@ export class Devnet {
         connections: m.responder.connections
       })
     }
-    return { unsignedLength: lengths.unsigned, signedLength: lengths.signed, txv: this.txv(), indexers, validators, applied: { ...node.stats } }
+    return {
+      unsignedLength: lengths.unsigned,
+      signedLength: lengths.signed,
+      txv: this.txv(),
+      indexers,
+      validators,
+      applied: { ...node.stats }
+    }
   }
 
   // ------------------------------------------------------------------------------------------ start
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     try {
       await this.startInner()
     } catch (err) {
@@ -238,7 +304,7 @@ export class Devnet {
     }
   }
 
-  private async startInner (): Promise<void> {
+  private async startInner(): Promise<void> {
     // 1. The DHT: loopback only, never the public bootstrap nodes.
     let nodes: DhtNode[]
     if (this.opts.dhtBootstrap === undefined || this.opts.dhtBootstrap === null) {
@@ -270,11 +336,27 @@ export class Devnet {
       log: this.log
     })
     await adminNode.ready()
-    this.adminMember = { wallet: adminWallet, node: adminNode, swarm: null, responder: this.responderFor(adminNode, adminWallet, true) }
-    this.writeState({ version: 1, channel: this.channel, bootstrap: adminNode.bootstrapHex, admin: toHex(adminWallet.secretKey), validators: validatorWallets.map((w) => toHex(w.secretKey)) })
+    this.adminMember = {
+      wallet: adminWallet,
+      node: adminNode,
+      swarm: null,
+      responder: this.responderFor(adminNode, adminWallet, true)
+    }
+    this.writeState({
+      version: 1,
+      channel: this.channel,
+      bootstrap: adminNode.bootstrapHex,
+      admin: toHex(adminWallet.secretKey),
+      validators: validatorWallets.map((w) => toHex(w.secretKey))
+    })
 
-    if (await adminNode.get(ADMIN_KEY) === null) {
-      const op = buildAddAdmin({ signer: adminWallet, networkId: this.networkId, txv: adminNode.txv(), writerKey: adminNode.writerKey })
+    if ((await adminNode.get(ADMIN_KEY)) === null) {
+      const op = buildAddAdmin({
+        signer: adminWallet,
+        networkId: this.networkId,
+        txv: adminNode.txv(),
+        writerKey: adminNode.writerKey
+      })
       await this.appendAdminOp(op, 'add_admin')
     }
     this.adminMember.swarm = await this.openSwarm(this.adminMember)
@@ -303,11 +385,11 @@ export class Devnet {
     for (const f of this.opts.fund ?? []) await this.fund(f.address, f.units)
   }
 
-  private get timeout (): number {
+  private get timeout(): number {
     return this.opts.confirmTimeoutMs ?? 30_000
   }
 
-  private responderFor (node: MsbNode, wallet: Wallet, admin: boolean): V1Responder {
+  private responderFor(node: MsbNode, wallet: Wallet, admin: boolean): V1Responder {
     return new V1Responder({
       node,
       wallet,
@@ -319,7 +401,7 @@ export class Devnet {
     })
   }
 
-  private async openSwarm (m: Member): Promise<Hyperswarm> {
+  private async openSwarm(m: Member): Promise<Hyperswarm> {
     const nodes = this.dhtBootstrap.map((s) => parseDhtNode(s))
     const swarm = createPeerSwarm({ keyPair: m.wallet.keyPair, bootstrap: nodes })
     swarm.on('connection', (conn: SwarmConnection) => {
@@ -333,40 +415,53 @@ export class Devnet {
   }
 
   /** Fund (11 × fee at least), whitelist and ADD_WRITER a validator, unless it is a writer already. */
-  private async onboard (m: Member): Promise<void> {
+  private async onboard(m: Member): Promise<void> {
     const admin = this.adminMember
     const entry = decodeNodeEntry(await admin.node.get(m.wallet.address))
     if (entry !== null && isWriter(entry)) return
     if ((entry?.balance ?? 0n) < 11n * MSB_FEE) await this.fund(m.wallet.address, VALIDATOR_FUNDING)
     if (entry === null || !isWhitelisted(entry)) {
-      const wl = buildAdminControl({ signer: admin.wallet, networkId: this.networkId, txv: admin.node.txv(), type: MsbOpType.APPEND_WHITELIST, target: m.wallet.address })
+      const wl = buildAdminControl({
+        signer: admin.wallet,
+        networkId: this.networkId,
+        txv: admin.node.txv(),
+        type: MsbOpType.APPEND_WHITELIST,
+        target: m.wallet.address
+      })
       await this.appendAdminOp(wl, 'whitelist')
     }
-    const partial = buildAddWriterPartial({ signer: m.wallet, networkId: this.networkId, txv: admin.node.txv(), writerKey: m.node.writerKey })
+    const partial = buildAddWriterPartial({
+      signer: m.wallet,
+      networkId: this.networkId,
+      txv: admin.node.txv(),
+      writerKey: m.node.writerKey
+    })
     const complete = completeOperation(partial, admin.wallet, this.networkId)
     await this.appendAdminOp(complete, 'add_writer')
   }
 
   // ------------------------------------------------------------------------------------------ helpers
 
-  private validator (index: number): Member {
+  private validator(index: number): Member {
     const m = this.validatorMembers[index]
     if (m === undefined) throw new RangeError(`no validator #${index} (have ${this.validatorMembers.length})`)
     return m
   }
 
-  private resolveTarget (target: number | string): { address: string, member: Member | null } {
+  private resolveTarget(target: number | string): { address: string; member: Member | null } {
     if (typeof target === 'number') {
       const m = this.validator(target)
       return { address: m.wallet.address, member: m }
     }
     if (/^\d+$/.test(target)) return this.resolveTarget(Number(target))
-    const member = this.validatorMembers.find((m) => m.wallet.address === target) ?? (this.adminMember.wallet.address === target ? this.adminMember : null)
+    const member =
+      this.validatorMembers.find((m) => m.wallet.address === target) ??
+      (this.adminMember.wallet.address === target ? this.adminMember : null)
     return { address: target, member }
   }
 
   /** Appends an admin op, waits for its apply outcome on the admin node, and (by default) for confirmation. */
-  private async appendAdminOp (op: Uint8Array, what: string, confirm = true): Promise<string> {
+  private async appendAdminOp(op: Uint8Array, what: string, confirm = true): Promise<string> {
     const decoded = decodeFullOperation(op)
     const sole = decoded === null ? null : soleMember(decoded)
     if (sole === null || sole.fields.tx === undefined) throw new Error(`${what}: malformed op`)
@@ -380,13 +475,18 @@ export class Devnet {
     return tx
   }
 
-  private async waitConfirmed (tx: string, what: string): Promise<void> {
+  private async waitConfirmed(tx: string, what: string): Promise<void> {
     const node = this.adminMember.node
-    await node.waitFor(async () => (await node.get(tx, { confirmed: true })) !== null, this.timeout, `${what} to confirm`, 50)
+    await node.waitFor(
+      async () => (await node.get(tx, { confirmed: true })) !== null,
+      this.timeout,
+      `${what} to confirm`,
+      50
+    )
   }
 
   /** Waits until the admin's indexer set does (or does not) hold the member's writer key, nudging it to ack. */
-  private async waitIndexer (m: Member, present: boolean): Promise<void> {
+  private async waitIndexer(m: Member, present: boolean): Promise<void> {
     const key = m.node.writerKeyHex
     const has = (): boolean => this.adminMember.node.indexerKeys().some((k) => toHex(k) === key)
     // The member answers requests from its own view, so the change has to reach that view too, not only the admin's.
@@ -395,23 +495,29 @@ export class Devnet {
       return entry !== null && isIndexer(entry) === present
     }
     let lastAck = 0
-    await this.adminMember.node.waitFor(async () => {
-      if (has() === present && await ownRole()) return true
-      if (Date.now() - lastAck > 500) {
-        lastAck = Date.now()
-        m.node.ack().catch(() => {})
-        this.adminMember.node.ack().catch(() => {})
-      }
-      return false
-    }, this.timeout, present ? 'the new indexer to join the indexer set' : 'the indexer to leave the indexer set', 50)
+    await this.adminMember.node.waitFor(
+      async () => {
+        if (has() === present && (await ownRole())) return true
+        if (Date.now() - lastAck > 500) {
+          lastAck = Date.now()
+          m.node.ack().catch(() => {})
+          this.adminMember.node.ack().catch(() => {})
+        }
+        return false
+      },
+      this.timeout,
+      present ? 'the new indexer to join the indexer set' : 'the indexer to leave the indexer set',
+      50
+    )
   }
 
-  private readState (): PersistedState | null {
+  private readState(): PersistedState | null {
     if (this.tempStore) return null
     try {
       const s = JSON.parse(fs.readFileSync(path.join(this.storeDir, STATE_FILE), 'utf8')) as PersistedState
       if (s.version !== 1 || !isHex(s.admin, 64) || !Array.isArray(s.validators)) return null
-      if (s.channel !== this.channel) throw new Error(`store ${this.storeDir} belongs to channel ${JSON.stringify(s.channel)}`)
+      if (s.channel !== this.channel)
+        throw new Error(`store ${this.storeDir} belongs to channel ${JSON.stringify(s.channel)}`)
       return s
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
@@ -419,7 +525,7 @@ export class Devnet {
     }
   }
 
-  private writeState (s: PersistedState): void {
+  private writeState(s: PersistedState): void {
     if (this.tempStore) return
     const file = path.join(this.storeDir, STATE_FILE)
     fs.writeFileSync(file + '.tmp', JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
@@ -429,15 +535,19 @@ export class Devnet {
   // ------------------------------------------------------------------------------------------ close
 
   /** Closes responders, swarms, nodes, then the DHT, and removes a temporary store. Idempotent. */
-  close (): Promise<void> {
+  close(): Promise<void> {
     this.closing ??= this.closeInner()
     return this.closing
   }
 
-  private async closeInner (): Promise<void> {
+  private async closeInner(): Promise<void> {
     const members = [...this.validatorMembers, ...(this.adminMember ? [this.adminMember] : [])]
     for (const m of members) m.responder.close()
-    await Promise.all(members.map(async (m) => { if (m.swarm) await m.swarm.destroy().catch(() => {}) }))
+    await Promise.all(
+      members.map(async (m) => {
+        if (m.swarm) await m.swarm.destroy().catch(() => {})
+      })
+    )
     for (const m of members) await m.node.close().catch(() => {})
     if (this.localDht) await this.localDht.close().catch(() => {})
     if (this.tempStore) fs.rmSync(this.storeDir, { recursive: true, force: true })
@@ -445,9 +555,8 @@ export class Devnet {
 }
 
 /** Starts a devnet; see DevnetOptions. The returned object is ready: validators are writers, funds confirmed. */
-export async function startDevnet (opts: DevnetOptions = {}): Promise<Devnet> {
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const devnet = new Devnet(opts)
   await devnet.start()
   return devnet
 }
-

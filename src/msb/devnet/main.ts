@@ -40,7 +40,7 @@ interface Flags extends DevnetOptions {
   help: boolean
 }
 
-export function parseDevnetArgs (argv: string[]): Flags {
+export function parseDevnetArgs(argv: string[]): Flags {
   const flags: Flags = { exitOnEof: false, verbose: false, help: false, fund: [] }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -54,9 +54,18 @@ export function parseDevnetArgs (argv: string[]): Flags {
       return v
     }
     switch (name) {
-      case '--dht-bootstrap': flags.dhtBootstrap = value().split(',').map((s) => s.trim()).filter(Boolean); break
-      case '--channel': flags.channel = value(); break
-      case '--store': flags.storeDir = value(); break
+      case '--dht-bootstrap':
+        flags.dhtBootstrap = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+        break
+      case '--channel':
+        flags.channel = value()
+        break
+      case '--store':
+        flags.storeDir = value()
+        break
       case '--validators': {
         const n = Number(value())
         if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error('--validators must be an integer in 1..16')
@@ -76,19 +85,27 @@ export function parseDevnetArgs (argv: string[]): Flags {
         flags.adminValidates = v === '1'
         break
       }
-      case '--exit-on-eof': flags.exitOnEof = true; break
-      case '--verbose': flags.verbose = true; break
-      case '--help': case '-h': flags.help = true; break
-      default: throw new Error(`unknown argument ${JSON.stringify(arg)} (see --help)`)
+      case '--exit-on-eof':
+        flags.exitOnEof = true
+        break
+      case '--verbose':
+        flags.verbose = true
+        break
+      case '--help':
+      case '-h':
+        flags.help = true
+        break
+      default:
+        throw new Error(`unknown argument ${JSON.stringify(arg)} (see --help)`)
     }
   }
   return flags
 }
 
-const tnk = (units: bigint | null): string => units === null ? 'no account' : `${formatAmount(units)} TNK`
+const tnk = (units: bigint | null): string => (units === null ? 'no account' : `${formatAmount(units)} TNK`)
 
 /** Runs one command line against the devnet; returns false when the devnet should stop. */
-export async function runDevnetCommand (devnet: Devnet, line: string, print: (s: string) => void): Promise<boolean> {
+export async function runDevnetCommand(devnet: Devnet, line: string, print: (s: string) => void): Promise<boolean> {
   const parts = line.trim().split(/\s+/).filter(Boolean)
   const cmd = parts[0]
   if (cmd === undefined) return true
@@ -105,16 +122,20 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
         if (args.length !== 2) throw new Error('usage: /fund <trac1…> <amount TNK>')
         const units = parseAmount(args[1]!)
         const tx = await devnet.fund(args[0]!, units)
-        print(`funded ${args[0]} with ${formatAmount(units)} TNK (tx ${tx}); confirmed balance ${tnk(await devnet.balance(args[0]!, { confirmed: true }))}`)
+        print(
+          `funded ${args[0]} with ${formatAmount(units)} TNK (tx ${tx}); confirmed balance ${tnk(await devnet.balance(args[0]!, { confirmed: true }))}`
+        )
         return true
       }
       case '/balance': {
         if (args.length !== 1) throw new Error('usage: /balance <trac1…>')
         const confirmed = decodeNodeEntry(await devnet.get(args[0]!, { confirmed: true }))
         const unconfirmed = decodeNodeEntry(await devnet.get(args[0]!))
-        print(`${args[0]}: confirmed ${tnk(confirmed?.balance ?? null)}, unconfirmed ${tnk(unconfirmed?.balance ?? null)}` +
-          (confirmed !== null && confirmed.stakedBalance > 0n ? `, staked ${tnk(confirmed.stakedBalance)}` : '') +
-          (confirmed !== null ? `, role ${confirmed.role}` : ''))
+        print(
+          `${args[0]}: confirmed ${tnk(confirmed?.balance ?? null)}, unconfirmed ${tnk(unconfirmed?.balance ?? null)}` +
+            (confirmed !== null && confirmed.stakedBalance > 0n ? `, staked ${tnk(confirmed.stakedBalance)}` : '') +
+            (confirmed !== null ? `, role ${confirmed.role}` : '')
+        )
         return true
       }
       case '/status': {
@@ -123,9 +144,11 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
         print(`applied: ${s.applied.success} ok, ${s.applied.failure} failed, ${s.applied.ignore} ignored`)
         for (const ix of s.indexers) print(`indexer ${ix.address ?? '?'} (writer ${ix.writerKeyHex})`)
         for (const v of s.validators) {
-          print(`validator ${v.index}: ${v.address} key ${v.publicKeyHex} ${v.isIndexer ? 'indexer' : v.writable ? 'writer' : 'not writable'}, ` +
-            `balance ${tnk(v.balance)}, ${v.connections} connection(s)${v.dropRequests ? ', dropping requests' : ''}` +
-            `${v.holdMs > 0 || v.held > 0 ? `, held ${v.held} request(s)${v.holdMs > 0 ? ` (holding ${v.holdMs} ms)` : ''}` : ''}`)
+          print(
+            `validator ${v.index}: ${v.address} key ${v.publicKeyHex} ${v.isIndexer ? 'indexer' : v.writable ? 'writer' : 'not writable'}, ` +
+              `balance ${tnk(v.balance)}, ${v.connections} connection(s)${v.dropRequests ? ', dropping requests' : ''}` +
+              `${v.holdMs > 0 || v.held > 0 ? `, held ${v.held} request(s)${v.holdMs > 0 ? ` (holding ${v.holdMs} ms)` : ''}` : ''}`
+          )
         }
         return true
       }
@@ -138,16 +161,22 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
         return true
       }
       case '/drop': {
-        if (args.length !== 2 || !/^\d+$/.test(args[0]!) || (args[1] !== 'on' && args[1] !== 'off')) throw new Error('usage: /drop <validator#> on|off')
+        if (args.length !== 2 || !/^\d+$/.test(args[0]!) || (args[1] !== 'on' && args[1] !== 'off'))
+          throw new Error('usage: /drop <validator#> on|off')
         devnet.setDrop(Number(args[0]), args[1] === 'on')
         print(`validator ${args[0]} ${args[1] === 'on' ? 'now ignores' : 'answers'} broadcast requests`)
         return true
       }
       case '/hold': {
-        if (args.length !== 2 || !/^\d+$/.test(args[0]!) || !(args[1] === 'off' || /^\d+$/.test(args[1]!))) throw new Error('usage: /hold <validator#> <ms>|off')
+        if (args.length !== 2 || !/^\d+$/.test(args[0]!) || !(args[1] === 'off' || /^\d+$/.test(args[1]!)))
+          throw new Error('usage: /hold <validator#> <ms>|off')
         const ms = args[1] === 'off' ? 0 : Number(args[1])
         devnet.setHold(Number(args[0]), ms)
-        print(ms === 0 ? `validator ${args[0]} processes broadcast requests at once` : `validator ${args[0]} now holds broadcast requests for ${ms} ms`)
+        print(
+          ms === 0
+            ? `validator ${args[0]} processes broadcast requests at once`
+            : `validator ${args[0]} now holds broadcast requests for ${ms} ms`
+        )
         return true
       }
       default:
@@ -160,7 +189,7 @@ export async function runDevnetCommand (devnet: Devnet, line: string, print: (s:
   }
 }
 
-async function main (): Promise<number> {
+async function main(): Promise<number> {
   let flags: Flags
   try {
     flags = parseDevnetArgs(process.argv.slice(2))
@@ -172,11 +201,15 @@ async function main (): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return 0
   }
-  const print = (s: string): void => { process.stdout.write(s + '\n') }
+  const print = (s: string): void => {
+    process.stdout.write(s + '\n')
+  }
   let devnet: Devnet | null = null
   let stopping: Promise<void> | null = null
   let resolveDone: (code: number) => void = () => {}
-  const done = new Promise<number>((resolve) => { resolveDone = resolve })
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve
+  })
   const stop = (code: number): Promise<void> => {
     stopping ??= (async () => {
       print('Stopping the devnet…')
@@ -190,8 +223,12 @@ async function main (): Promise<number> {
     })()
     return stopping
   }
-  process.on('SIGINT', () => { stop(0).catch(() => {}) })
-  process.on('SIGTERM', () => { stop(0).catch(() => {}) })
+  process.on('SIGINT', () => {
+    stop(0).catch(() => {})
+  })
+  process.on('SIGTERM', () => {
+    stop(0).catch(() => {})
+  })
 
   print('Starting the MSB devnet…')
   try {
@@ -207,9 +244,11 @@ async function main (): Promise<number> {
     return await done
   }
   const d = devnet
-  print(d.localDht !== null
-    ? `Local DHT started on ${d.dhtBootstrap.join(',')} (other peers: --dht-bootstrap ${d.dhtBootstrap.join(',')})`
-    : `DHT: ${d.dhtBootstrap.join(',')}`)
+  print(
+    d.localDht !== null
+      ? `Local DHT started on ${d.dhtBootstrap.join(',')} (other peers: --dht-bootstrap ${d.dhtBootstrap.join(',')})`
+      : `DHT: ${d.dhtBootstrap.join(',')}`
+  )
   print(`MSB bootstrap ${d.bootstrapHex}, channel ${d.channel}, network id ${d.networkId}, txv ${d.txv()}`)
   print(d.peerFlags)
   print(`admin (indexer): ${d.admin.address}`)
@@ -236,8 +275,15 @@ async function main (): Promise<number> {
     rl = readline.createInterface({ input: stdin, output: process.stdout, terminal: true })
     rl.setPrompt('msb> ')
     rl.prompt()
-    rl.on('line', (line) => { online(line); queue = queue.then(() => { if (stopping === null) rl?.prompt() }) })
-    rl.on('SIGINT', () => { stop(0).catch(() => {}) })
+    rl.on('line', (line) => {
+      online(line)
+      queue = queue.then(() => {
+        if (stopping === null) rl?.prompt()
+      })
+    })
+    rl.on('SIGINT', () => {
+      stop(0).catch(() => {})
+    })
     rl.on('close', onEof)
   } else {
     lines = new LineReader(stdin as unknown as LineSource, online, onEof)
@@ -248,11 +294,14 @@ async function main (): Promise<number> {
   return code
 }
 
-main().then((code) => {
-  process.exitCode = code
-  // Sockets and timers are closed; nothing should hold the loop, but do not hang on a stray handle.
-  setTimeout(() => process.exit(code), 500).unref()
-}, (err) => {
-  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`)
-  process.exit(1)
-})
+main().then(
+  (code) => {
+    process.exitCode = code
+    // Sockets and timers are closed; nothing should hold the loop, but do not hang on a stray handle.
+    setTimeout(() => process.exit(code), 500).unref()
+  },
+  (err) => {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`)
+    process.exit(1)
+  }
+)

@@ -6,27 +6,35 @@ import c from 'compact-encoding'
 import { MAX_V1_MESSAGE_BYTES, V1_PROTOCOL, decodeV1, encodeV1, type V1Message } from './envelope.js'
 
 export interface V1ChannelHandlers {
-  onmessage (msg: V1Message | null, raw: Uint8Array): void
-  onopen? (): void
-  onclose? (): void
+  onmessage(msg: V1Message | null, raw: Uint8Array): void
+  onopen?(): void
+  onclose?(): void
 }
 
 export interface V1Channel {
   /** Sends one envelope; false when the channel is closed or the message is over 4096 bytes. */
-  send (msg: V1Message): boolean
-  close (): void
+  send(msg: V1Message): boolean
+  close(): void
   readonly isOpen: boolean
   /** Resolves true once both sides opened the channel, false if it closed first. */
   opened: Promise<boolean>
 }
 
 /** Attaches the channel to a connection (or an existing Protomux); null if this mux already has one open. */
-export function openV1Channel (muxOrStream: unknown, handlers: V1ChannelHandlers): V1Channel | null {
-  const mux = Protomux.isProtomux(muxOrStream) ? muxOrStream as Protomux : Protomux.from(muxOrStream)
+export function openV1Channel(muxOrStream: unknown, handlers: V1ChannelHandlers): V1Channel | null {
+  const mux = Protomux.isProtomux(muxOrStream) ? (muxOrStream as Protomux) : Protomux.from(muxOrStream)
   const channel = mux.createChannel({
     protocol: V1_PROTOCOL,
-    onopen: () => { try { handlers.onopen?.() } catch {} },
-    onclose: () => { try { handlers.onclose?.() } catch {} }
+    onopen: () => {
+      try {
+        handlers.onopen?.()
+      } catch {}
+    },
+    onclose: () => {
+      try {
+        handlers.onclose?.()
+      } catch {}
+    }
   })
   if (channel === null) return null
   const message = channel.addMessage<Uint8Array>({
@@ -36,20 +44,26 @@ export function openV1Channel (muxOrStream: unknown, handlers: V1ChannelHandlers
       try {
         msg = raw.byteLength <= MAX_V1_MESSAGE_BYTES ? decodeV1(raw) : null
       } catch {}
-      try { handlers.onmessage(msg, raw) } catch {}
+      try {
+        handlers.onmessage(msg, raw)
+      } catch {}
     }
   })
   channel.open()
   return {
-    send (msg: V1Message): boolean {
+    send(msg: V1Message): boolean {
       if (channel.closed || channel.destroyed) return false
       const bytes = encodeV1(msg)
       if (bytes.byteLength > MAX_V1_MESSAGE_BYTES) return false
       message.send(bytes)
       return true
     },
-    close (): void { channel.close() },
-    get isOpen (): boolean { return channel.opened && !channel.closed },
+    close(): void {
+      channel.close()
+    },
+    get isOpen(): boolean {
+      return channel.opened && !channel.closed
+    },
     opened: channel.fullyOpened()
   }
 }

@@ -94,10 +94,11 @@ export const V1ResultCode = {
 export type V1ResultName = keyof typeof V1ResultCode
 
 const RESULT_NAMES: Map<number, V1ResultName> = new Map(
-  (Object.entries(V1ResultCode) as Array<[V1ResultName, number]>).map(([k, n]) => [n, k]))
+  (Object.entries(V1ResultCode) as Array<[V1ResultName, number]>).map(([k, n]) => [n, k])
+)
 
 /** `TX_EXPIRED` for 17, `RESULT_<n>` for a code this build does not know. */
-export function resultName (code: number): string {
+export function resultName(code: number): string {
   return RESULT_NAMES.get(code) ?? `RESULT_${String(code)}`
 }
 
@@ -105,16 +106,33 @@ export function resultName (code: number): string {
  * Codes after which a reference validator closes the connection (spec §2.5): everything except OK, TIMEOUT,
  * TX_ACCEPTED_PROOF_UNAVAILABLE, TX_ALREADY_PENDING and the 45–60 range.
  */
-export function validatorClosesAfter (code: number): boolean {
+export function validatorClosesAfter(code: number): boolean {
   if (code === 1 || code === 6 || code === 8 || code === 10) return false
   if (code >= 45 && code <= 60) return false
   return true
 }
 
-export interface V1LivenessRequest { nonce: Uint8Array, signature: Uint8Array }
-export interface V1LivenessResponse { nonce: Uint8Array, signature: Uint8Array, result: number }
-export interface V1BroadcastRequest { data: Uint8Array, nonce: Uint8Array, signature: Uint8Array }
-export interface V1BroadcastResponse { nonce: Uint8Array, signature: Uint8Array, proof: Uint8Array, timestamp: number, result: number }
+export interface V1LivenessRequest {
+  nonce: Uint8Array
+  signature: Uint8Array
+}
+export interface V1LivenessResponse {
+  nonce: Uint8Array
+  signature: Uint8Array
+  result: number
+}
+export interface V1BroadcastRequest {
+  data: Uint8Array
+  nonce: Uint8Array
+  signature: Uint8Array
+}
+export interface V1BroadcastResponse {
+  nonce: Uint8Array
+  signature: Uint8Array
+  proof: Uint8Array
+  timestamp: number
+  result: number
+}
 
 export interface V1Message {
   type: number
@@ -128,18 +146,36 @@ export interface V1Message {
   broadcastTransactionResponse?: V1BroadcastResponse
 }
 
-export interface V1KeyPair { publicKey: Uint8Array, secretKey: Uint8Array }
+export interface V1KeyPair {
+  publicKey: Uint8Array
+  secretKey: Uint8Array
+}
 
-function buildHeaderType (): protobuf.Type {
+function buildHeaderType(): protobuf.Type {
   const root = new protobuf.Root()
   const ns = root.define('network.v1')
   const bytes = (name: string, id: number): protobuf.Field => new protobuf.Field(name, id, 'bytes')
   ns.add(new protobuf.Type('LivenessRequest').add(bytes('nonce', 1)).add(bytes('signature', 2)))
-  ns.add(new protobuf.Type('LivenessResponse').add(bytes('nonce', 1)).add(bytes('signature', 2))
-    .add(new protobuf.Field('result', 3, 'int32')))
-  ns.add(new protobuf.Type('BroadcastTransactionRequest').add(bytes('data', 1)).add(bytes('nonce', 2)).add(bytes('signature', 3)))
-  ns.add(new protobuf.Type('BroadcastTransactionResponse').add(bytes('nonce', 1)).add(bytes('signature', 2)).add(bytes('proof', 3))
-    .add(new protobuf.Field('timestamp', 4, 'uint64')).add(new protobuf.Field('result', 5, 'int32')))
+  ns.add(
+    new protobuf.Type('LivenessResponse')
+      .add(bytes('nonce', 1))
+      .add(bytes('signature', 2))
+      .add(new protobuf.Field('result', 3, 'int32'))
+  )
+  ns.add(
+    new protobuf.Type('BroadcastTransactionRequest')
+      .add(bytes('data', 1))
+      .add(bytes('nonce', 2))
+      .add(bytes('signature', 3))
+  )
+  ns.add(
+    new protobuf.Type('BroadcastTransactionResponse')
+      .add(bytes('nonce', 1))
+      .add(bytes('signature', 2))
+      .add(bytes('proof', 3))
+      .add(new protobuf.Field('timestamp', 4, 'uint64'))
+      .add(new protobuf.Field('result', 5, 'int32'))
+  )
   const header = new protobuf.Type('MessageHeader')
     .add(new protobuf.Field('type', 1, 'int32'))
     .add(new protobuf.Field('id', 2, 'string'))
@@ -149,33 +185,50 @@ function buildHeaderType (): protobuf.Type {
     .add(new protobuf.Field('broadcastTransactionRequest', 6, 'BroadcastTransactionRequest'))
     .add(new protobuf.Field('broadcastTransactionResponse', 7, 'BroadcastTransactionResponse'))
     .add(new protobuf.Field('capabilities', 8, 'string', 'repeated'))
-  header.add(new protobuf.OneOf('field', ['livenessRequest', 'livenessResponse', 'broadcastTransactionRequest', 'broadcastTransactionResponse']))
+  header.add(
+    new protobuf.OneOf('field', [
+      'livenessRequest',
+      'livenessResponse',
+      'broadcastTransactionRequest',
+      'broadcastTransactionResponse'
+    ])
+  )
   ns.add(header)
   root.resolveAll()
   return header
 }
 
 let headerType: protobuf.Type | null = null
-function Header (): protobuf.Type {
+function Header(): protobuf.Type {
   headerType ??= buildHeaderType()
   return headerType
 }
 
 const EMPTY = new Uint8Array(0)
-const PAYLOAD_KEYS = ['livenessRequest', 'livenessResponse', 'broadcastTransactionRequest', 'broadcastTransactionResponse'] as const
+const PAYLOAD_KEYS = [
+  'livenessRequest',
+  'livenessResponse',
+  'broadcastTransactionRequest',
+  'broadcastTransactionResponse'
+] as const
 
 /** Encodes an envelope (fields in field-number order, zero scalars omitted, as proto3 encoders do). */
-export function encodeV1 (msg: V1Message): Uint8Array {
-  const plain: Record<string, unknown> = { type: msg.type, id: msg.id, timestamp: msg.timestamp, capabilities: msg.capabilities }
+export function encodeV1(msg: V1Message): Uint8Array {
+  const plain: Record<string, unknown> = {
+    type: msg.type,
+    id: msg.id,
+    timestamp: msg.timestamp,
+    capabilities: msg.capabilities
+  }
   for (const k of PAYLOAD_KEYS) if (msg[k] !== undefined) plain[k] = msg[k]
   const t = Header()
   return t.encode(t.fromObject(plain)).finish()
 }
 
-function toSafeNumber (v: unknown): number | null {
+function toSafeNumber(v: unknown): number | null {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null
   if (v !== null && typeof v === 'object' && 'low' in v && 'high' in v) {
-    const { low, high } = v as { low: number, high: number }
+    const { low, high } = v as { low: number; high: number }
     const n = (high >>> 0) * 2 ** 32 + (low >>> 0)
     return Number.isSafeInteger(n) ? n : null
   }
@@ -183,7 +236,7 @@ function toSafeNumber (v: unknown): number | null {
 }
 
 /** Decodes an envelope; null for anything that is not a well-formed MessageHeader. Never throws. */
-export function decodeV1 (bytes: Uint8Array): V1Message | null {
+export function decodeV1(bytes: Uint8Array): V1Message | null {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0 || bytes.byteLength > MAX_V1_MESSAGE_BYTES) return null
   let raw: Record<string, unknown>
   try {
@@ -201,14 +254,22 @@ export function decodeV1 (bytes: Uint8Array): V1Message | null {
     capabilities: caps
   }
   const field = raw.field
-  const body = typeof field === 'string' ? raw[field] as Record<string, unknown> | undefined : undefined
+  const body = typeof field === 'string' ? (raw[field] as Record<string, unknown> | undefined) : undefined
   if (body !== undefined && body !== null) {
     if (field === 'livenessRequest') {
       out.livenessRequest = { nonce: bytesOf(body.nonce), signature: bytesOf(body.signature) }
     } else if (field === 'livenessResponse') {
-      out.livenessResponse = { nonce: bytesOf(body.nonce), signature: bytesOf(body.signature), result: typeof body.result === 'number' ? body.result : 0 }
+      out.livenessResponse = {
+        nonce: bytesOf(body.nonce),
+        signature: bytesOf(body.signature),
+        result: typeof body.result === 'number' ? body.result : 0
+      }
     } else if (field === 'broadcastTransactionRequest') {
-      out.broadcastTransactionRequest = { data: bytesOf(body.data), nonce: bytesOf(body.nonce), signature: bytesOf(body.signature) }
+      out.broadcastTransactionRequest = {
+        data: bytesOf(body.data),
+        nonce: bytesOf(body.nonce),
+        signature: bytesOf(body.signature)
+      }
     } else if (field === 'broadcastTransactionResponse') {
       const ts = toSafeNumber(body.timestamp ?? 0)
       if (ts === null) return null
@@ -239,7 +300,7 @@ const u64 = (n: number): Uint8Array => {
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 /** `u16 BE(len) ‖ utf8` over the capabilities, sorted (code-unit order, as JavaScript's default sort). */
-export function capabilitiesBytes (capabilities: readonly string[]): Uint8Array {
+export function capabilitiesBytes(capabilities: readonly string[]): Uint8Array {
   const parts: Uint8Array[] = []
   for (const cap of [...capabilities].sort()) {
     const s = utf8(cap)
@@ -253,7 +314,7 @@ export function capabilitiesBytes (capabilities: readonly string[]): Uint8Array 
 const concat = (parts: Uint8Array[]): Uint8Array => b4a.concat(parts)
 
 /** The bytes whose blake3 the sender signs; null when the message has no (or the wrong) payload for its type. */
-export function v1SignedPreimage (msg: V1Message): Uint8Array | null {
+export function v1SignedPreimage(msg: V1Message): Uint8Array | null {
   const head = [u32(msg.type), utf8(msg.id), u64(msg.timestamp)]
   const caps = capabilitiesBytes(msg.capabilities)
   switch (msg.type) {
@@ -278,13 +339,17 @@ export function v1SignedPreimage (msg: V1Message): Uint8Array | null {
   }
 }
 
-function signatureOf (msg: V1Message): Uint8Array | undefined {
-  return msg.livenessRequest?.signature ?? msg.livenessResponse?.signature ??
-    msg.broadcastTransactionRequest?.signature ?? msg.broadcastTransactionResponse?.signature
+function signatureOf(msg: V1Message): Uint8Array | undefined {
+  return (
+    msg.livenessRequest?.signature ??
+    msg.livenessResponse?.signature ??
+    msg.broadcastTransactionRequest?.signature ??
+    msg.broadcastTransactionResponse?.signature
+  )
 }
 
 /** True when the message's signature is the holder of `publicKey` signing blake3 of its preimage. */
-export function verifyV1Signature (msg: V1Message, publicKey: Uint8Array): boolean {
+export function verifyV1Signature(msg: V1Message, publicKey: Uint8Array): boolean {
   const preimage = v1SignedPreimage(msg)
   const sig = signatureOf(msg)
   if (preimage === null || sig === undefined || sig.byteLength !== V1_SIGNATURE_BYTES) return false
@@ -295,7 +360,7 @@ export function verifyV1Signature (msg: V1Message, publicKey: Uint8Array): boole
  * A UUIDv7 (RFC 9562) request id: 48-bit millisecond time, version 7, variant 10, the rest random. Built here
  * because the `uuid` package loads Node's `crypto`, which Bare does not have; the bytes come from libsodium.
  */
-export function uuidv7 (now: number = Date.now()): string {
+export function uuidv7(now: number = Date.now()): string {
   const b = randomBytes(16)
   let t = now
   for (let i = 5; i >= 0; i--) {
@@ -308,9 +373,14 @@ export function uuidv7 (now: number = Date.now()): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
-interface EnvelopeOptions { id?: string, timestamp?: number, nonce?: Uint8Array, capabilities?: readonly string[] }
+interface EnvelopeOptions {
+  id?: string
+  timestamp?: number
+  nonce?: Uint8Array
+  capabilities?: readonly string[]
+}
 
-function envelope (opts: EnvelopeOptions): { id: string, timestamp: number, capabilities: string[], nonce: Uint8Array } {
+function envelope(opts: EnvelopeOptions): { id: string; timestamp: number; capabilities: string[]; nonce: Uint8Array } {
   return {
     id: opts.id ?? uuidv7(),
     timestamp: opts.timestamp ?? Date.now(),
@@ -319,42 +389,85 @@ function envelope (opts: EnvelopeOptions): { id: string, timestamp: number, capa
   }
 }
 
-function signInPlace (msg: V1Message, kp: V1KeyPair, set: (sig: Uint8Array) => void): V1Message {
+function signInPlace(msg: V1Message, kp: V1KeyPair, set: (sig: Uint8Array) => void): V1Message {
   const preimage = v1SignedPreimage(msg)
   if (preimage === null) throw new Error('v1: message has no payload to sign')
   set(sign(blake3(preimage), kp.secretKey))
   return msg
 }
 
-export function buildLivenessRequest (kp: V1KeyPair, opts: EnvelopeOptions = {}): V1Message {
+export function buildLivenessRequest(kp: V1KeyPair, opts: EnvelopeOptions = {}): V1Message {
   const e = envelope(opts)
-  const msg: V1Message = { type: V1MessageType.LIVENESS_REQUEST, id: e.id, timestamp: e.timestamp, capabilities: e.capabilities, livenessRequest: { nonce: e.nonce, signature: EMPTY } }
-  return signInPlace(msg, kp, (s) => { msg.livenessRequest!.signature = s })
+  const msg: V1Message = {
+    type: V1MessageType.LIVENESS_REQUEST,
+    id: e.id,
+    timestamp: e.timestamp,
+    capabilities: e.capabilities,
+    livenessRequest: { nonce: e.nonce, signature: EMPTY }
+  }
+  return signInPlace(msg, kp, (s) => {
+    msg.livenessRequest!.signature = s
+  })
 }
 
-export function buildLivenessResponse (kp: V1KeyPair, id: string, result: number, opts: Omit<EnvelopeOptions, 'id'> = {}): V1Message {
+export function buildLivenessResponse(
+  kp: V1KeyPair,
+  id: string,
+  result: number,
+  opts: Omit<EnvelopeOptions, 'id'> = {}
+): V1Message {
   const e = envelope(opts)
-  const msg: V1Message = { type: V1MessageType.LIVENESS_RESPONSE, id, timestamp: e.timestamp, capabilities: e.capabilities, livenessResponse: { nonce: e.nonce, signature: EMPTY, result } }
-  return signInPlace(msg, kp, (s) => { msg.livenessResponse!.signature = s })
+  const msg: V1Message = {
+    type: V1MessageType.LIVENESS_RESPONSE,
+    id,
+    timestamp: e.timestamp,
+    capabilities: e.capabilities,
+    livenessResponse: { nonce: e.nonce, signature: EMPTY, result }
+  }
+  return signInPlace(msg, kp, (s) => {
+    msg.livenessResponse!.signature = s
+  })
 }
 
-export function buildBroadcastRequest (kp: V1KeyPair, data: Uint8Array, opts: EnvelopeOptions = {}): V1Message {
-  if (data.byteLength === 0 || data.byteLength > MAX_V1_DATA_BYTES) throw new RangeError(`v1: broadcast data must be 1..${MAX_V1_DATA_BYTES} bytes`)
+export function buildBroadcastRequest(kp: V1KeyPair, data: Uint8Array, opts: EnvelopeOptions = {}): V1Message {
+  if (data.byteLength === 0 || data.byteLength > MAX_V1_DATA_BYTES)
+    throw new RangeError(`v1: broadcast data must be 1..${MAX_V1_DATA_BYTES} bytes`)
   const e = envelope(opts)
-  const msg: V1Message = { type: V1MessageType.BROADCAST_TRANSACTION_REQUEST, id: e.id, timestamp: e.timestamp, capabilities: e.capabilities, broadcastTransactionRequest: { data, nonce: e.nonce, signature: EMPTY } }
-  return signInPlace(msg, kp, (s) => { msg.broadcastTransactionRequest!.signature = s })
+  const msg: V1Message = {
+    type: V1MessageType.BROADCAST_TRANSACTION_REQUEST,
+    id: e.id,
+    timestamp: e.timestamp,
+    capabilities: e.capabilities,
+    broadcastTransactionRequest: { data, nonce: e.nonce, signature: EMPTY }
+  }
+  return signInPlace(msg, kp, (s) => {
+    msg.broadcastTransactionRequest!.signature = s
+  })
 }
 
-export function buildBroadcastResponse (kp: V1KeyPair, id: string, r: { proof: Uint8Array, ledgerTimestamp: number, result: number }, opts: Omit<EnvelopeOptions, 'id'> = {}): V1Message {
+export function buildBroadcastResponse(
+  kp: V1KeyPair,
+  id: string,
+  r: { proof: Uint8Array; ledgerTimestamp: number; result: number },
+  opts: Omit<EnvelopeOptions, 'id'> = {}
+): V1Message {
   const e = envelope(opts)
   const msg: V1Message = {
     type: V1MessageType.BROADCAST_TRANSACTION_RESPONSE,
     id,
     timestamp: e.timestamp,
     capabilities: e.capabilities,
-    broadcastTransactionResponse: { nonce: e.nonce, signature: EMPTY, proof: r.proof, timestamp: r.ledgerTimestamp, result: r.result }
+    broadcastTransactionResponse: {
+      nonce: e.nonce,
+      signature: EMPTY,
+      proof: r.proof,
+      timestamp: r.ledgerTimestamp,
+      result: r.result
+    }
   }
-  return signInPlace(msg, kp, (s) => { msg.broadcastTransactionResponse!.signature = s })
+  return signInPlace(msg, kp, (s) => {
+    msg.broadcastTransactionResponse!.signature = s
+  })
 }
 
 /**
@@ -362,14 +475,15 @@ export function buildBroadcastResponse (kp: V1KeyPair, id: string, r: { proof: U
  * nonce 32 bytes, signature 64 bytes, broadcast data 1..3072 bytes, exactly the payload its type names.
  * Returns null when fine, else the reason.
  */
-export function v1ShapeError (msg: V1Message): string | null {
+export function v1ShapeError(msg: V1Message): string | null {
   if (msg.id.length < 1 || msg.id.length > 64) return 'id must be 1-64 characters'
   if (msg.timestamp < 1) return 'timestamp must be positive'
   const present = PAYLOAD_KEYS.filter((k) => msg[k] !== undefined)
   const expected = PAYLOAD_KEYS[msg.type - 1]
   if (expected === undefined) return `unknown message type ${String(msg.type)}`
-  if (present.length !== 1 || present[0] !== expected) return `type ${String(msg.type)} needs exactly the ${expected} payload`
-  const body = msg[expected] as { nonce: Uint8Array, signature: Uint8Array, data?: Uint8Array }
+  if (present.length !== 1 || present[0] !== expected)
+    return `type ${String(msg.type)} needs exactly the ${expected} payload`
+  const body = msg[expected] as { nonce: Uint8Array; signature: Uint8Array; data?: Uint8Array }
   if (body.nonce.byteLength !== V1_NONCE_BYTES) return 'nonce must be 32 bytes'
   if (body.signature.byteLength !== V1_SIGNATURE_BYTES) return 'signature must be 64 bytes'
   if (expected === 'broadcastTransactionRequest') {

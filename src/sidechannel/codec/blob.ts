@@ -23,7 +23,7 @@ const BASE64_PREFIX = 'b64:'
  * Parses a JSON, base64 or `@file` blob into a plain object; null for anything else, including
  * arrays and other JSON values that cannot be an invite or a welcome. Never throws.
  */
-export function parseBlobArg (raw: unknown, opts: BlobArgOptions): Record<string, unknown> | null {
+export function parseBlobArg(raw: unknown, opts: BlobArgOptions): Record<string, unknown> | null {
   if (opts.mode === 'bridge') {
     if (isObject(raw)) return raw
     if (typeof raw !== 'string') return null
@@ -49,7 +49,7 @@ export function parseBlobArg (raw: unknown, opts: BlobArgOptions): Record<string
   return parseBase64Object(text)
 }
 
-function readBlobFile (path: string, opts: BlobArgOptions): string | null {
+function readBlobFile(path: string, opts: BlobArgOptions): string | null {
   if (opts.readFile === undefined) return null
   try {
     const resolved = opts.mode === 'startup' && opts.resolvePath !== undefined ? opts.resolvePath(path) : path
@@ -59,7 +59,7 @@ function readBlobFile (path: string, opts: BlobArgOptions): string | null {
   }
 }
 
-function parseJsonObject (text: string): Record<string, unknown> | null {
+function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text)
     return isObject(value) ? value : null
@@ -69,7 +69,7 @@ function parseJsonObject (text: string): Record<string, unknown> | null {
 }
 
 /** Lenient decoding like Node's: characters outside the alphabet are skipped, URL-safe letters accepted. */
-function parseBase64Object (text: string): Record<string, unknown> | null {
+function parseBase64Object(text: string): Record<string, unknown> | null {
   return parseJsonObject(b4a.toString(decodeBase64Lenient(text), 'utf8'))
 }
 
@@ -78,14 +78,17 @@ function parseBase64Object (text: string): Record<string, unknown> | null {
  * (spaces, line breaks, `!`...), accepts the URL-safe `-` and `_`, stops at the first `=`, and drops
  * a lone trailing character. Bare's decoder throws on all of those, so it only gets the clean rest.
  */
-export function decodeBase64Lenient (text: string): Uint8Array {
+export function decodeBase64Lenient(text: string): Uint8Array {
   const eq = text.indexOf('=')
-  let clean = (eq >= 0 ? text.slice(0, eq) : text).replace(/[^A-Za-z0-9+/_-]/g, '').replace(/-/g, '+').replace(/_/g, '/')
+  let clean = (eq >= 0 ? text.slice(0, eq) : text)
+    .replace(/[^A-Za-z0-9+/_-]/g, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
   if (clean.length % 4 === 1) clean = clean.slice(0, -1)
   return b4a.from(clean, 'base64')
 }
 
 /** Standard base64 of the UTF-8 JSON form, as printed after `invite_b64:` / `welcome_b64:`. */
-export function toBase64Json (obj: object): string {
+export function toBase64Json(obj: object): string {
   return b4a.toString(b4a.from(JSON.stringify(obj), 'utf8'), 'base64')
 }

@@ -4,11 +4,11 @@
 // is the root of bug B1, so senders must hand in values that are already pure JSON.
 
 /** Serializes `value` to the canonical string; throws a TypeError on BigInt, functions and symbols. */
-export function canonicalJson (value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return canonicalOf(value)
 }
 
-function canonicalOf (value: unknown): string {
+function canonicalOf(value: unknown): string {
   if (value === null || value === undefined) return 'null'
   switch (typeof value) {
     case 'string':
@@ -26,7 +26,7 @@ function canonicalOf (value: unknown): string {
   }
 }
 
-function canonicalArray (items: readonly unknown[]): string {
+function canonicalArray(items: readonly unknown[]): string {
   let out = '['
   // Index loop (not forEach/map) so that holes in sparse arrays are visited and written as null.
   for (let i = 0; i < items.length; i++) {
@@ -36,7 +36,7 @@ function canonicalArray (items: readonly unknown[]): string {
   return out + ']'
 }
 
-function canonicalObject (obj: Record<string, unknown>): string {
+function canonicalObject(obj: Record<string, unknown>): string {
   // Default sort compares UTF-16 code units, which is exactly the order the reference uses.
   const keys = Object.keys(obj).sort()
   let out = '{'

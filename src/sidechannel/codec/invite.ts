@@ -52,7 +52,7 @@ export interface CreateInviteOptions {
  * Signs an invite. The channel is trimmed first: verifiers compare it untrimmed with the channel
  * name, which is always trimmed, so an untrimmed channel would make the invite useless.
  */
-export function createInvite (opts: CreateInviteOptions): InviteObject {
+export function createInvite(opts: CreateInviteOptions): InviteObject {
   const payload: InvitePayload = {
     channel: String(opts.channel).trim(),
     inviteePubKey: normHex(opts.inviteePubKey) ?? '',
@@ -71,7 +71,7 @@ export function createInvite (opts: CreateInviteOptions): InviteObject {
 }
 
 /** Reads `{payload:{…}, sig}` (or the flat form); `signature` is accepted for `sig`. */
-export function normalizeInvite (inv: unknown): NormalizedInvite | null {
+export function normalizeInvite(inv: unknown): NormalizedInvite | null {
   if (!isObject(inv)) return null
   const fields = hasPayloadObject(inv) ? inv.payload : inv
   const sig = inv.sig || inv.signature
@@ -89,7 +89,7 @@ export function normalizeInvite (inv: unknown): NormalizedInvite | null {
 }
 
 /** Canonical string of the eight signed fields. */
-export function inviteSigningString (n: InvitePayload): string {
+export function inviteSigningString(n: InvitePayload): string {
   return canonicalJson({
     channel: n.channel,
     inviteePubKey: n.inviteePubKey,
@@ -113,14 +113,19 @@ export interface VerifyInviteOptions {
   maxLifetimeMs?: number
 }
 
-export type InviteVerdict = { ok: true, expiresAt: number } | { ok: false, reason: string }
+export type InviteVerdict = { ok: true; expiresAt: number } | { ok: false; reason: string }
 
 /**
  * §5.5 `verifyInviteForKey`: the invite is for `channel` (compared untrimmed), addressed to
  * `inviteeKeyHex`, issued by a trusted inviter, unexpired at `now`, and signed by its inviter.
  * Pure and never throws; remembering the result is the caller's job.
  */
-export function verifyInvite (inv: unknown, channel: string, inviteeKeyHex: string, opts: VerifyInviteOptions): InviteVerdict {
+export function verifyInvite(
+  inv: unknown,
+  channel: string,
+  inviteeKeyHex: string,
+  opts: VerifyInviteOptions
+): InviteVerdict {
   try {
     const n = normalizeInvite(inv)
     if (n === null) return fail('not an object')
@@ -142,6 +147,6 @@ export function verifyInvite (inv: unknown, channel: string, inviteeKeyHex: stri
   }
 }
 
-function fail (reason: string): InviteVerdict {
+function fail(reason: string): InviteVerdict {
   return { ok: false, reason }
 }

@@ -5,7 +5,10 @@ import { sha256, utf8 } from '../../crypto/index.js'
 import { canonicalJson } from './canonical.js'
 
 /** What a sender attaches as `pow`; receivers ignore `difficulty` and apply their own. */
-export interface PowStamp { nonce: number, difficulty: number }
+export interface PowStamp {
+  nonce: number
+  difficulty: number
+}
 
 /** The payload members covered by the PoW (and, with `kind`, by the signature). */
 export interface PayloadCore {
@@ -21,7 +24,7 @@ const DIGEST_BYTES = 32
 const MAX_DIFFICULTY = DIGEST_BYTES * 8
 const ASCII_ZERO = 0x30
 
-export function leadingZeroBits (digest: Uint8Array): number {
+export function leadingZeroBits(digest: Uint8Array): number {
   let bits = 0
   for (let i = 0; i < digest.byteLength; i++) {
     const byte = digest[i]
@@ -38,7 +41,7 @@ export function leadingZeroBits (digest: Uint8Array): number {
  * Canonical PoW base. `from`/`origin` are taken raw and `message` as given, matching what a receiver
  * hashes from the decoded payload; members missing on the payload count as null.
  */
-export function powBaseString (p: PayloadCore, nonce: number): string {
+export function powBaseString(p: PayloadCore, nonce: number): string {
   return canonicalJson({
     id: p.id ?? null,
     channel: p.channel ?? null,
@@ -50,7 +53,7 @@ export function powBaseString (p: PayloadCore, nonce: number): string {
   })
 }
 
-export function powHash (p: PayloadCore, nonce: number): Uint8Array {
+export function powHash(p: PayloadCore, nonce: number): Uint8Array {
   return sha256(utf8(powBaseString(p, nonce)))
 }
 
@@ -59,7 +62,7 @@ export function powHash (p: PayloadCore, nonce: number): Uint8Array {
  * numeric nonce, as the reference does. Never throws: hostile payloads (e.g. absurdly deep nesting)
  * simply fail.
  */
-export function checkPow (p: unknown, difficulty: number): boolean {
+export function checkPow(p: unknown, difficulty: number): boolean {
   if (p === null || typeof p !== 'object') return false
   const pow = (p as { pow?: unknown }).pow
   if (pow === null || typeof pow !== 'object') return false
@@ -88,11 +91,16 @@ export class PowMidstate {
   private digits = 0
   private input: Uint8Array
 
-  constructor (p: PayloadCore) {
-    const prefix = '{"channel":' + canonicalJson(p.channel ?? null) +
-      ',"from":' + canonicalJson(p.from ?? null) +
-      ',"id":' + canonicalJson(p.id ?? null) +
-      ',"message":' + canonicalJson(p.message ?? null) +
+  constructor(p: PayloadCore) {
+    const prefix =
+      '{"channel":' +
+      canonicalJson(p.channel ?? null) +
+      ',"from":' +
+      canonicalJson(p.from ?? null) +
+      ',"id":' +
+      canonicalJson(p.id ?? null) +
+      ',"message":' +
+      canonicalJson(p.message ?? null) +
       ',"nonce":'
     this.suffix = utf8(',"origin":' + canonicalJson(p.origin ?? null) + ',"ts":' + canonicalJson(p.ts ?? null) + '}')
     this.midstate = b4a.alloc(sodium.crypto_hash_sha256_STATEBYTES)
@@ -104,7 +112,7 @@ export class PowMidstate {
   }
 
   /** Writes the digest for `nonce` into `out` (allocated if absent) and returns it. */
-  digest (nonce: number, out: Uint8Array = b4a.alloc(DIGEST_BYTES)): Uint8Array {
+  digest(nonce: number, out: Uint8Array = b4a.alloc(DIGEST_BYTES)): Uint8Array {
     if (!Number.isSafeInteger(nonce) || nonce < 0) throw new RangeError('nonce must be a non-negative safe integer')
     if (out.byteLength !== DIGEST_BYTES) throw new RangeError('digest buffer must be 32 bytes')
     let digits = 1
@@ -131,7 +139,7 @@ export class PowMidstate {
  * the reference's linear search finds, found without rebuilding the base per attempt.
  * Difficulty ≤ 0 needs no work and yields 0.
  */
-export function findPowNonce (p: PayloadCore, difficulty: number): number {
+export function findPowNonce(p: PayloadCore, difficulty: number): number {
   if (!(difficulty <= MAX_DIFFICULTY)) throw new RangeError('PoW difficulty must be at most 256 bits')
   if (difficulty <= 0) return 0
   const hasher = new PowMidstate(p)

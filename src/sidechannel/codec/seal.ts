@@ -20,28 +20,32 @@ export interface SealedMessage {
   c: string
 }
 
-export function newChannelKey (): Uint8Array {
+export function newChannelKey(): Uint8Array {
   return randomBytes(CHANNEL_KEY_BYTES)
 }
 
-export function encodeChannelKey (key: Uint8Array): string {
+export function encodeChannelKey(key: Uint8Array): string {
   return b4a.toString(key, 'base64')
 }
 
 /** A base64 channel key, or null when the value is not exactly 32 bytes of base64. */
-export function decodeChannelKey (value: unknown): Uint8Array | null {
+export function decodeChannelKey(value: unknown): Uint8Array | null {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(value)) return null
   const key = b4a.from(value, 'base64')
   return key.byteLength === CHANNEL_KEY_BYTES ? key : null
 }
 
-export function isSealed (message: unknown): message is SealedMessage {
-  return typeof message === 'object' && message !== null && !Array.isArray(message) &&
+export function isSealed(message: unknown): message is SealedMessage {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    !Array.isArray(message) &&
     (message as Record<string, unknown>).enc === SEAL_VERSION
+  )
 }
 
 /** Encrypts `message` for `channel`; the channel name is sealed inside so a copy cannot be moved. */
-export function sealMessage (key: Uint8Array, channel: string, message: unknown): SealedMessage {
+export function sealMessage(key: Uint8Array, channel: string, message: unknown): SealedMessage {
   const plain = b4a.from(JSON.stringify({ ch: channel, m: message ?? null }), 'utf8')
   const nonce = randomBytes(NONCE_BYTES)
   const cipher = b4a.alloc(plain.byteLength + MAC_BYTES)
@@ -50,7 +54,11 @@ export function sealMessage (key: Uint8Array, channel: string, message: unknown)
 }
 
 /** Decrypts a sealed message for `channel`; never throws. */
-export function openSealed (key: Uint8Array, channel: string, sealed: unknown): { ok: true, message: unknown } | { ok: false } {
+export function openSealed(
+  key: Uint8Array,
+  channel: string,
+  sealed: unknown
+): { ok: true; message: unknown } | { ok: false } {
   if (!isSealed(sealed) || typeof sealed.n !== 'string' || typeof sealed.c !== 'string') return { ok: false }
   try {
     const nonce = b4a.from(sealed.n, 'base64')
@@ -67,7 +75,7 @@ export function openSealed (key: Uint8Array, channel: string, sealed: unknown): 
 }
 
 /** A copy of an invite without its channel key, for anything that goes on the wire. */
-export function withoutChannelKey<T> (invite: T): T {
+export function withoutChannelKey<T>(invite: T): T {
   if (typeof invite !== 'object' || invite === null || !('channelKey' in invite)) return invite
   const { channelKey: _omit, ...rest } = invite as Record<string, unknown>
   return rest as T

@@ -4,6 +4,6 @@
 export { isRecord as isObject } from '../../common/index.js'
 
 /** Wrapped form of welcomes and invites: any object-typed `payload` member wins over the flat form. */
-export function hasPayloadObject (v: Record<string, unknown>): v is { payload: Record<string, unknown> } {
+export function hasPayloadObject(v: Record<string, unknown>): v is { payload: Record<string, unknown> } {
   return v.payload !== null && typeof v.payload === 'object'
 }

@@ -8,25 +8,24 @@ const TOPIC_PREFIX = 'sidechannel:'
 const PROTOCOL_PREFIX = 'sidechannel/'
 
 /** The channel name as every peer uses it (JS `trim`, i.e. Unicode whitespace), or null if nothing is left. */
-export function normalizeChannelName (name: unknown): string | null {
+export function normalizeChannelName(name: unknown): string | null {
   if (typeof name !== 'string') return null
   const trimmed = name.trim()
   return trimmed === '' ? null : trimmed
 }
 
-function requireChannelName (name: string): string {
+function requireChannelName(name: string): string {
   const normalized = normalizeChannelName(name)
   if (normalized === null) throw new TypeError('channel name is empty')
   return normalized
 }
 
 /** 32-byte Hyperswarm topic of a sidechannel. Throws a TypeError on an empty name. */
-export function channelTopic (name: string): Uint8Array {
+export function channelTopic(name: string): Uint8Array {
   return sha256(utf8(TOPIC_PREFIX + requireChannelName(name)))
 }
 
 /** Protomux protocol string of a sidechannel. Throws a TypeError on an empty name. */
-export function channelProtocol (name: string): string {
+export function channelProtocol(name: string): string {
   return PROTOCOL_PREFIX + requireChannelName(name)
 }
-

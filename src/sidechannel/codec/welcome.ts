@@ -36,7 +36,7 @@ export interface CreateWelcomeOptions {
  * Signs a welcome. The channel is trimmed before signing (fix B18: the reference signs it untrimmed
  * while every verifier trims, so an untrimmed welcome never verifies).
  */
-export function createWelcome (opts: CreateWelcomeOptions): WelcomeObject {
+export function createWelcome(opts: CreateWelcomeOptions): WelcomeObject {
   const payload: WelcomePayload = {
     channel: String(opts.channel).trim(),
     ownerPubKey: toHex(opts.keyPair.publicKey),
@@ -49,7 +49,7 @@ export function createWelcome (opts: CreateWelcomeOptions): WelcomeObject {
 }
 
 /** Reads either `{payload:{…}, sig}` or the flat form `{…fields, sig}`; `signature` is accepted for `sig`. */
-export function normalizeWelcome (w: unknown): NormalizedWelcome | null {
+export function normalizeWelcome(w: unknown): NormalizedWelcome | null {
   if (!isObject(w)) return null
   const fields = hasPayloadObject(w) ? w.payload : w
   const sig = w.sig || w.signature
@@ -64,7 +64,7 @@ export function normalizeWelcome (w: unknown): NormalizedWelcome | null {
 }
 
 /** Canonical string of the five signed fields (sorted: channel, issuedAt, ownerPubKey, text, version). */
-export function welcomeSigningString (n: WelcomePayload): string {
+export function welcomeSigningString(n: WelcomePayload): string {
   return canonicalJson({
     channel: n.channel,
     ownerPubKey: n.ownerPubKey,
@@ -79,7 +79,7 @@ export function welcomeSigningString (n: WelcomePayload): string {
  * and the owner signed it. Pure: storing the welcome and marking the channel is the caller's job.
  * Never throws.
  */
-export function verifyWelcome (w: unknown, channel: string, ownerKeyHex: string | null): boolean {
+export function verifyWelcome(w: unknown, channel: string, ownerKeyHex: string | null): boolean {
   try {
     const n = normalizeWelcome(w)
     if (n === null || n.sig === null) return false
@@ -94,6 +94,6 @@ export function verifyWelcome (w: unknown, channel: string, ownerKeyHex: string 
 }
 
 /** A string `"2"` does not count: only a finite number is taken, anything else means version 1. */
-export function normalizeVersion (v: unknown): number {
+export function normalizeVersion(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : WELCOME_VERSION
 }

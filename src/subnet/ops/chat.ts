@@ -3,8 +3,17 @@ import { contractErrorOf, executeContract } from '../execution.js'
 import { signedText, verifyText } from '../signing.js'
 import type { ViewStore } from '../types.js'
 import {
-  APPLIED, isMod, jsonByteLength, markSignatureUsed, nextCount, readAdmin, readCount, signatureUsed, skip,
-  type AdminEntry, type OpHandler
+  APPLIED,
+  isMod,
+  jsonByteLength,
+  markSignatureUsed,
+  nextCount,
+  readAdmin,
+  readCount,
+  signatureUsed,
+  skip,
+  type AdminEntry,
+  type OpHandler
 } from './common.js'
 import { isDeleteMessageOp, isMsgOp, isPinMessageOp, isUnpinMessageOp } from './schemas.js'
 
@@ -13,8 +22,8 @@ import { isDeleteMessageOp, isMsgOp, isPinMessageOp, isUnpinMessageOp } from './
  * `pni/`, but `msg/` is not a reserved key, so a contract could have put anything there. For null and
  * primitives the reference's property writes throw (crashing apply); we skip those ops instead.
  */
-function asRecord (value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null ? value as Record<string, unknown> : null
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null
 }
 
 /**
@@ -23,7 +32,13 @@ function asRecord (value: unknown): Record<string, unknown> | null {
  */
 const NO_ADMIN = 'no admin (the reference crashes apply here)'
 
-const adminOrModSigned = async (store: ViewStore, admin: AdminEntry, hash: string, text: string, address: string): Promise<boolean> =>
+const adminOrModSigned = async (
+  store: ViewStore,
+  admin: AdminEntry,
+  hash: string,
+  text: string,
+  address: string
+): Promise<boolean> =>
   verifyText(hash, text, admin.key) || ((await isMod(store, address)) && verifyText(hash, text, address))
 
 /**
@@ -42,7 +57,8 @@ export const msg: OpHandler = async (op, { store, ctx }) => {
   const admin = await readAdmin(store)
   if (address !== admin.key) {
     if ((await store.get('mtd/' + address)) === true) return skip('author is muted')
-    if ((await store.get('wlst')) === true && (await store.get('wl/' + address)) !== true) return skip('author is not whitelisted')
+    if ((await store.get('wlst')) === true && (await store.get('wl/' + address)) !== true)
+      return skip('author is not whitelisted')
   }
   // Deviation: without a contract the reference crashes apply (null contract); we skip.
   if (ctx.contract === null) return skip('no contract')
@@ -73,7 +89,8 @@ export const deleteMessage: OpHandler = async (op, { store, ctx }) => {
   const text = signedText(op.value, op.nonce)
   const byAdmin = verifyText(op.hash, text, admin.key)
   const addressIsMod = await isMod(store, address)
-  const allowed = byAdmin ||
+  const allowed =
+    byAdmin ||
     (addressIsMod && message.address !== admin.key && verifyText(op.hash, text, address)) ||
     (!addressIsMod && address !== admin.key && message.address === address && verifyText(op.hash, text, address))
   if (!allowed) return skip('not signed by the admin, an allowed mod or the author')

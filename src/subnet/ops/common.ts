@@ -16,12 +16,12 @@ export type OpHandler = (op: Record<string, unknown>, env: OpEnv) => Promise<App
 
 export const APPLIED: ApplyOutcome = Object.freeze({ applied: true })
 
-export function skip (reason: string): ApplyOutcome {
+export function skip(reason: string): ApplyOutcome {
   return { applied: false, reason }
 }
 
 /** The reference checks sizes as the UTF-8 byte length of `JSON.stringify(op)`. */
-export function jsonByteLength (value: unknown): number {
+export function jsonByteLength(value: unknown): number {
   return utf8(JSON.stringify(value) ?? '').byteLength
 }
 
@@ -32,23 +32,23 @@ export interface AdminEntry {
   key: string | null
 }
 
-export async function readAdmin (store: ViewStore): Promise<AdminEntry> {
+export async function readAdmin(store: ViewStore): Promise<AdminEntry> {
   if (!(await store.has('admin'))) return { exists: false, key: null }
   const value = await store.get('admin')
   return { exists: true, key: typeof value === 'string' ? value : null }
 }
 
 /** `mod/<pub>` is exactly `true`. */
-export async function isMod (store: ViewStore, pub: string): Promise<boolean> {
+export async function isMod(store: ViewStore, pub: string): Promise<boolean> {
   return (await store.get('mod/' + pub)) === true
 }
 
 /** Replay protection: a signature is accepted once; `sh/<signature>` marks it used. */
-export async function signatureUsed (store: ViewStore, signatureHex: string): Promise<boolean> {
+export async function signatureUsed(store: ViewStore, signatureHex: string): Promise<boolean> {
   return await store.has('sh/' + signatureHex)
 }
 
-export async function markSignatureUsed (store: ViewStore, signatureHex: string): Promise<void> {
+export async function markSignatureUsed(store: ViewStore, signatureHex: string): Promise<void> {
   await store.put('sh/' + signatureHex, '')
 }
 
@@ -58,16 +58,16 @@ export async function markSignatureUsed (store: ViewStore, signatureHex: string)
  * the value is then used exactly as JavaScript would (`${n}` in keys, `n + 1` via `nextCount`), which is what
  * every other node does too.
  */
-export async function readCount (store: ViewStore, key: string): Promise<unknown> {
+export async function readCount(store: ViewStore, key: string): Promise<unknown> {
   return (await store.get(key)) ?? 0
 }
 
 /** `n + 1` with JavaScript's `+` (numbers add; anything else follows the reference's coercion). */
-export function nextCount (n: unknown): unknown {
+export function nextCount(n: unknown): unknown {
   return (n as number) + 1
 }
 
 /** A writer key Autobase can take: 32 bytes. `is_hex` alone lets any even-length hex through. */
-export function isWriterKeyHex (key: string): boolean {
+export function isWriterKeyHex(key: string): boolean {
   return key.length === 64
 }

@@ -16,7 +16,8 @@ export const feature: OpHandler = async (op, { store, ctx }) => {
   if (!admin.exists) return skip('no admin')
   const { dispatch } = op.value
   if (await signatureUsed(store, dispatch.hash)) return skip('replayed signature')
-  if (!verifyText(dispatch.hash, signedText(dispatch.value, dispatch.nonce), admin.key)) return skip('not signed by the admin')
+  if (!verifyText(dispatch.hash, signedText(dispatch.value, dispatch.nonce), admin.key))
+    return skip('not signed by the admin')
   // Deviation: without a contract the reference crashes apply (null contract); we skip.
   if (ctx.contract === null) return skip('no contract')
   await executeContract(ctx.contract, op, store, { log: ctx.log })

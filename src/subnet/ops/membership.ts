@@ -13,7 +13,7 @@ const LOG_PREFIX: Record<MembershipKind, string> = {
   removeWriter: 'Writer removed'
 }
 
-function membershipOp (kind: MembershipKind): OpHandler {
+function membershipOp(kind: MembershipKind): OpHandler {
   return async (op, { store, host, ctx }) => {
     // The terminal adds an `op: 'append_writer' | 'remove_writer'` field; apply ignores it.
     if (!isMembershipOp(op)) return skip('schema')
@@ -56,7 +56,8 @@ export const autoAddWriter: OpHandler = async (op, { store, host, ctx }) => {
   let outcome = APPLIED
   if (await store.has('bnd/' + op.key)) outcome = skip('writer is banned')
   else if ((await store.get('auto_add_writers')) !== 'on') outcome = skip('auto_add_writers is not on')
-  else if (!isWriterKeyHex(op.key)) outcome = skip('writer key is not 32 bytes') // deviation, as above
+  else if (!isWriterKeyHex(op.key))
+    outcome = skip('writer key is not 32 bytes') // deviation, as above
   else await host.addWriter(fromHex(op.key), { indexer: false })
   ctx.log(`Writer auto added: ${op.key}`)
   return outcome

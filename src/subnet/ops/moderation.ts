@@ -1,11 +1,20 @@
 // Chat moderation (spec §4.3): setWhitelistStatus, setMod (admin only), muteStatus (admin or mod), setNick.
 import { utf8 } from '../../crypto/index.js'
 import { signedText, verifyText } from '../signing.js'
-import { APPLIED, isMod, jsonByteLength, markSignatureUsed, readAdmin, signatureUsed, skip, type OpHandler } from './common.js'
+import {
+  APPLIED,
+  isMod,
+  jsonByteLength,
+  markSignatureUsed,
+  readAdmin,
+  signatureUsed,
+  skip,
+  type OpHandler
+} from './common.js'
 import { isMuteStatusOp, isSetModOp, isSetNickOp, isSetWhitelistStatusOp, type DispatchOp } from './schemas.js'
 
 /** An admin-signed flag on a user: `<prefix><user> = <flag>`. */
-function userFlag<D extends { user: string }> (
+function userFlag<D extends { user: string }>(
   isOp: (op: unknown) => op is DispatchOp<D>,
   prefix: string,
   flagOf: (d: D) => boolean,
@@ -40,12 +49,12 @@ export const muteStatus: OpHandler = async (op, { store, ctx }) => {
   if (await signatureUsed(store, op.hash)) return skip('replayed signature')
   const { dispatch } = op.value
   const text = signedText(op.value, op.nonce)
-  const allowed = verifyText(op.hash, text, admin.key) || (
-    (await isMod(store, dispatch.address)) &&
-    dispatch.user !== admin.key &&
-    !(await isMod(store, dispatch.user)) &&
-    verifyText(op.hash, text, dispatch.address)
-  )
+  const allowed =
+    verifyText(op.hash, text, admin.key) ||
+    ((await isMod(store, dispatch.address)) &&
+      dispatch.user !== admin.key &&
+      !(await isMod(store, dispatch.user)) &&
+      verifyText(op.hash, text, dispatch.address))
   if (!allowed) return skip('not signed by the admin or an allowed mod')
   await store.put('mtd/' + dispatch.user, dispatch.muted)
   await markSignatureUsed(store, op.hash)
@@ -71,13 +80,14 @@ export const setNick: OpHandler = async (op, { store, ctx }) => {
   if (utf8(nick).byteLength > NICK_MAX_BYTES) return skip(`nick is over ${NICK_MAX_BYTES} bytes`)
   const admin = await readAdmin(store)
   const text = signedText(op.value, op.nonce)
-  const allowed = verifyText(op.hash, text, address) || (
-    (await isMod(store, initiator)) &&
-    address !== initiator &&
-    !(await isMod(store, address)) &&
-    address !== admin.key &&
-    verifyText(op.hash, text, initiator)
-  ) || verifyText(op.hash, text, admin.key)
+  const allowed =
+    verifyText(op.hash, text, address) ||
+    ((await isMod(store, initiator)) &&
+      address !== initiator &&
+      !(await isMod(store, address)) &&
+      address !== admin.key &&
+      verifyText(op.hash, text, initiator)) ||
+    verifyText(op.hash, text, admin.key)
   if (!allowed) return skip('not signed by the user, an allowed mod or the admin')
   if (await store.has('nick/' + address)) {
     const oldNick = await store.get('nick/' + address)

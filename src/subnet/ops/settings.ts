@@ -4,7 +4,7 @@ import { signedText, verifyText } from '../signing.js'
 import { APPLIED, markSignatureUsed, readAdmin, signatureUsed, skip, type OpHandler } from './common.js'
 import { isEnableOp, isToggleOp } from './schemas.js'
 
-function onOffSwitch (stateKey: 'auto_add_writers' | 'chat_status'): OpHandler {
+function onOffSwitch(stateKey: 'auto_add_writers' | 'chat_status'): OpHandler {
   return async (op, { store, ctx }) => {
     if (!isToggleOp(op)) return skip('schema')
     const admin = await readAdmin(store)
@@ -30,7 +30,7 @@ export const setChatStatus = onOffSwitch('chat_status')
  * enableTransactions value appended as enableWhitelist sets `wlst` (and vice versa); the shared `sh/` mark lets
  * only one of the two copies through. `dispatch.address` is not compared with the signer. All as the reference.
  */
-function enableSwitch (stateKey: 'txen' | 'wlst', label: string): OpHandler {
+function enableSwitch(stateKey: 'txen' | 'wlst', label: string): OpHandler {
   return async (op, { store, ctx }) => {
     if (!isEnableOp(op)) return skip('schema')
     const admin = await readAdmin(store)

@@ -27,7 +27,7 @@ const MAX_ADDRESS_CHARS = 90
  * wallet's (the reference's rules: lowercase only, HRP of letters). Strictly ASCII: a byte with the high bit
  * set makes the address invalid rather than being folded into some character.
  */
-function pubKeyHexOfAddressBytes (bytes: Uint8Array): string | null {
+function pubKeyHexOfAddressBytes(bytes: Uint8Array): string | null {
   if (bytes.byteLength > MAX_ADDRESS_CHARS) return null
   for (const b of bytes) if (b > 0x7f) return null
   try {
@@ -37,7 +37,7 @@ function pubKeyHexOfAddressBytes (bytes: Uint8Array): string | null {
   }
 }
 
-async function msbCall<T> (what: string, fn: () => T | Promise<T>): Promise<T> {
+async function msbCall<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (err) {
@@ -46,12 +46,18 @@ async function msbCall<T> (what: string, fn: () => T | Promise<T>): Promise<T> {
 }
 
 /** Loads the MSB record the op points to, applying the stall guards first; a string is a skip reason. */
-async function loadRecordBytes (msb: MsbView, key: string, msbsl: number, limits: { maxMsbSignedLength: number, maxMsbSignedLengthFutureDelta: number, maxMsbApplyOperationBytes: number }): Promise<Uint8Array | string> {
+async function loadRecordBytes(
+  msb: MsbView,
+  key: string,
+  msbsl: number,
+  limits: { maxMsbSignedLength: number; maxMsbSignedLengthFutureDelta: number; maxMsbApplyOperationBytes: number }
+): Promise<Uint8Array | string> {
   // Stall guards: refuse, without waiting, lengths this node could wait for forever. The second one depends on
   // how far this node's MSB view has synced (as in the reference); it only fires for absurd `msbsl` values.
   if (msbsl > limits.maxMsbSignedLength) return 'msbsl is over maxMsbSignedLength'
   const local = await msbCall('signedLength', () => msb.signedLength())
-  if (local > 0 && msbsl > local + limits.maxMsbSignedLengthFutureDelta) return 'msbsl is too far ahead of the local MSB view'
+  if (local > 0 && msbsl > local + limits.maxMsbSignedLengthFutureDelta)
+    return 'msbsl is too far ahead of the local MSB view'
   const reached = await msbCall('waitForSignedLength', () => msb.waitForSignedLength(msbsl, MSB_WAIT_TIMEOUT_MS))
   if (!reached) throw new SeamFailure('MsbView.waitForSignedLength', `gave up before signed length ${msbsl}`)
   const bytes = await msbCall('getAt', () => msb.getAt(key, msbsl))
